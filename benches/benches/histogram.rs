@@ -1,0 +1,75 @@
+//! Histogram observations (11 buckets, Go's defaults) of values spread over every bucket:
+//! metrics-core against the peers, on 1 thread and on 2 threads observing into the same
+//! histogram.
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use metrics_benches::{BUCKETS_11, install_metrics_recorder, observations, per_thread_cost};
+
+/// One `observe` per library, each on a histogram made once; `$run!(name, op)` benches the
+/// closure `op(i)`, which observes the `i`-th value (mod 1024) of [`observations`].
+macro_rules! each_histogram {
+    ($run:ident, $values:ident) => {{
+        let ours = metrics_core::Histogram::with_buckets(&BUCKETS_11).expect("valid buckets");
+        $run!("metrics-core", |i: u64| black_box(&ours)
+            .observe($values[i as usize & 1023]));
+        let pc = prometheus_client::metrics::histogram::Histogram::new(BUCKETS_11);
+        $run!("prometheus-client", |i: u64| black_box(&pc)
+            .observe($values[i as usize & 1023]));
+        let prom = prometheus::Histogram::with_opts(
+            prometheus::HistogramOpts::new("h", "help").buckets(BUCKETS_11.to_vec()),
+        )
+        .expect("valid histogram");
+        $run!("prometheus", |i: u64| black_box(&prom)
+            .observe($values[i as usize & 1023]));
+        install_metrics_recorder();
+        let m = metrics::histogram!("bench_histogram");
+        $run!("metrics", |i: u64| black_box(&m)
+            .record($values[i as usize & 1023]));
+        let measured = measured::Histogram::<11>::with_metadata(
+            measured::metric::histogram::Thresholds::with_buckets(BUCKETS_11),
+        );
+        $run!("measured", |i: u64| black_box(&measured)
+            .observe($values[i as usize & 1023]));
+    }};
+}
+
+fn one_thread(c: &mut Criterion) {
+    let values = observations();
+    let mut g = c.benchmark_group("histogram_observe/1_thread");
+    macro_rules! run {
+        ($name:expr, $op:expr) => {
+            g.bench_function($name, |b| {
+                let op = $op;
+                b.iter_custom(|iters| {
+                    let start = Instant::now();
+                    for i in 0..iters {
+                        op(i);
+                    }
+                    start.elapsed()
+                })
+            })
+        };
+    }
+    each_histogram!(run, values);
+    g.finish();
+}
+
+fn two_threads(c: &mut Criterion) {
+    let values = observations();
+    let mut g = c.benchmark_group("histogram_observe/2_threads_same_histogram");
+    macro_rules! run {
+        ($name:expr, $op:expr) => {
+            g.bench_function($name, |b| {
+                b.iter_custom(|iters| per_thread_cost(2, iters, $op))
+            })
+        };
+    }
+    each_histogram!(run, values);
+    g.finish();
+}
+
+criterion_group!(benches, one_thread, two_threads);
+criterion_main!(benches);

@@ -1,0 +1,183 @@
+//! Heap bytes per series, counted with a counting global allocator, for metrics-core and the
+//! peers: a counter and an 11-bucket histogram, each as a bare handle and as a series registered
+//! under its own name. Prints a Markdown table (`cargo bench -p metrics-benches --bench memory`).
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicIsize, Ordering};
+
+use metrics_benches::BUCKETS_11;
+
+struct Counting;
+
+static ALLOCATED: AtomicIsize = AtomicIsize::new(0);
+
+// SAFETY: every method forwards to `System` with the caller's arguments unchanged, so `System`'s
+// guarantees hold; the bookkeeping is one atomic add that never allocates.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATED.fetch_add(layout.size() as isize, Ordering::Relaxed);
+        // SAFETY: forwarded unchanged; the caller upholds `alloc`'s contract.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        ALLOCATED.fetch_sub(layout.size() as isize, Ordering::Relaxed);
+        // SAFETY: forwarded unchanged; `ptr` came from `alloc` with this `layout`.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+const N: usize = 10_000;
+
+/// Heap bytes per item for `make(i)`, `N` items kept alive in a pre-allocated `Vec` (which is not
+/// counted), plus the size of the item itself (kept wherever the program keeps it). The items are
+/// never dropped, so no row reuses memory an earlier row freed.
+fn per_item<T>(mut make: impl FnMut(usize) -> T) -> (f64, usize) {
+    let mut kept = Vec::with_capacity(N);
+    let before = ALLOCATED.load(Ordering::Relaxed);
+    for i in 0..N {
+        kept.push(make(i));
+    }
+    let bytes = (ALLOCATED.load(Ordering::Relaxed) - before) as f64 / N as f64;
+    std::mem::forget(kept);
+    (bytes, size_of::<T>())
+}
+
+fn row(library: &str, what: &str, (heap, handle): (f64, usize)) {
+    println!("| {library} | {what} | {heap:.1} | {handle} |");
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; nothing to parse.
+    println!(
+        "shard count S = {} ({} CPUs)\n",
+        metrics_core::shard::shard_count(),
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    println!("| library | series | heap bytes per series | handle bytes |");
+    println!("| --- | --- | --- | --- |");
+
+    // Counters, bare handles.
+    row(
+        "metrics-core",
+        "counter, handle",
+        per_item(|_| metrics_core::Counter::new()),
+    );
+    row(
+        "prometheus-client",
+        "counter, handle",
+        per_item(|_| prometheus_client::metrics::counter::Counter::<u64>::default()),
+    );
+    row(
+        "measured",
+        "counter, handle",
+        per_item(|_| measured::Counter::new()),
+    );
+
+    // Counters registered under their own name.
+    let ours = metrics_core::Registry::new();
+    row(
+        "metrics-core",
+        "counter, registered",
+        per_item(|i| {
+            let c = metrics_core::Counter::new();
+            ours.register(metrics_core::Opts::new(format!("c_{i}"), "help"), c.clone())
+                .expect("valid");
+            c
+        }),
+    );
+    let mut pc = prometheus_client::registry::Registry::default();
+    row(
+        "prometheus-client",
+        "counter, registered",
+        per_item(|i| {
+            let c = prometheus_client::metrics::counter::Counter::<u64>::default();
+            pc.register(format!("c_{i}"), "help", c.clone());
+            c
+        }),
+    );
+    let prom = prometheus::Registry::new();
+    row(
+        "prometheus",
+        "counter, registered",
+        per_item(|i| {
+            let c = prometheus::IntCounter::new(format!("c_{i}"), "help").expect("valid");
+            prom.register(Box::new(c.clone())).expect("unique");
+            c
+        }),
+    );
+    let recorder = metrics_exporter_prometheus::PrometheusBuilder::new()
+        .set_buckets(&BUCKETS_11)
+        .expect("valid")
+        .build_recorder();
+    row(
+        "metrics",
+        "counter, registered",
+        per_item(|i| {
+            metrics::with_local_recorder(&recorder, || metrics::counter!(format!("c_{i}")))
+        }),
+    );
+
+    // Histograms with 11 bounds.
+    row(
+        "metrics-core",
+        "histogram, handle",
+        per_item(|_| metrics_core::Histogram::with_buckets(&BUCKETS_11).expect("valid")),
+    );
+    row(
+        "prometheus-client",
+        "histogram, handle",
+        per_item(|_| prometheus_client::metrics::histogram::Histogram::new(BUCKETS_11)),
+    );
+    row(
+        "measured",
+        "histogram, handle",
+        per_item(|_| {
+            measured::Histogram::<11>::with_metadata(
+                measured::metric::histogram::Thresholds::with_buckets(BUCKETS_11),
+            )
+        }),
+    );
+    row(
+        "metrics-core",
+        "histogram, registered",
+        per_item(|i| {
+            let h = metrics_core::Histogram::with_buckets(&BUCKETS_11).expect("valid");
+            ours.register(metrics_core::Opts::new(format!("h_{i}"), "help"), h.clone())
+                .expect("valid");
+            h
+        }),
+    );
+    row(
+        "prometheus-client",
+        "histogram, registered",
+        per_item(|i| {
+            let h = prometheus_client::metrics::histogram::Histogram::new(BUCKETS_11);
+            pc.register(format!("h_{i}"), "help", h.clone());
+            h
+        }),
+    );
+    row(
+        "prometheus",
+        "histogram, registered",
+        per_item(|i| {
+            let h = prometheus::Histogram::with_opts(
+                prometheus::HistogramOpts::new(format!("h_{i}"), "help")
+                    .buckets(BUCKETS_11.to_vec()),
+            )
+            .expect("valid");
+            prom.register(Box::new(h.clone())).expect("unique");
+            h
+        }),
+    );
+    row(
+        "metrics",
+        "histogram, registered",
+        per_item(|i| {
+            metrics::with_local_recorder(&recorder, || metrics::histogram!(format!("h_{i}")))
+        }),
+    );
+}

@@ -1,0 +1,125 @@
+//! Counters and gauges whose value is computed by a callback at scrape time (Python's
+//! `Gauge.set_function`).
+
+use std::fmt;
+
+use crate::collect::{Collector, Metric, MetricType, Number};
+
+/// A gauge whose value is computed by a callback each time it is read, for values owned by
+/// something else: a queue's length, a pool's idle connections, a cache's size.
+///
+/// The callback runs on the scraping thread, once per read. It must be quick and must not
+/// register metrics or scrape a registry itself.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use metrics_core::{FnGauge, Number};
+///
+/// let queue = Arc::new(Mutex::new(vec![1, 2, 3]));
+/// let q = Arc::clone(&queue);
+/// let queue_length = FnGauge::new(move || q.lock().unwrap().len());
+/// assert_eq!(queue_length.get(), Number::UInt(3));
+/// queue.lock().unwrap().pop();
+/// assert_eq!(queue_length.get(), Number::UInt(2));
+/// ```
+pub struct FnGauge<F> {
+    f: F,
+}
+
+impl<F, T> FnGauge<F>
+where
+    F: Fn() -> T + Send + Sync + 'static,
+    T: Into<Number>,
+{
+    /// A gauge that reads `f`.
+    pub fn new(f: F) -> Self {
+        FnGauge { f }
+    }
+
+    /// Calls the callback.
+    pub fn get(&self) -> Number {
+        (self.f)().into()
+    }
+}
+
+impl<F> fmt::Debug for FnGauge<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FnGauge").finish_non_exhaustive()
+    }
+}
+
+impl<F, T> Metric for FnGauge<F>
+where
+    F: Fn() -> T + Send + Sync + 'static,
+    T: Into<Number>,
+{
+    fn metric_type(&self) -> MetricType {
+        MetricType::Gauge
+    }
+
+    fn collect(&self, out: &mut Collector<'_>) {
+        out.gauge(self.get());
+    }
+}
+
+/// A counter whose value is computed by a callback each time it is read, for monotonic totals
+/// kept by something else (bytes a socket library has sent, a cache's lifetime hits).
+///
+/// The callback must return a value that never decreases. A reset-on-read scrape
+/// (`/metricsandreset`) cannot reset a value this library does not own: it reads it like a normal
+/// scrape. Otherwise as [`FnGauge`].
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::sync::atomic::{AtomicU64, Ordering};
+/// use metrics_core::{FnCounter, Number};
+///
+/// let sent = Arc::new(AtomicU64::new(0));
+/// let s = Arc::clone(&sent);
+/// let bytes_sent = FnCounter::new(move || s.load(Ordering::Relaxed));
+/// sent.fetch_add(1500, Ordering::Relaxed);
+/// assert_eq!(bytes_sent.get(), Number::UInt(1500));
+/// ```
+pub struct FnCounter<F> {
+    f: F,
+}
+
+impl<F, T> FnCounter<F>
+where
+    F: Fn() -> T + Send + Sync + 'static,
+    T: Into<Number>,
+{
+    /// A counter that reads `f`.
+    pub fn new(f: F) -> Self {
+        FnCounter { f }
+    }
+
+    /// Calls the callback.
+    pub fn get(&self) -> Number {
+        (self.f)().into()
+    }
+}
+
+impl<F> fmt::Debug for FnCounter<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FnCounter").finish_non_exhaustive()
+    }
+}
+
+impl<F, T> Metric for FnCounter<F>
+where
+    F: Fn() -> T + Send + Sync + 'static,
+    T: Into<Number>,
+{
+    fn metric_type(&self) -> MetricType {
+        MetricType::Counter
+    }
+
+    fn collect(&self, out: &mut Collector<'_>) {
+        out.counter(self.get());
+    }
+}

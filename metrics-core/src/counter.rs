@@ -1,0 +1,228 @@
+//! Monotonic counters, sharded per CPU.
+
+use std::fmt;
+
+use crate::collect::{Collector, Metric, MetricType, Number};
+use crate::slab::CellRun;
+
+/// A monotonic `u64` counter, sharded per CPU.
+///
+/// An update is one uncontended atomic add on the calling CPU's shard; [`get`](Self::get) sums
+/// the shards. Clones share the same value (the handle is reference counted, like an `Arc`), so a
+/// counter can be registered and kept at the same time.
+///
+/// # Concurrency
+///
+/// A read sees every update that happened before it and some subset of concurrent ones; two reads
+/// by one thread never go backwards (each shard is read once per read and only grows). There is
+/// no snapshot across metrics: two counters read one after the other may reflect different
+/// moments.
+///
+/// # Overflow
+///
+/// The value wraps at 2^64 (after 584 years at a billion increments per second).
+///
+/// # Memory
+///
+/// `8 * shard_count()` bytes of cells plus an 8-byte header; the handle itself is 16 bytes.
+///
+/// # Examples
+///
+/// ```
+/// use metrics_core::Counter;
+///
+/// let requests = Counter::new();
+/// requests.inc();
+/// requests.inc_by(2);
+/// assert_eq!(requests.get(), 3);
+/// ```
+#[derive(Clone)]
+#[must_use = "a counter that is neither kept nor registered records nothing"]
+pub struct Counter {
+    cells: CellRun,
+}
+
+impl Counter {
+    /// A counter at 0.
+    pub fn new() -> Self {
+        Counter {
+            cells: CellRun::new(1),
+        }
+    }
+
+    /// Adds 1.
+    #[inline]
+    pub fn inc(&self) {
+        self.cells.add(0, 1);
+    }
+
+    /// Adds `v`.
+    #[inline]
+    pub fn inc_by(&self, v: u64) {
+        self.cells.add(0, v);
+    }
+
+    /// The current value, summed over shards.
+    pub fn get(&self) -> u64 {
+        self.cells.sum(0)
+    }
+
+    /// Returns the current value and resets the counter to 0, atomically per shard: every
+    /// increment is counted by exactly one `take` (or remains in the counter), none is lost or
+    /// counted twice. This is what `/metricsandreset` uses.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let c = metrics_core::Counter::new();
+    /// c.inc_by(5);
+    /// assert_eq!(c.take(), 5);
+    /// c.inc();
+    /// assert_eq!(c.take(), 1);
+    /// assert_eq!(c.get(), 0);
+    /// ```
+    pub fn take(&self) -> u64 {
+        self.cells.take(0)
+    }
+}
+
+impl Default for Counter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for Counter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Counter")
+            .field("value", &self.get())
+            .finish()
+    }
+}
+
+impl Metric for Counter {
+    fn metric_type(&self) -> MetricType {
+        MetricType::Counter
+    }
+
+    fn collect(&self, out: &mut Collector<'_>) {
+        let v = if out.reset() { self.take() } else { self.get() };
+        out.counter(Number::UInt(v));
+    }
+}
+
+/// A monotonic `f64` counter, sharded per CPU, for amounts that are not whole numbers (seconds
+/// of CPU time, bytes as a float, money).
+///
+/// An update is a compare-exchange loop on the calling CPU's shard, uncontended unless the thread
+/// migrates mid-update. Otherwise as [`Counter`].
+///
+/// A counter never goes down: [`inc_by`](Self::inc_by) ignores negative and NaN amounts, and
+/// [`try_inc_by`](Self::try_inc_by) reports them.
+///
+/// # Examples
+///
+/// ```
+/// use metrics_core::FloatCounter;
+///
+/// let cpu_seconds = FloatCounter::new();
+/// cpu_seconds.inc_by(0.25);
+/// cpu_seconds.inc_by(0.5);
+/// assert_eq!(cpu_seconds.get(), 0.75);
+/// assert!(cpu_seconds.try_inc_by(-1.0).is_err());
+/// ```
+#[derive(Clone)]
+#[must_use = "a counter that is neither kept nor registered records nothing"]
+pub struct FloatCounter {
+    cells: CellRun,
+}
+
+impl FloatCounter {
+    /// A counter at 0.
+    pub fn new() -> Self {
+        FloatCounter {
+            cells: CellRun::new(1),
+        }
+    }
+
+    /// Adds 1.
+    #[inline]
+    pub fn inc(&self) {
+        self.cells.add_f64(0, 1.0);
+    }
+
+    /// Adds `v` if it is zero or positive (`+Inf` included); ignores negative and NaN values,
+    /// which would make the counter go down or become meaningless.
+    #[inline]
+    pub fn inc_by(&self, v: f64) {
+        if v >= 0.0 {
+            self.cells.add_f64(0, v);
+        }
+    }
+
+    /// Adds `v`, or reports why it cannot.
+    ///
+    /// # Errors
+    ///
+    /// [`NegativeIncrement`] if `v` is negative or NaN; the counter is unchanged.
+    pub fn try_inc_by(&self, v: f64) -> Result<(), NegativeIncrement> {
+        if v >= 0.0 {
+            self.cells.add_f64(0, v);
+            Ok(())
+        } else {
+            Err(NegativeIncrement(v))
+        }
+    }
+
+    /// The current value, summed over shards.
+    pub fn get(&self) -> f64 {
+        self.cells.sum_f64(0)
+    }
+
+    /// Returns the current value and resets the counter to 0, atomically per shard (see
+    /// [`Counter::take`]).
+    pub fn take(&self) -> f64 {
+        self.cells.take_f64(0)
+    }
+}
+
+impl Default for FloatCounter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for FloatCounter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FloatCounter")
+            .field("value", &self.get())
+            .finish()
+    }
+}
+
+impl Metric for FloatCounter {
+    fn metric_type(&self) -> MetricType {
+        MetricType::Counter
+    }
+
+    fn collect(&self, out: &mut Collector<'_>) {
+        let v = if out.reset() { self.take() } else { self.get() };
+        out.counter(Number::Float(v));
+    }
+}
+
+/// A counter was asked to go down: the amount was negative or NaN.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct NegativeIncrement(pub f64);
+
+impl fmt::Display for NegativeIncrement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "counters only go up: cannot add {} (amounts must be zero or positive)",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for NegativeIncrement {}

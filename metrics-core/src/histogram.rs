@@ -1,0 +1,355 @@
+//! Histograms with fixed buckets, sharded per CPU.
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use crate::buckets::{self, BucketError};
+use crate::collect::{Collector, HistogramValue, Metric, MetricType};
+use crate::slab::CellRun;
+use crate::sync::unmodelled::Arc;
+
+/// Observations counted in buckets with fixed upper bounds, plus their sum; sharded per CPU.
+///
+/// An observation finds its bucket (binary search over the bounds), then makes two uncontended
+/// atomic updates on the calling CPU's shard: the bucket's count and the sum (a compare-exchange
+/// on an `f64`). The total count is not a separate cell: a read sums the buckets, so in every read
+/// `count == the +Inf bucket` and cumulative buckets never decrease, even under concurrent
+/// observations (see [`HistogramValue`]).
+///
+/// Bucket `i` counts values `v` with `bounds[i-1] < v <= bounds[i]`; values above every bound,
+/// and NaN, go to the implied `+Inf` bucket (a NaN also makes the sum NaN).
+///
+/// # Memory
+///
+/// `bounds + 2` cells (the buckets, `+Inf` and the sum), each `8 * shard_count()` bytes plus an
+/// 8-byte header slot, and the bounds themselves (`16 + 8 * bounds` bytes); clones share both.
+///
+/// # Examples
+///
+/// ```
+/// use metrics_core::{Histogram, buckets};
+///
+/// let latency = Histogram::with_buckets(&buckets::exponential(0.001, 2.0, 12)?)?;
+/// latency.observe(0.003);
+/// {
+///     let _timer = latency.start_timer(); // observes the elapsed seconds when dropped
+/// }
+/// let snapshot = latency.get();
+/// assert_eq!(snapshot.value().count(), 2);
+/// # Ok::<(), metrics_core::BucketError>(())
+/// ```
+#[derive(Clone)]
+#[must_use = "a histogram that is neither kept nor registered records nothing"]
+pub struct Histogram {
+    /// `bounds.len() + 1` bucket counts (the last is `+Inf`), then the sum as `f64` bits.
+    cells: CellRun,
+    bounds: Arc<[f64]>,
+}
+
+impl Histogram {
+    /// A histogram with the [default bounds](buckets::DEFAULT).
+    pub fn new() -> Self {
+        Self::from_checked(&buckets::DEFAULT)
+    }
+
+    /// A histogram with the given upper bounds (a trailing `+Inf` may be given; it is implied).
+    ///
+    /// # Errors
+    ///
+    /// [`BucketError`] if there is no finite bound, a bound is NaN or infinite, the bounds are
+    /// not strictly increasing, or there are more than [`buckets::MAX_BOUNDS`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_core::{BucketError, Histogram};
+    ///
+    /// assert!(Histogram::with_buckets(&[0.1, 0.5, 1.0]).is_ok());
+    /// let err = Histogram::with_buckets(&[0.5, 0.1]).unwrap_err();
+    /// assert!(matches!(err, BucketError::NotIncreasing { index: 1, .. }));
+    /// ```
+    pub fn with_buckets(bounds: &[f64]) -> Result<Self, BucketError> {
+        buckets::check(bounds).map(Self::from_checked)
+    }
+
+    fn from_checked(bounds: &[f64]) -> Self {
+        Histogram {
+            cells: CellRun::new(bounds.len() + 2),
+            bounds: bounds.into(),
+        }
+    }
+
+    /// The finite upper bounds.
+    pub fn bounds(&self) -> &[f64] {
+        &self.bounds
+    }
+
+    /// Records one observation.
+    #[inline]
+    pub fn observe(&self, v: f64) {
+        let bucket = bucket_of(&self.bounds, v);
+        let sum = self.bounds.len() + 1;
+        let shard = self.cells.local_shard();
+        shard.add(bucket, 1);
+        shard.add_f64(sum, v);
+    }
+
+    /// Records a duration in seconds.
+    #[inline]
+    pub fn observe_duration(&self, d: Duration) {
+        self.observe(d.as_secs_f64());
+    }
+
+    /// Starts a timer that observes the seconds elapsed when it is dropped (or
+    /// [stopped](HistogramTimer::stop)), including on early return and unwinding.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let h = metrics_core::Histogram::new();
+    /// let timer = h.start_timer();
+    /// let elapsed = timer.stop();
+    /// assert_eq!(h.get().value().count(), 1);
+    /// assert!(h.get().value().sum() >= elapsed.as_secs_f64());
+    /// ```
+    pub fn start_timer(&self) -> HistogramTimer<'_> {
+        HistogramTimer {
+            histogram: Some(self),
+            start: Instant::now(),
+        }
+    }
+
+    /// The current buckets, count and sum, summed over shards.
+    pub fn get(&self) -> HistogramSnapshot {
+        self.snapshot(false)
+    }
+
+    /// Returns the current buckets and sum and resets them to 0, atomically per shard and cell:
+    /// every observation's bucket increment is counted by exactly one `take` (or remains in the
+    /// histogram), and likewise its sum. Under concurrent observations an observation's bucket and
+    /// sum may land in consecutive takes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let h = metrics_core::Histogram::new();
+    /// h.observe(0.2);
+    /// assert_eq!(h.take().value().count(), 1);
+    /// assert_eq!(h.get().value().count(), 0);
+    /// ```
+    pub fn take(&self) -> HistogramSnapshot {
+        self.snapshot(true)
+    }
+
+    fn snapshot(&self, reset: bool) -> HistogramSnapshot {
+        let mut counts = vec![0; self.bounds.len() + 1];
+        let sum = self.read(&mut counts, reset);
+        HistogramSnapshot {
+            bounds: Arc::clone(&self.bounds),
+            counts,
+            sum,
+        }
+    }
+
+    /// Sums (or takes) the bucket counts into `counts` and returns the sum.
+    fn read(&self, counts: &mut [u64], reset: bool) -> f64 {
+        self.cells.sum_into(counts, reset);
+        let sum = self.bounds.len() + 1;
+        if reset {
+            self.cells.take_f64(sum)
+        } else {
+            self.cells.sum_f64(sum)
+        }
+    }
+}
+
+impl Default for Histogram {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for Histogram {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Histogram")
+            .field("bounds", &self.bounds)
+            .field("value", &self.get())
+            .finish()
+    }
+}
+
+impl Metric for Histogram {
+    fn metric_type(&self) -> MetricType {
+        MetricType::Histogram
+    }
+
+    fn collect(&self, out: &mut Collector<'_>) {
+        let reset = out.reset();
+        out.histogram(&self.bounds, |counts| self.read(counts, reset));
+    }
+}
+
+/// Up to this many bounds, the bucket is found by comparing `v` with every bound: the comparisons
+/// are independent (and vectorise), where a binary search is a chain of dependent loads; measured
+/// in `benches/README.md`.
+const LINEAR_SEARCH_MAX: usize = 64;
+
+/// The index of the first bound `>= v`, or `bounds.len()` (the +Inf bucket) for values above
+/// every bound and for NaN, which compares false with everything.
+#[inline(always)]
+fn bucket_of(bounds: &[f64], v: f64) -> usize {
+    if bounds.len() <= LINEAR_SEARCH_MAX {
+        // Bounds are increasing, so the bounds below `v` are a prefix: counting them finds it.
+        bounds.iter().map(|&b| usize::from(passes(v, b))).sum()
+    } else {
+        bounds.partition_point(|&b| passes(v, b))
+    }
+}
+
+/// Whether `v` belongs above bound `b`: `v > b`, or `v` is NaN.
+#[inline(always)]
+#[expect(
+    clippy::neg_cmp_op_on_partial_ord,
+    reason = "the negation is the point: NaN must land above every bound"
+)]
+fn passes(v: f64, b: f64) -> bool {
+    !(v <= b)
+}
+
+/// A histogram's buckets, count and sum at one read.
+#[derive(Clone, Debug)]
+pub struct HistogramSnapshot {
+    bounds: Arc<[f64]>,
+    counts: Vec<u64>,
+    sum: f64,
+}
+
+impl HistogramSnapshot {
+    /// The read-side view: bounds, per-bucket counts, count, sum, cumulative buckets.
+    pub fn value(&self) -> HistogramValue<'_> {
+        HistogramValue::new(&self.bounds, &self.counts, self.sum)
+    }
+}
+
+/// Observes the seconds since it was started when dropped; see [`Histogram::start_timer`].
+#[must_use = "the timer observes when dropped; dropping it at once measures nothing"]
+#[derive(Debug)]
+pub struct HistogramTimer<'a> {
+    histogram: Option<&'a Histogram>,
+    start: Instant,
+}
+
+impl HistogramTimer<'_> {
+    /// Observes the elapsed time now and returns it.
+    pub fn stop(mut self) -> Duration {
+        let elapsed = self.start.elapsed();
+        if let Some(h) = self.histogram.take() {
+            h.observe_duration(elapsed);
+        }
+        elapsed
+    }
+
+    /// Stops the timer without observing anything.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let h = metrics_core::Histogram::new();
+    /// h.start_timer().discard();
+    /// assert_eq!(h.get().value().count(), 0);
+    /// ```
+    pub fn discard(mut self) {
+        self.histogram = None;
+    }
+}
+
+impl Drop for HistogramTimer<'_> {
+    fn drop(&mut self) {
+        if let Some(h) = self.histogram {
+            h.observe_duration(self.start.elapsed());
+        }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bucket_edges_and_nan() {
+        let h = Histogram::with_buckets(&[1.0, 2.0]).unwrap();
+        for v in [
+            f64::NEG_INFINITY,
+            -5.0,
+            1.0,
+            1.0000001,
+            2.0,
+            2.5,
+            f64::INFINITY,
+            f64::NAN,
+        ] {
+            h.observe(v);
+        }
+        let s = h.get();
+        assert_eq!(s.value().counts(), [3, 2, 3]);
+        assert_eq!(s.value().count(), 8);
+        assert!(s.value().sum().is_nan());
+    }
+
+    #[test]
+    fn linear_and_binary_search_agree() {
+        let small: Vec<f64> = (1..=LINEAR_SEARCH_MAX).map(|i| i as f64).collect();
+        let large: Vec<f64> = (1..=LINEAR_SEARCH_MAX * 3).map(|i| i as f64).collect();
+        for bounds in [&small[..], &large[..], &[1.0][..]] {
+            for v in [
+                -1.0,
+                0.5,
+                1.0,
+                1.5,
+                2.0,
+                63.9,
+                64.0,
+                64.1,
+                191.0,
+                1e9,
+                f64::NAN,
+                f64::INFINITY,
+            ] {
+                let expected = bounds.iter().position(|&b| v <= b).unwrap_or(bounds.len());
+                assert_eq!(
+                    bucket_of(bounds, v),
+                    expected,
+                    "{v} in {} bounds",
+                    bounds.len()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn sum_and_count() {
+        let h = Histogram::new();
+        h.observe(0.5);
+        h.observe(0.25);
+        h.observe_duration(Duration::from_millis(250));
+        let s = h.get();
+        assert_eq!(s.value().count(), 3);
+        assert_eq!(s.value().sum(), 1.0);
+        assert_eq!(
+            s.value().cumulative().find(|&(le, _)| le == 0.25),
+            Some((0.25, 2))
+        );
+    }
+
+    #[test]
+    fn timer_observes_on_drop_and_unwind() {
+        let h = Histogram::new();
+        drop(h.start_timer());
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _t = h.start_timer();
+            panic!("boom");
+        }));
+        assert!(r.is_err());
+        assert_eq!(h.get().value().count(), 2);
+    }
+}

@@ -1,0 +1,95 @@
+//! Lock-free Prometheus metrics whose hot path is one uncontended atomic add.
+//!
+//! Counters and histograms keep one copy of each value per CPU shard, laid out in per-CPU
+//! strided slabs like the Linux kernel's per-CPU areas: an update touches only the calling CPU's
+//! cache line, found with one thread-pointer-relative load (see [`shard`]); a scrape sums the
+//! shards. No lock, no hash lookup and no shared cache line on the update path.
+//!
+//! # Types
+//!
+//! | type | what | update cost |
+//! | --- | --- | --- |
+//! | [`Counter`], [`FloatCounter`] | monotonic totals (`u64`, `f64`) | one atomic add on the CPU's shard |
+//! | [`Gauge`], [`FloatGauge`] | values that go up and down (`i64`, `f64`) | one atomic on a single shared cell (a `set` cannot be sharded) |
+//! | [`FnCounter`], [`FnGauge`] | values computed by a callback at scrape time | none: the callback runs when read |
+//! | [`Histogram`] | observations in fixed buckets, with count and sum | bucket search + two atomic adds on the CPU's shard |
+//! | [`Registry`], [`default_registry`] | named metrics read together | registration checks names and returns errors |
+//! | [`Visitor`], [`Descriptor`], [`Value`] | the read side: values already summed over shards | |
+//! | [`SampleList`], [`Registry::sample_value`] | samples as the text formats name them, for tests | |
+//!
+//! Reset-on-read ([`Counter::take`], [`Histogram::take`], [`Registry::collect_and_reset`]) swaps
+//! each shard with 0, so every update is reported exactly once, for `/metricsandreset`.
+//!
+//! # Example
+//!
+//! ```
+//! use metrics_core::{Counter, Gauge, Histogram, Opts, Registry};
+//!
+//! let registry = Registry::new();
+//! let requests = Counter::new();
+//! let in_flight = Gauge::new();
+//! let latency = Histogram::new(); // default buckets, 5 ms to 10 s
+//! registry.register(Opts::new("requests", "Requests handled."), requests.clone())?;
+//! registry.register(Opts::new("in_flight", "Requests being served."), in_flight.clone())?;
+//! registry.register(
+//!     Opts::new("request_duration", "Time to serve a request.").unit("seconds"),
+//!     latency.clone(),
+//! )?;
+//!
+//! std::thread::scope(|s| {
+//!     for _ in 0..4 {
+//!         s.spawn(|| {
+//!             in_flight.inc();
+//!             let _timer = latency.start_timer();
+//!             requests.inc();
+//!             in_flight.dec();
+//!         });
+//!     }
+//! });
+//!
+//! assert_eq!(registry.sample_value("requests_total", &[]), Some(4.0));
+//! assert_eq!(registry.sample_value("in_flight", &[]), Some(0.0));
+//! assert_eq!(registry.sample_value("request_duration_seconds_count", &[]), Some(4.0));
+//! # Ok::<(), metrics_core::RegistryError>(())
+//! ```
+//!
+//! # Memory
+//!
+//! A cell costs `8 * S + 8` bytes of heap: 8 bytes per shard, S = [`shard::shard_count()`] (the
+//! CPUs the process may run on, rounded up to a power of two, at most 64), and an 8-byte header
+//! slot. A counter is one cell; a histogram with `b` bounds is `b + 2` cells plus its bounds
+//! (`16 + 8 * b` bytes). Handles are 16 bytes (32 for a histogram) wherever you keep them.
+//!
+//! # Platforms
+//!
+//! The shard index reads the kernel's rseq `cpu_id` on Linux/x86_64 with glibc 2.35 or later;
+//! elsewhere each thread gets a slot of its own (see [`shard`]). Supported Rust: 1.95.
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+pub mod buckets;
+mod callback;
+mod collect;
+mod counter;
+mod gauge;
+mod histogram;
+pub mod name;
+mod registry;
+mod sample;
+pub mod shard;
+mod slab;
+mod sync;
+
+#[cfg(all(test, loom))]
+mod tests;
+
+pub use buckets::BucketError;
+pub use callback::{FnCounter, FnGauge};
+pub use collect::{
+    Collector, Descriptor, HistogramValue, Labels, Metric, MetricType, Number, Value, Visitor,
+};
+pub use counter::{Counter, FloatCounter, NegativeIncrement};
+pub use gauge::{FloatGauge, Gauge};
+pub use histogram::{Histogram, HistogramSnapshot, HistogramTimer};
+pub use registry::{Opts, Registry, RegistryBuilder, RegistryError, default_registry};
+pub use sample::{Sample, SampleList};

@@ -1,0 +1,126 @@
+//! Families flattened to samples, as the text formats name them: for tests, debugging and simple
+//! printing (the encoders in `metrics-encode` render families directly).
+
+use crate::collect::{Descriptor, Labels, Value, Visitor};
+
+/// One sample: a name with its type suffix, label pairs and a value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sample {
+    /// The sample name, with its type suffix (`requests_total`, `latency_bucket`).
+    pub name: String,
+    /// The label pairs: constant labels first, then the series' own, `le` last for buckets.
+    pub labels: Vec<(String, String)>,
+    /// The value.
+    pub value: f64,
+}
+
+impl Sample {
+    /// Whether the labels are exactly `wanted`, in any order; `le` matches numerically.
+    pub(crate) fn has_labels(&self, wanted: &[(&str, &str)]) -> bool {
+        self.labels.len() == wanted.len()
+            && wanted.iter().all(|&(name, value)| {
+                self.labels
+                    .iter()
+                    .any(|(n, v)| n == name && (v == value || (n == "le" && same_bound(v, value))))
+            })
+    }
+}
+
+fn same_bound(a: &str, b: &str) -> bool {
+    matches!((a.parse::<f64>(), b.parse::<f64>()), (Ok(x), Ok(y)) if x == y)
+}
+
+/// Formats a bucket bound as Python's client does: `+Inf`, else the shortest round-trip form
+/// with a decimal point (`0.5`, `1.0`).
+fn format_bound(v: f64) -> String {
+    if v == f64::INFINITY {
+        "+Inf".to_owned()
+    } else {
+        format!("{v:?}")
+    }
+}
+
+/// A [`Visitor`] that flattens what it visits into [`Sample`]s: counters as `<name>_total`,
+/// gauges as `<name>`, histograms as `<name>_bucket` per bound (cumulative, with `le`),
+/// `<name>_count` and `<name>_sum`.
+///
+/// # Examples
+///
+/// ```
+/// use metrics_core::{Counter, Opts, Registry, SampleList};
+///
+/// let registry = Registry::new();
+/// let c = Counter::new();
+/// registry.register(Opts::new("hits", "Cache hits."), c.clone())?;
+/// c.inc();
+/// let mut list = SampleList::new();
+/// registry.collect(&mut list);
+/// assert_eq!(list.samples()[0].name, "hits_total");
+/// assert_eq!(list.samples()[0].value, 1.0);
+/// # Ok::<(), metrics_core::RegistryError>(())
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct SampleList {
+    family: String,
+    samples: Vec<Sample>,
+}
+
+impl SampleList {
+    /// An empty list.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The samples collected so far.
+    pub fn samples(&self) -> &[Sample] {
+        &self.samples
+    }
+
+    /// The samples collected.
+    pub fn into_samples(self) -> Vec<Sample> {
+        self.samples
+    }
+
+    fn push(
+        &mut self,
+        suffix: &str,
+        labels: Labels<'_>,
+        extra: Option<(&str, String)>,
+        value: f64,
+    ) {
+        let mut pairs: Vec<(String, String)> = labels
+            .iter()
+            .map(|(n, v)| (n.to_owned(), v.to_owned()))
+            .collect();
+        if let Some((n, v)) = extra {
+            pairs.push((n.to_owned(), v));
+        }
+        self.samples.push(Sample {
+            name: format!("{}{suffix}", self.family),
+            labels: pairs,
+            value,
+        });
+    }
+}
+
+impl Visitor for SampleList {
+    fn family(&mut self, descriptor: &Descriptor) {
+        self.family.clear();
+        self.family.push_str(descriptor.name());
+    }
+
+    fn series(&mut self, labels: Labels<'_>, value: &Value<'_>) {
+        match value {
+            Value::Counter(v) => self.push("_total", labels, None, v.as_f64()),
+            Value::Gauge(v) => self.push("", labels, None, v.as_f64()),
+            Value::Histogram(h) => {
+                for (upper, count) in h.cumulative() {
+                    let le = Some(("le", format_bound(upper)));
+                    self.push("_bucket", labels, le, count as f64);
+                }
+                self.push("_count", labels, None, h.count() as f64);
+                self.push("_sum", labels, None, h.sum());
+            }
+        }
+    }
+}

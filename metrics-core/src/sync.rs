@@ -1,0 +1,44 @@
+//! The only place that names atomics, locks and thread-locals.
+//!
+//! Under `--cfg loom` the primitives that take part in the lock-free protocols (cells, refcounts,
+//! the slab's free list, shard slots) come from [loom] so that its models explore every
+//! interleaving; otherwise they are `std`'s. The registry's own locks are never modelled and always
+//! come from `std`.
+
+#[cfg(loom)]
+pub(crate) use loom::sync::{
+    Arc, Mutex,
+    atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering, fence},
+};
+
+#[cfg(not(loom))]
+pub(crate) use std::sync::{
+    Arc, Mutex,
+    atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering, fence},
+};
+
+/// `thread_local!` with `const` initialisers (no lazy-init check on access) under `std`; loom's
+/// macro takes the same declarations without `const`.
+macro_rules! thread_local_const {
+    ($($(#[$attr:meta])* static $name:ident: $t:ty = $init:expr;)*) => {
+        #[cfg(not(loom))]
+        std::thread_local! { $($(#[$attr])* static $name: $t = const { $init };)* }
+        #[cfg(loom)]
+        loom::thread_local! { $($(#[$attr])* static $name: $t = $init;)* }
+    };
+}
+pub(crate) use thread_local_const;
+
+/// Locks that loom never models (the registry's bookkeeping, not a hot path).
+pub(crate) mod unmodelled {
+    pub(crate) use std::sync::{Arc, OnceLock, RwLock};
+}
+
+/// Locks a mutex, ignoring poisoning: every critical section in this crate leaves its data
+/// consistent before anything in it can panic, so a poisoned lock holds valid data.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> impl std::ops::DerefMut<Target = T> + '_ {
+    match mutex.lock() {
+        Ok(guard) => guard,
+        Err(poisoned) => poisoned.into_inner(),
+    }
+}

@@ -1,0 +1,260 @@
+//! Concurrent updates against concurrent scrapes: exact totals, monotone reads, reset-on-read
+//! that loses and duplicates nothing, histograms whose count always equals their +Inf bucket.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
+
+use metrics_core::{
+    Counter, Descriptor, FloatCounter, Histogram, Labels, Opts, Registry, SampleList, Value,
+    Visitor,
+};
+
+const PER_THREAD: u64 = 1_000_000;
+
+/// Runs `threads` writers (each `write(thread_index)`) while `scrape()` is called in a loop on
+/// this thread until they finish; returns how many scrapes ran.
+fn while_writing(threads: usize, write: impl Fn(usize) + Sync, mut scrape: impl FnMut()) -> usize {
+    let done = AtomicBool::new(false);
+    let mut scrapes = 0;
+    thread::scope(|s| {
+        let writers: Vec<_> = (0..threads)
+            .map(|t| {
+                let write = &write;
+                s.spawn(move || write(t))
+            })
+            .collect();
+        let done = &done;
+        s.spawn(move || {
+            for w in writers {
+                w.join().expect("writer panicked");
+            }
+            done.store(true, Ordering::Release);
+        });
+        while !done.load(Ordering::Acquire) {
+            scrape();
+            scrapes += 1;
+        }
+    });
+    scrapes
+}
+
+fn counter_total_is_exact_and_scrapes_monotone(threads: usize) {
+    let registry = Registry::new();
+    let c = Counter::new();
+    registry
+        .register(Opts::new("events", "Events."), c.clone())
+        .unwrap();
+    let mut last = 0.0;
+    let scrapes = while_writing(
+        threads,
+        |_| {
+            for _ in 0..PER_THREAD {
+                c.inc();
+            }
+        },
+        || {
+            let v = registry.sample_value("events_total", &[]).unwrap();
+            assert!(v >= last, "scrape went backwards: {last} then {v}");
+            last = v;
+        },
+    );
+    assert!(scrapes > 0);
+    assert_eq!(c.get(), threads as u64 * PER_THREAD);
+    assert_eq!(
+        registry.sample_value("events_total", &[]),
+        Some((threads as u64 * PER_THREAD) as f64)
+    );
+}
+
+#[test]
+fn counter_2_threads() {
+    counter_total_is_exact_and_scrapes_monotone(2);
+}
+
+#[test]
+fn counter_4_threads() {
+    counter_total_is_exact_and_scrapes_monotone(4);
+}
+
+/// Sums the counter samples of reset-on-read collections.
+#[derive(Default)]
+struct Taken(f64);
+
+impl Visitor for Taken {
+    fn family(&mut self, _: &Descriptor) {}
+
+    fn series(&mut self, _: Labels<'_>, value: &Value<'_>) {
+        if let Value::Counter(n) = value {
+            self.0 += n.as_f64();
+        }
+    }
+}
+
+fn reset_on_read_loses_nothing(threads: usize) {
+    let registry = Registry::new();
+    let c = Counter::new();
+    let f = FloatCounter::new();
+    registry
+        .register(Opts::new("events", "Events."), c.clone())
+        .unwrap();
+    let mut taken_direct = 0u64;
+    let mut taken_registry = Taken::default();
+    let mut turn = false;
+    while_writing(
+        threads,
+        |_| {
+            for _ in 0..PER_THREAD {
+                c.inc();
+                f.inc_by(0.5);
+            }
+        },
+        || {
+            // Alternate the two reset paths: the handle's and the registry's.
+            if turn {
+                taken_direct += c.take();
+            } else {
+                registry.collect_and_reset(&mut taken_registry);
+            }
+            turn = !turn;
+            let _ = f.take();
+        },
+    );
+    let total = threads as u64 * PER_THREAD;
+    let reported = taken_direct as f64 + taken_registry.0 + c.get() as f64;
+    assert_eq!(reported, total as f64, "lost or double-counted increments");
+}
+
+#[test]
+fn reset_on_read_2_threads() {
+    reset_on_read_loses_nothing(2);
+}
+
+#[test]
+fn reset_on_read_4_threads() {
+    reset_on_read_loses_nothing(4);
+}
+
+#[test]
+fn float_counter_takes_add_up() {
+    let f = FloatCounter::new();
+    let mut taken = 0.0;
+    while_writing(
+        2,
+        |_| {
+            for _ in 0..PER_THREAD {
+                f.inc_by(0.25);
+            }
+        },
+        || taken += f.take(),
+    );
+    // Multiples of 0.25 below 2^51 add exactly in any order.
+    assert_eq!(taken + f.get(), 2.0 * PER_THREAD as f64 * 0.25);
+}
+
+const BOUNDS: [f64; 4] = [0.25, 0.5, 1.0, 2.0];
+/// Observed in turn: one per bucket and one above every bound, all exactly representable.
+const VALUES: [f64; 5] = [0.125, 0.5, 0.75, 2.0, 4.0];
+const OBSERVATIONS: u64 = 250_000;
+
+/// Checks every scrape of a histogram: count == +Inf bucket, cumulative buckets non-decreasing,
+/// and each bucket no lower than in the previous scrape.
+struct HistogramChecker {
+    last: Vec<u64>,
+}
+
+impl Visitor for HistogramChecker {
+    fn family(&mut self, _: &Descriptor) {}
+
+    fn series(&mut self, _: Labels<'_>, value: &Value<'_>) {
+        let Value::Histogram(h) = value else {
+            panic!("not a histogram: {value:?}")
+        };
+        let cumulative: Vec<u64> = h.cumulative().map(|(_, c)| c).collect();
+        assert_eq!(
+            *cumulative.last().unwrap(),
+            h.count(),
+            "count differs from +Inf"
+        );
+        assert!(
+            cumulative.windows(2).all(|w| w[0] <= w[1]),
+            "buckets decrease: {cumulative:?}"
+        );
+        for (i, (&now, &before)) in cumulative.iter().zip(&self.last).enumerate() {
+            assert!(
+                now >= before,
+                "bucket {i} went backwards: {before} then {now}"
+            );
+        }
+        self.last = cumulative;
+    }
+}
+
+#[test]
+fn histogram_scrapes_are_consistent_and_final_counts_exact() {
+    let threads = 4;
+    let registry = Registry::new();
+    let h = Histogram::with_buckets(&BOUNDS).unwrap();
+    registry
+        .register(Opts::new("size", "Sizes."), h.clone())
+        .unwrap();
+    let mut checker = HistogramChecker { last: vec![0; 5] };
+    let scrapes = while_writing(
+        threads,
+        |t| {
+            for i in 0..OBSERVATIONS {
+                h.observe(VALUES[(i as usize + t) % VALUES.len()]);
+            }
+        },
+        || registry.collect(&mut checker),
+    );
+    assert!(scrapes > 0);
+    let total = threads as u64 * OBSERVATIONS;
+    let snapshot = h.get();
+    let v = snapshot.value();
+    assert_eq!(v.count(), total);
+    // Each thread observes the 5 values in turn; OBSERVATIONS is a multiple of 5.
+    assert_eq!(v.counts(), [total / 5; 5]);
+    assert_eq!(v.sum(), total as f64 / 5.0 * VALUES.iter().sum::<f64>());
+    // The flattened samples agree.
+    let mut list = SampleList::new();
+    registry.collect(&mut list);
+    let count = list
+        .samples()
+        .iter()
+        .find(|s| s.name == "size_count")
+        .unwrap();
+    assert_eq!(count.value, total as f64);
+}
+
+#[test]
+fn histogram_reset_on_read_loses_nothing() {
+    let h = Histogram::with_buckets(&BOUNDS).unwrap();
+    let mut taken = [0u64; 5];
+    let mut taken_sum = 0.0;
+    while_writing(
+        2,
+        |t| {
+            for i in 0..OBSERVATIONS {
+                h.observe(VALUES[(i as usize + t) % VALUES.len()]);
+            }
+        },
+        || {
+            let s = h.take();
+            let v = s.value();
+            assert_eq!(v.cumulative().last().unwrap().1, v.count());
+            for (acc, c) in taken.iter_mut().zip(v.counts()) {
+                *acc += c;
+            }
+            taken_sum += v.sum();
+        },
+    );
+    let rest = h.get();
+    let total = 2 * OBSERVATIONS;
+    for (i, (&t, &r)) in taken.iter().zip(rest.value().counts()).enumerate() {
+        assert_eq!(t + r, total / 5, "bucket {i}");
+    }
+    assert_eq!(
+        taken_sum + rest.value().sum(),
+        total as f64 / 5.0 * VALUES.iter().sum::<f64>()
+    );
+}
