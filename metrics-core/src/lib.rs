@@ -63,9 +63,8 @@
 //! # Platforms
 //!
 //! The shard index reads the kernel's rseq `cpu_id` on Linux/x86_64 with glibc 2.35 or later;
-//! elsewhere each thread gets a slot of its own (see [`shard`]). Supported Rust: 1.95.
-
-#![cfg_attr(docsrs, feature(doc_cfg))]
+//! elsewhere each thread gets a slot of its own (see [`shard`]). Cells are `AtomicU64`, so the
+//! target needs 64-bit atomics. Supported Rust: 1.95.
 
 pub mod buckets;
 mod callback;

@@ -136,6 +136,10 @@ pub(crate) fn current() -> usize {
 /// process may run on (its affinity mask), rounded up to a power of two and capped at
 /// [`MAX_SHARDS`]. Every sharded cell costs `8 * shard_count()` bytes.
 ///
+/// CPU `c` writes shard `c mod shard_count()`. Any contiguous range of allowed CPUs (all CPUs, or
+/// a cpuset such as 8-15) maps to distinct shards; a scattered set (CPUs 1 and 3 only) can fold
+/// two CPUs onto one shard, which costs contention, never correctness.
+///
 /// # Examples
 ///
 /// ```
@@ -249,7 +253,8 @@ fn default_shard_count() -> usize {
     not(loom)
 ))]
 mod rseq {
-    use std::sync::atomic::{AtomicIsize, Ordering};
+    use crate::sync::Ordering;
+    use crate::sync::unmodelled::AtomicIsize;
 
     /// `__rseq_offset` once looked up, else one of the two sentinels below. Real offsets are
     /// small (the rseq area sits in the thread's static TLS block), so the sentinels never clash.

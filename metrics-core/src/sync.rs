@@ -29,8 +29,10 @@ macro_rules! thread_local_const {
 }
 pub(crate) use thread_local_const;
 
-/// Locks that loom never models (the registry's bookkeeping, not a hot path).
+/// What loom never models: the registry's bookkeeping, immutable shared data, and process-wide
+/// values fixed once (the rseq offset).
 pub(crate) mod unmodelled {
+    pub(crate) use std::sync::atomic::AtomicIsize;
     pub(crate) use std::sync::{Arc, OnceLock, RwLock};
 }
 
