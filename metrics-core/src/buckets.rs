@@ -3,6 +3,64 @@
 use std::fmt;
 
 use crate::slab::CELLS_PER_PAGE;
+use crate::sync::unmodelled::Arc;
+
+/// Checked bucket bounds, shared by the children of a histogram family (and cheap to clone).
+///
+/// # Examples
+///
+/// ```
+/// use metrics_core::Buckets;
+///
+/// let b = Buckets::exponential(0.001, 10.0, 4)?;
+/// assert_eq!(b.bounds(), [0.001, 0.01, 0.1, 1.0]);
+/// assert_eq!(Buckets::default().bounds(), metrics_core::buckets::DEFAULT);
+/// assert!(Buckets::new(&[2.0, 1.0]).is_err());
+/// # Ok::<(), metrics_core::BucketError>(())
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Buckets(Arc<[f64]>);
+
+impl Buckets {
+    /// Checks `bounds` (see [`check`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`check`].
+    pub fn new(bounds: &[f64]) -> Result<Self, BucketError> {
+        check(bounds).map(|b| Buckets(b.into()))
+    }
+
+    /// [`linear`] bounds.
+    ///
+    /// # Errors
+    ///
+    /// As [`linear`].
+    pub fn linear(start: f64, width: f64, count: usize) -> Result<Self, BucketError> {
+        Self::new(&linear(start, width, count)?)
+    }
+
+    /// [`exponential`] bounds.
+    ///
+    /// # Errors
+    ///
+    /// As [`exponential`].
+    pub fn exponential(start: f64, factor: f64, count: usize) -> Result<Self, BucketError> {
+        Self::new(&exponential(start, factor, count)?)
+    }
+
+    /// The finite upper bounds.
+    pub fn bounds(&self) -> &[f64] {
+        &self.0
+    }
+}
+
+impl Default for Buckets {
+    /// The [default bounds](DEFAULT).
+    fn default() -> Self {
+        Buckets(DEFAULT[..].into())
+    }
+}
 
 /// The default bounds, as Python's `prometheus_client` (tuned for request latencies in seconds,
 /// 5 ms to 10 s); `+Inf` is implied.

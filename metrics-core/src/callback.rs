@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::collect::{Collector, Metric, MetricType, Number};
+use crate::collect::{Collector, CounterValue, Metric, MetricType, Number, Value, sealed};
 
 /// A gauge whose value is computed by a callback each time it is read, for values owned by
 /// something else: a queue's length, a pool's idle connections, a cache's size.
@@ -50,6 +50,8 @@ impl<F> fmt::Debug for FnGauge<F> {
     }
 }
 
+impl<F> sealed::Sealed for FnGauge<F> {}
+
 impl<F, T> Metric for FnGauge<F>
 where
     F: Fn() -> T + Send + Sync + 'static,
@@ -60,7 +62,7 @@ where
     }
 
     fn collect(&self, out: &mut Collector<'_>) {
-        out.gauge(self.get());
+        out.series(&Value::Gauge(self.get()));
     }
 }
 
@@ -110,6 +112,8 @@ impl<F> fmt::Debug for FnCounter<F> {
     }
 }
 
+impl<F> sealed::Sealed for FnCounter<F> {}
+
 impl<F, T> Metric for FnCounter<F>
 where
     F: Fn() -> T + Send + Sync + 'static,
@@ -120,6 +124,9 @@ where
     }
 
     fn collect(&self, out: &mut Collector<'_>) {
-        out.counter(self.get());
+        out.series(&Value::Counter(CounterValue {
+            value: self.get(),
+            exemplar: None,
+        }));
     }
 }

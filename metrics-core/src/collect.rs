@@ -8,6 +8,8 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use crate::exemplar::{Exemplar, ExemplarTable};
+
 /// The type of a metric family, as the exposition formats name it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -18,10 +20,22 @@ pub enum MetricType {
     Gauge,
     /// Observations counted in cumulative buckets, with their count and sum.
     Histogram,
+    /// Observations summarised by their count and sum (no quantiles), as Python's `Summary`.
+    Summary,
+    /// Count, sum, minimum and maximum of observations (the average is their ratio).
+    Statistics,
+    /// A set of label pairs with the value 1 (build information, versions).
+    Info,
+    /// Exactly one of a fixed set of states is true.
+    StateSet,
+    /// A value of no known type (from custom collectors).
+    Unknown,
 }
 
 impl MetricType {
-    /// The name used in `# TYPE` lines.
+    /// The name used in `# TYPE` lines of OpenMetrics. [`Statistics`](Self::Statistics) has no
+    /// exposition type of its own: the encoders render it as a summary plus `_min` and `_max`
+    /// gauges.
     ///
     /// # Examples
     ///
@@ -33,21 +47,51 @@ impl MetricType {
             MetricType::Counter => "counter",
             MetricType::Gauge => "gauge",
             MetricType::Histogram => "histogram",
+            MetricType::Summary => "summary",
+            MetricType::Statistics => "statistics",
+            MetricType::Info => "info",
+            MetricType::StateSet => "stateset",
+            MetricType::Unknown => "unknown",
         }
     }
 
     /// Every suffix any type adds to its family name.
-    pub(crate) const ALL_SUFFIXES: [&'static str; 5] =
-        ["_total", "_created", "_bucket", "_count", "_sum"];
+    pub(crate) const ALL_SUFFIXES: [&'static str; 8] = [
+        "_total", "_created", "_bucket", "_count", "_sum", "_min", "_max", "_info",
+    ];
 
-    /// The suffixes this type adds to its family name in the exposition (one of
+    /// The suffixes this type adds to its family name in the exposition (some of
     /// [`ALL_SUFFIXES`](Self::ALL_SUFFIXES)); a registry refuses a family whose sample names
     /// another family already produces.
     pub(crate) const fn suffixes(self) -> &'static [&'static str] {
         match self {
             MetricType::Counter => &["_total", "_created"],
-            MetricType::Gauge => &[],
             MetricType::Histogram => &["_bucket", "_count", "_sum", "_created"],
+            MetricType::Summary => &["_count", "_sum", "_created"],
+            MetricType::Statistics => &["_count", "_sum", "_min", "_max", "_created"],
+            MetricType::Info => &["_info"],
+            MetricType::Gauge | MetricType::StateSet | MetricType::Unknown => &[],
+        }
+    }
+
+    /// Suffixes a name of this type may not end with, because the type adds them itself.
+    pub(crate) const fn reserved_suffixes(self) -> &'static [&'static str] {
+        match self {
+            MetricType::Counter => &["_total"],
+            MetricType::Histogram => &["_bucket", "_count", "_sum"],
+            MetricType::Summary => &["_count", "_sum"],
+            MetricType::Statistics => &["_count", "_sum", "_min", "_max"],
+            MetricType::Info => &["_info"],
+            MetricType::Gauge | MetricType::StateSet | MetricType::Unknown => &[],
+        }
+    }
+
+    /// Label names the type uses itself in the exposition.
+    pub(crate) const fn reserved_labels(self) -> &'static [&'static str] {
+        match self {
+            MetricType::Histogram => &["le"],
+            MetricType::Summary | MetricType::Statistics => &["quantile"],
+            _ => &[],
         }
     }
 }
@@ -145,31 +189,184 @@ impl Descriptor {
     }
 }
 
-/// The label pairs of one series, in a stable order (the registry's constant labels first).
+/// The value every label of a family's overflow series has: the series that collects the updates
+/// of label sets beyond the family's cardinality limit.
+pub const OVERFLOW_LABEL_VALUE: &str = "__overflow__";
+
+/// Label names: static (from a `LabelSet`) or owned (given at run time).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Names<'a> {
+    Static(&'static [&'static str]),
+    Owned(&'a [String]),
+}
+
+impl<'a> Names<'a> {
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Names::Static(n) => n.len(),
+            Names::Owned(n) => n.len(),
+        }
+    }
+
+    pub(crate) fn get(&self, i: usize) -> &'a str {
+        match *self {
+            Names::Static(n) => n[i],
+            Names::Owned(n) => &n[i],
+        }
+    }
+}
+
+/// A series' own labels (as opposed to the registry's constant labels), in whatever form its
+/// metric keeps them.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum FamilyLabels<'a> {
+    /// No labels of its own.
+    None,
+    /// A dense family's child: the position of each value in its label's fixed set.
+    Dense {
+        names: Names<'a>,
+        sets: &'static [Option<&'static [&'static str]>],
+        digits: &'a [u16],
+    },
+    /// A dynamic family's child: its encoded key (values separated by `label::SEP`).
+    Encoded { names: Names<'a>, key: &'a [u8] },
+    /// A family's overflow series: every value is [`OVERFLOW_LABEL_VALUE`].
+    Overflow { names: Names<'a> },
+    /// Owned pairs (an `Info`'s, a custom collector's samples). A pair whose name is a constant
+    /// label is skipped: the constant label wins, and no series has a label twice.
+    Pairs(&'a [(String, String)]),
+}
+
+/// The label pairs of one series: the registry's constant labels first, then the series' own,
+/// in the order of the family's label names.
 #[derive(Clone, Copy, Debug)]
 pub struct Labels<'a> {
-    pairs: &'a [(String, String)],
+    constant: &'a [(String, String)],
+    own: FamilyLabels<'a>,
 }
 
 impl<'a> Labels<'a> {
-    pub(crate) fn new(pairs: &'a [(String, String)]) -> Self {
-        Labels { pairs }
+    pub(crate) fn new(constant: &'a [(String, String)]) -> Self {
+        Labels {
+            constant,
+            own: FamilyLabels::None,
+        }
+    }
+
+    pub(crate) fn with(self, own: FamilyLabels<'a>) -> Self {
+        Labels {
+            constant: self.constant,
+            own,
+        }
     }
 
     /// The (name, value) pairs; values are unescaped.
-    pub fn iter(&self) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
-        self.pairs.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+    pub fn iter(&self) -> LabelsIter<'a> {
+        LabelsIter {
+            constant: self.constant.iter(),
+            all_constant: self.constant,
+            own: self.own,
+            index: 0,
+            key: match self.own {
+                FamilyLabels::Encoded { key, .. } => key,
+                _ => &[],
+            },
+        }
     }
 
     /// The number of pairs.
     pub fn len(&self) -> usize {
-        self.pairs.len()
+        self.constant.len()
+            + match self.own {
+                FamilyLabels::None => 0,
+                FamilyLabels::Dense { names, .. }
+                | FamilyLabels::Encoded { names, .. }
+                | FamilyLabels::Overflow { names } => names.len(),
+                FamilyLabels::Pairs(p) => p
+                    .iter()
+                    .filter(|(n, _)| !self.constant.iter().any(|(c, _)| c == n))
+                    .count(),
+            }
     }
 
     /// Whether the series has no labels.
     pub fn is_empty(&self) -> bool {
-        self.pairs.is_empty()
+        self.len() == 0
     }
+}
+
+/// Iterator over the pairs of [`Labels`].
+#[derive(Clone, Debug)]
+pub struct LabelsIter<'a> {
+    constant: std::slice::Iter<'a, (String, String)>,
+    all_constant: &'a [(String, String)],
+    own: FamilyLabels<'a>,
+    index: usize,
+    /// The rest of an encoded key.
+    key: &'a [u8],
+}
+
+impl<'a> Iterator for LabelsIter<'a> {
+    type Item = (&'a str, &'a str);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some((n, v)) = self.constant.next() {
+            return Some((n, v));
+        }
+        let i = self.index;
+        let pair = match self.own {
+            FamilyLabels::None => None,
+            FamilyLabels::Dense {
+                names,
+                sets,
+                digits,
+            } => (i < names.len()).then(|| {
+                let value = sets[i]
+                    .and_then(|set| set.get(usize::from(digits[i])).copied())
+                    .unwrap_or("");
+                (names.get(i), value)
+            }),
+            FamilyLabels::Encoded { names, .. } => (i < names.len()).then(|| {
+                let end = self
+                    .key
+                    .iter()
+                    .position(|&b| b == crate::label::SEP)
+                    .unwrap_or(self.key.len());
+                let value = std::str::from_utf8(&self.key[..end]).unwrap_or("");
+                self.key = self.key.get(end + 1..).unwrap_or(&[]);
+                (names.get(i), value)
+            }),
+            FamilyLabels::Overflow { names } => {
+                (i < names.len()).then(|| (names.get(i), OVERFLOW_LABEL_VALUE))
+            }
+            FamilyLabels::Pairs(p) => {
+                let constant = self.all_constant;
+                let rest = p.get(i..).unwrap_or(&[]);
+                match rest
+                    .iter()
+                    .position(|(n, _)| !constant.iter().any(|(c, _)| c == n))
+                {
+                    Some(skip) => {
+                        self.index += skip;
+                        let (n, v) = &rest[skip];
+                        Some((n.as_str(), v.as_str()))
+                    }
+                    None => None,
+                }
+            }
+        };
+        self.index += 1;
+        pair
+    }
+}
+
+/// A counter series: its total and the latest exemplar, if one was recorded.
+#[derive(Clone, Copy, Debug)]
+pub struct CounterValue<'a> {
+    /// The total.
+    pub value: Number,
+    /// The latest exemplar (OpenMetrics only).
+    pub exemplar: Option<&'a Exemplar>,
 }
 
 /// One histogram series, summed over shards.
@@ -183,6 +380,7 @@ pub struct HistogramValue<'a> {
     bounds: &'a [f64],
     counts: &'a [u64],
     sum: f64,
+    exemplars: Option<(&'a ExemplarTable, u32)>,
 }
 
 impl<'a> HistogramValue<'a> {
@@ -192,7 +390,13 @@ impl<'a> HistogramValue<'a> {
             bounds,
             counts,
             sum,
+            exemplars: None,
         }
+    }
+
+    pub(crate) fn with_exemplars(mut self, exemplars: Option<(&'a ExemplarTable, u32)>) -> Self {
+        self.exemplars = exemplars;
+        self
     }
 
     /// The finite upper bounds, strictly increasing (`+Inf` is implied after the last).
@@ -237,6 +441,50 @@ impl<'a> HistogramValue<'a> {
             Some((upper, *acc))
         })
     }
+
+    /// The latest exemplar recorded in bucket `bucket` (`bounds().len()` is `+Inf`), if any.
+    pub fn exemplar(&self, bucket: usize) -> Option<&'a Exemplar> {
+        let (table, offset) = self.exemplars?;
+        table.get(offset + bucket as u32)
+    }
+}
+
+/// A summary series: count and sum (no quantiles, as Python's `Summary`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SummaryValue {
+    /// The number of observations.
+    pub count: u64,
+    /// Their sum.
+    pub sum: f64,
+}
+
+/// A statistics series: count, sum, minimum and maximum of the observations.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StatisticsValue {
+    /// The number of observations.
+    pub count: u64,
+    /// Their sum.
+    pub sum: f64,
+    /// The smallest observation, `None` before the first.
+    pub min: Option<f64>,
+    /// The largest observation, `None` before the first.
+    pub max: Option<f64>,
+}
+
+impl StatisticsValue {
+    /// `sum / count`, `None` before the first observation.
+    pub fn average(&self) -> Option<f64> {
+        (self.count > 0).then(|| self.sum / self.count as f64)
+    }
+}
+
+/// A state set series: its states and which one is set.
+#[derive(Clone, Copy, Debug)]
+pub struct StateSetValue<'a> {
+    /// The states, in the order they were declared.
+    pub states: &'a [Cow<'static, str>],
+    /// The index of the state that is set.
+    pub current: usize,
 }
 
 /// The value of one series.
@@ -244,11 +492,21 @@ impl<'a> HistogramValue<'a> {
 #[non_exhaustive]
 pub enum Value<'a> {
     /// A counter's total.
-    Counter(Number),
+    Counter(CounterValue<'a>),
     /// A gauge's value.
     Gauge(Number),
     /// A histogram's buckets, count and sum.
     Histogram(HistogramValue<'a>),
+    /// A summary's count and sum.
+    Summary(SummaryValue),
+    /// Count, sum, minimum and maximum.
+    Statistics(StatisticsValue),
+    /// An info series: the value is 1, the information is in the labels.
+    Info,
+    /// A state set.
+    StateSet(StateSetValue<'a>),
+    /// A value of unknown type.
+    Unknown(Number),
 }
 
 /// Receives what a registry holds: each family's descriptor, then each of its series.
@@ -281,33 +539,34 @@ pub trait Visitor {
     fn series(&mut self, labels: Labels<'_>, value: &Value<'_>);
 }
 
-mod sealed {
+pub(crate) mod sealed {
     pub trait Sealed {}
 }
 
-macro_rules! sealed {
-    ($($t:ty),* $(,)?) => {$( impl sealed::Sealed for $t {} )*};
-}
-sealed!(
-    crate::Counter,
-    crate::FloatCounter,
-    crate::Gauge,
-    crate::FloatGauge,
-    crate::Histogram,
-);
-impl<F> sealed::Sealed for crate::FnGauge<F> {}
-impl<F> sealed::Sealed for crate::FnCounter<F> {}
-
-/// A metric a [`Registry`](crate::Registry) can hold and read: every metric type of this crate.
+/// A metric a [`Registry`](crate::Registry) can hold and read: every metric type of this crate
+/// and every [`Family`](crate::Family) of them.
 ///
 /// The trait is sealed: metrics read their own shards, and the orderings involved stay inside
-/// this crate.
+/// this crate. Values computed elsewhere are exposed with a [`Collect`](crate::Collect)
+/// implementation instead.
 pub trait Metric: sealed::Sealed + Send + Sync + 'static {
     /// The type the family is exposed as.
     fn metric_type(&self) -> MetricType;
 
     /// Reads the metric's series into `out`.
     fn collect(&self, out: &mut Collector<'_>);
+
+    /// The names of the labels the metric adds to its series (a family's), checked at
+    /// registration.
+    fn label_names(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// For a family that reached its cardinality limit: an estimate of how many distinct label
+    /// sets were folded into its overflow series.
+    fn overflowed_label_sets(&self) -> Option<f64> {
+        None
+    }
 }
 
 /// Where a [`Metric`] writes its series during a collection.
@@ -335,27 +594,44 @@ impl<'a> Collector<'a> {
         }
     }
 
-    /// Whether this is a reset-on-read collection (counters and histograms hand over their
-    /// values and restart from 0).
+    /// Whether this is a reset-on-read collection (counters, histograms, summaries and
+    /// statistics hand over their values and restart from 0).
     pub(crate) fn reset(&self) -> bool {
         self.reset
     }
 
-    pub(crate) fn counter(&mut self, v: Number) {
-        self.visitor.series(self.labels, &Value::Counter(v));
+    /// Emits one series with the current labels.
+    pub(crate) fn series(&mut self, value: &Value<'_>) {
+        self.visitor.series(self.labels, value);
     }
 
-    pub(crate) fn gauge(&mut self, v: Number) {
-        self.visitor.series(self.labels, &Value::Gauge(v));
+    /// Runs `f` with a collector whose series carry `own` labels after the constant ones.
+    pub(crate) fn with_labels<R>(
+        &mut self,
+        own: FamilyLabels<'_>,
+        f: impl FnOnce(&mut Collector<'_>) -> R,
+    ) -> R {
+        let mut child = Collector {
+            visitor: &mut *self.visitor,
+            labels: self.labels.with(own),
+            reset: self.reset,
+            scratch: &mut *self.scratch,
+        };
+        f(&mut child)
     }
 
     /// Emits a histogram series whose `bounds.len() + 1` counts `fill` writes into a zeroed
-    /// buffer, returning the sum.
-    pub(crate) fn histogram(&mut self, bounds: &[f64], fill: impl FnOnce(&mut [u64]) -> f64) {
+    /// buffer, returning the sum and where its exemplars are.
+    pub(crate) fn histogram(
+        &mut self,
+        bounds: &[f64],
+        fill: impl FnOnce(&mut [u64]) -> f64,
+        exemplars: Option<(&ExemplarTable, u32)>,
+    ) {
         self.scratch.clear();
         self.scratch.resize(bounds.len() + 1, 0);
         let sum = fill(self.scratch);
-        let value = HistogramValue::new(bounds, self.scratch, sum);
+        let value = HistogramValue::new(bounds, self.scratch, sum).with_exemplars(exemplars);
         self.visitor.series(self.labels, &Value::Histogram(value));
     }
 }

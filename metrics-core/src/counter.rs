@@ -2,8 +2,10 @@
 
 use std::fmt;
 
-use crate::collect::{Collector, Metric, MetricType, Number};
-use crate::slab::CellRun;
+use crate::collect::{Collector, CounterValue, Metric, MetricType, Number, Value, sealed};
+use crate::exemplar::{Exemplar, ExemplarError};
+use crate::family::{FamilyMetric, child::Child};
+use crate::slab::{CellRun, Kind};
 
 /// A monotonic `u64` counter, sharded per CPU.
 ///
@@ -62,6 +64,42 @@ impl Counter {
         self.cells.add(0, v);
     }
 
+    /// Adds `v` and records an exemplar of it (labels such as a trace id), replacing the
+    /// previous one. Updates without an exemplar cost nothing extra.
+    ///
+    /// # Errors
+    ///
+    /// [`ExemplarError`] if the labels are invalid or longer than OpenMetrics allows; the counter
+    /// is then unchanged.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let c = metrics_core::Counter::new();
+    /// c.inc_by_with_exemplar(2, &[("trace_id", "4bf92f3577b34da6")])?;
+    /// assert_eq!(c.get(), 2);
+    /// # Ok::<(), metrics_core::ExemplarError>(())
+    /// ```
+    pub fn inc_by_with_exemplar(
+        &self,
+        v: u64,
+        labels: &[(&str, &str)],
+    ) -> Result<(), ExemplarError> {
+        let exemplar = Exemplar::new(labels, v as f64)?;
+        self.inc_by(v);
+        self.cells.set_exemplar(0, exemplar);
+        Ok(())
+    }
+
+    /// [`inc_by_with_exemplar`](Self::inc_by_with_exemplar) with 1.
+    ///
+    /// # Errors
+    ///
+    /// As [`inc_by_with_exemplar`](Self::inc_by_with_exemplar).
+    pub fn inc_with_exemplar(&self, labels: &[(&str, &str)]) -> Result<(), ExemplarError> {
+        self.inc_by_with_exemplar(1, labels)
+    }
+
     /// The current value, summed over shards.
     pub fn get(&self) -> u64 {
         self.cells.sum(0)
@@ -100,16 +138,49 @@ impl fmt::Debug for Counter {
     }
 }
 
+/// Emits a counter series from its cell, with the cell's exemplar.
+fn collect_counter(run: &CellRun, value: Number, out: &mut Collector<'_>) {
+    let exemplars = run.exemplars();
+    let exemplar = exemplars.as_ref().and_then(|(table, at)| table.get(*at));
+    out.series(&Value::Counter(CounterValue { value, exemplar }));
+}
+
+impl sealed::Sealed for Counter {}
+
 impl Metric for Counter {
     fn metric_type(&self) -> MetricType {
         MetricType::Counter
     }
 
     fn collect(&self, out: &mut Collector<'_>) {
-        let v = if out.reset() { self.take() } else { self.get() };
-        out.counter(Number::UInt(v));
+        Self::collect_run(&self.cells, &(), out);
     }
 }
+
+impl Child for Counter {
+    type Config = ();
+    const KIND: Kind = Kind::Sharded;
+    const TYPE: MetricType = MetricType::Counter;
+
+    fn cells(_: &()) -> usize {
+        1
+    }
+
+    fn from_run(cells: CellRun, _: &()) -> Self {
+        Counter { cells }
+    }
+
+    fn run(&self) -> &CellRun {
+        &self.cells
+    }
+
+    fn collect_run(run: &CellRun, _: &(), out: &mut Collector<'_>) {
+        let v = if out.reset() { run.take(0) } else { run.sum(0) };
+        collect_counter(run, Number::UInt(v), out);
+    }
+}
+
+impl FamilyMetric for Counter {}
 
 /// A monotonic `f64` counter, sharded per CPU, for amounts that are not whole numbers (seconds
 /// of CPU time, bytes as a float, money).
@@ -174,6 +245,26 @@ impl FloatCounter {
         }
     }
 
+    /// Adds `v` (ignored if negative or NaN, as [`inc_by`](Self::inc_by)) and records an
+    /// exemplar of it, replacing the previous one.
+    ///
+    /// # Errors
+    ///
+    /// [`ExemplarError`] if the labels are invalid or longer than OpenMetrics allows; the counter
+    /// is then unchanged.
+    pub fn inc_by_with_exemplar(
+        &self,
+        v: f64,
+        labels: &[(&str, &str)],
+    ) -> Result<(), ExemplarError> {
+        let exemplar = Exemplar::new(labels, v)?;
+        if v >= 0.0 {
+            self.cells.add_f64(0, v);
+            self.cells.set_exemplar(0, exemplar);
+        }
+        Ok(())
+    }
+
     /// The current value, summed over shards.
     pub fn get(&self) -> f64 {
         self.cells.sum_f64(0)
@@ -200,16 +291,46 @@ impl fmt::Debug for FloatCounter {
     }
 }
 
+impl sealed::Sealed for FloatCounter {}
+
 impl Metric for FloatCounter {
     fn metric_type(&self) -> MetricType {
         MetricType::Counter
     }
 
     fn collect(&self, out: &mut Collector<'_>) {
-        let v = if out.reset() { self.take() } else { self.get() };
-        out.counter(Number::Float(v));
+        Self::collect_run(&self.cells, &(), out);
     }
 }
+
+impl Child for FloatCounter {
+    type Config = ();
+    const KIND: Kind = Kind::Sharded;
+    const TYPE: MetricType = MetricType::Counter;
+
+    fn cells(_: &()) -> usize {
+        1
+    }
+
+    fn from_run(cells: CellRun, _: &()) -> Self {
+        FloatCounter { cells }
+    }
+
+    fn run(&self) -> &CellRun {
+        &self.cells
+    }
+
+    fn collect_run(run: &CellRun, _: &(), out: &mut Collector<'_>) {
+        let v = if out.reset() {
+            run.take_f64(0)
+        } else {
+            run.sum_f64(0)
+        };
+        collect_counter(run, Number::Float(v), out);
+    }
+}
+
+impl FamilyMetric for FloatCounter {}
 
 /// A counter was asked to go down: the amount was negative or NaN.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -1,12 +1,14 @@
 //! Histograms with fixed buckets, sharded per CPU.
 
 use std::fmt;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::buckets::{self, BucketError};
-use crate::collect::{Collector, HistogramValue, Metric, MetricType};
-use crate::slab::CellRun;
-use crate::sync::unmodelled::Arc;
+use crate::buckets::{BucketError, Buckets};
+use crate::collect::{Collector, HistogramValue, Metric, MetricType, sealed};
+use crate::exemplar::{Exemplar, ExemplarError};
+use crate::family::{FamilyMetric, child::Child};
+use crate::guard::{Observe, Timer};
+use crate::slab::{CellRun, Kind};
 
 /// Observations counted in buckets with fixed upper bounds, plus their sum; sharded per CPU.
 ///
@@ -43,13 +45,13 @@ use crate::sync::unmodelled::Arc;
 pub struct Histogram {
     /// `bounds.len() + 1` bucket counts (the last is `+Inf`), then the sum as `f64` bits.
     cells: CellRun,
-    bounds: Arc<[f64]>,
+    bounds: Buckets,
 }
 
 impl Histogram {
-    /// A histogram with the [default bounds](buckets::DEFAULT).
+    /// A histogram with the [default bounds](crate::buckets::DEFAULT).
     pub fn new() -> Self {
-        Self::from_checked(&buckets::DEFAULT)
+        Self::with_config(Buckets::default())
     }
 
     /// A histogram with the given upper bounds (a trailing `+Inf` may be given; it is implied).
@@ -57,7 +59,7 @@ impl Histogram {
     /// # Errors
     ///
     /// [`BucketError`] if there is no finite bound, a bound is NaN or infinite, the bounds are
-    /// not strictly increasing, or there are more than [`buckets::MAX_BOUNDS`].
+    /// not strictly increasing, or there are more than [`MAX_BOUNDS`](crate::buckets::MAX_BOUNDS).
     ///
     /// # Examples
     ///
@@ -69,29 +71,58 @@ impl Histogram {
     /// assert!(matches!(err, BucketError::NotIncreasing { index: 1, .. }));
     /// ```
     pub fn with_buckets(bounds: &[f64]) -> Result<Self, BucketError> {
-        buckets::check(bounds).map(Self::from_checked)
+        Buckets::new(bounds).map(Self::with_config)
     }
 
-    fn from_checked(bounds: &[f64]) -> Self {
+    /// A histogram with checked bounds.
+    pub fn with_config(bounds: Buckets) -> Self {
         Histogram {
-            cells: CellRun::new(bounds.len() + 2),
-            bounds: bounds.into(),
+            cells: CellRun::new(bounds.bounds().len() + 2),
+            bounds,
         }
     }
 
     /// The finite upper bounds.
     pub fn bounds(&self) -> &[f64] {
-        &self.bounds
+        self.bounds.bounds()
     }
 
     /// Records one observation.
     #[inline]
     pub fn observe(&self, v: f64) {
-        let bucket = bucket_of(&self.bounds, v);
-        let sum = self.bounds.len() + 1;
+        let bounds = self.bounds.bounds();
+        let bucket = bucket_of(bounds, v);
         let shard = self.cells.local_shard();
         shard.add(bucket, 1);
-        shard.add_f64(sum, v);
+        shard.add_f64(bounds.len() + 1, v);
+    }
+
+    /// Records one observation and an exemplar of it (labels such as a trace id) as the latest
+    /// of its bucket. Observations without an exemplar cost nothing extra.
+    ///
+    /// # Errors
+    ///
+    /// [`ExemplarError`] if the labels are invalid or longer than OpenMetrics allows; nothing is
+    /// observed then.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let h = metrics_core::Histogram::with_buckets(&[0.1, 1.0])?;
+    /// h.observe_with_exemplar(0.05, &[("trace_id", "abc")])?;
+    /// assert_eq!(h.get().value().counts(), [1, 0, 0]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn observe_with_exemplar(
+        &self,
+        v: f64,
+        labels: &[(&str, &str)],
+    ) -> Result<(), ExemplarError> {
+        let exemplar = Exemplar::new(labels, v)?;
+        self.observe(v);
+        self.cells
+            .set_exemplar(bucket_of(self.bounds(), v), exemplar);
+        Ok(())
     }
 
     /// Records a duration in seconds.
@@ -101,7 +132,7 @@ impl Histogram {
     }
 
     /// Starts a timer that observes the seconds elapsed when it is dropped (or
-    /// [stopped](HistogramTimer::stop)), including on early return and unwinding.
+    /// [stopped](Timer::stop)), including on early return and unwinding.
     ///
     /// # Examples
     ///
@@ -112,11 +143,8 @@ impl Histogram {
     /// assert_eq!(h.get().value().count(), 1);
     /// assert!(h.get().value().sum() >= elapsed.as_secs_f64());
     /// ```
-    pub fn start_timer(&self) -> HistogramTimer<'_> {
-        HistogramTimer {
-            histogram: Some(self),
-            start: Instant::now(),
-        }
+    pub fn start_timer(&self) -> Timer<&Self> {
+        Timer::new(self)
     }
 
     /// The current buckets, count and sum, summed over shards.
@@ -142,24 +170,25 @@ impl Histogram {
     }
 
     fn snapshot(&self, reset: bool) -> HistogramSnapshot {
-        let mut counts = vec![0; self.bounds.len() + 1];
-        let sum = self.read(&mut counts, reset);
+        let mut counts = vec![0; self.bounds().len() + 1];
+        let sum = read(&self.cells, &mut counts, reset);
         HistogramSnapshot {
-            bounds: Arc::clone(&self.bounds),
+            bounds: self.bounds.clone(),
             counts,
             sum,
         }
     }
+}
 
-    /// Sums (or takes) the bucket counts into `counts` and returns the sum.
-    fn read(&self, counts: &mut [u64], reset: bool) -> f64 {
-        self.cells.sum_into(counts, reset);
-        let sum = self.bounds.len() + 1;
-        if reset {
-            self.cells.take_f64(sum)
-        } else {
-            self.cells.sum_f64(sum)
-        }
+/// Sums (or takes) a histogram run's bucket counts into `counts` (one per bucket) and returns
+/// its sum.
+fn read(run: &CellRun, counts: &mut [u64], reset: bool) -> f64 {
+    run.sum_into(counts, reset);
+    let sum = counts.len();
+    if reset {
+        run.take_f64(sum)
+    } else {
+        run.sum_f64(sum)
     }
 }
 
@@ -172,11 +201,19 @@ impl Default for Histogram {
 impl fmt::Debug for Histogram {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Histogram")
-            .field("bounds", &self.bounds)
+            .field("bounds", &self.bounds())
             .field("value", &self.get())
             .finish()
     }
 }
+
+impl Observe for Histogram {
+    fn observe(&self, v: f64) {
+        Histogram::observe(self, v);
+    }
+}
+
+impl sealed::Sealed for Histogram {}
 
 impl Metric for Histogram {
     fn metric_type(&self) -> MetricType {
@@ -184,10 +221,43 @@ impl Metric for Histogram {
     }
 
     fn collect(&self, out: &mut Collector<'_>) {
-        let reset = out.reset();
-        out.histogram(&self.bounds, |counts| self.read(counts, reset));
+        Self::collect_run(&self.cells, &self.bounds, out);
     }
 }
+
+impl Child for Histogram {
+    type Config = Buckets;
+    const KIND: Kind = Kind::Sharded;
+    const TYPE: MetricType = MetricType::Histogram;
+
+    fn cells(bounds: &Buckets) -> usize {
+        bounds.bounds().len() + 2
+    }
+
+    fn from_run(cells: CellRun, bounds: &Buckets) -> Self {
+        Histogram {
+            cells,
+            bounds: bounds.clone(),
+        }
+    }
+
+    fn run(&self) -> &CellRun {
+        &self.cells
+    }
+
+    fn collect_run(run: &CellRun, bounds: &Buckets, out: &mut Collector<'_>) {
+        let reset = out.reset();
+        let exemplars = run.exemplars();
+        let exemplars = exemplars.as_ref().map(|(table, at)| (&**table, *at));
+        out.histogram(
+            bounds.bounds(),
+            |counts| read(run, counts, reset),
+            exemplars,
+        );
+    }
+}
+
+impl FamilyMetric for Histogram {}
 
 /// Up to this many bounds, the bucket is found by comparing `v` with every bound: the comparisons
 /// are independent (and vectorise), where a binary search is a chain of dependent loads; measured
@@ -219,7 +289,7 @@ fn passes(v: f64, b: f64) -> bool {
 /// A histogram's buckets, count and sum at one read.
 #[derive(Clone, Debug)]
 pub struct HistogramSnapshot {
-    bounds: Arc<[f64]>,
+    bounds: Buckets,
     counts: Vec<u64>,
     sum: f64,
 }
@@ -227,47 +297,7 @@ pub struct HistogramSnapshot {
 impl HistogramSnapshot {
     /// The read-side view: bounds, per-bucket counts, count, sum, cumulative buckets.
     pub fn value(&self) -> HistogramValue<'_> {
-        HistogramValue::new(&self.bounds, &self.counts, self.sum)
-    }
-}
-
-/// Observes the seconds since it was started when dropped; see [`Histogram::start_timer`].
-#[must_use = "the timer observes when dropped; dropping it at once measures nothing"]
-#[derive(Debug)]
-pub struct HistogramTimer<'a> {
-    histogram: Option<&'a Histogram>,
-    start: Instant,
-}
-
-impl HistogramTimer<'_> {
-    /// Observes the elapsed time now and returns it.
-    pub fn stop(mut self) -> Duration {
-        let elapsed = self.start.elapsed();
-        if let Some(h) = self.histogram.take() {
-            h.observe_duration(elapsed);
-        }
-        elapsed
-    }
-
-    /// Stops the timer without observing anything.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let h = metrics_core::Histogram::new();
-    /// h.start_timer().discard();
-    /// assert_eq!(h.get().value().count(), 0);
-    /// ```
-    pub fn discard(mut self) {
-        self.histogram = None;
-    }
-}
-
-impl Drop for HistogramTimer<'_> {
-    fn drop(&mut self) {
-        if let Some(h) = self.histogram {
-            h.observe_duration(self.start.elapsed());
-        }
+        HistogramValue::new(self.bounds.bounds(), &self.counts, self.sum)
     }
 }
 

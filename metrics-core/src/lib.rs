@@ -13,12 +13,20 @@
 //! | [`Gauge`], [`FloatGauge`] | values that go up and down (`i64`, `f64`) | one atomic on a single shared cell (a `set` cannot be sharded) |
 //! | [`FnCounter`], [`FnGauge`] | values computed by a callback at scrape time | none: the callback runs when read |
 //! | [`Histogram`] | observations in fixed buckets, with count and sum | bucket search + two atomic adds on the CPU's shard |
+//! | [`Summary`] | count and sum of observations | two atomic adds on the CPU's shard |
+//! | [`Statistics`] | count, sum, min, max (average at read) | two adds, and two loads that rarely become atomic maxima |
+//! | [`StateSet`] | exactly one of a fixed set of states | one atomic store |
+//! | [`Info`] | label pairs with the value 1 | a lock (not a hot-path metric) |
+//! | [`Family`] | one metric per label set ([`LabelSet`], [`LabelValue`]) | dense: index arithmetic; dynamic: hash lookup under a read lock |
+//! | [`Collect`], [`GaugeMetricFamily`], ... | custom collectors: values computed at scrape time | none |
 //! | [`Registry`], [`default_registry`] | named metrics read together | registration checks names and returns errors |
 //! | [`Visitor`], [`Descriptor`], [`Value`] | the read side: values already summed over shards | |
 //! | [`SampleList`], [`Registry::sample_value`] | samples as the text formats name them, for tests | |
 //!
 //! Reset-on-read ([`Counter::take`], [`Histogram::take`], [`Registry::collect_and_reset`]) swaps
 //! each shard with 0, so every update is reported exactly once, for `/metricsandreset`.
+//! Counters and histograms keep an [`Exemplar`] per series or bucket when updated with one
+//! (`inc_with_exemplar`, `observe_with_exemplar`); updates without one pay nothing for it.
 //!
 //! # Example
 //!
@@ -70,25 +78,49 @@ pub mod buckets;
 mod callback;
 mod collect;
 mod counter;
+mod custom;
+mod exemplar;
+pub mod family;
 mod gauge;
+mod guard;
 mod histogram;
+mod info;
+pub mod label;
 pub mod name;
 mod registry;
 mod sample;
 pub mod shard;
 mod slab;
+mod stateset;
+mod statistics;
+mod summary;
 mod sync;
 
 #[cfg(all(test, loom))]
 mod tests;
 
-pub use buckets::BucketError;
+pub use buckets::{BucketError, Buckets};
 pub use callback::{FnCounter, FnGauge};
 pub use collect::{
-    Collector, Descriptor, HistogramValue, Labels, Metric, MetricType, Number, Value, Visitor,
+    Collector, CounterValue, Descriptor, HistogramValue, Labels, LabelsIter, Metric, MetricType,
+    Number, OVERFLOW_LABEL_VALUE, StateSetValue, StatisticsValue, SummaryValue, Value, Visitor,
 };
 pub use counter::{Counter, FloatCounter, NegativeIncrement};
+pub use custom::{
+    Collect, CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, HistogramSampleError,
+    InfoMetricFamily, MetricFamily, SummaryMetricFamily, UnknownMetricFamily,
+};
+pub use exemplar::{Exemplar, ExemplarError, MAX_EXEMPLAR_LABEL_CHARS};
+pub use family::{Child, DynLabels, Family, FamilyMetric, LabelError};
 pub use gauge::{FloatGauge, Gauge};
-pub use histogram::{Histogram, HistogramSnapshot, HistogramTimer};
-pub use registry::{Opts, Registry, RegistryBuilder, RegistryError, default_registry};
+pub use guard::{Observe, Timer};
+pub use histogram::{Histogram, HistogramSnapshot};
+pub use info::Info;
+pub use label::{LabelSet, LabelValue, LabelVisitor, ValueWriter};
+pub use registry::{
+    OVERFLOW_FAMILY, Opts, Registry, RegistryBuilder, RegistryError, default_registry,
+};
 pub use sample::{Sample, SampleList};
+pub use stateset::{StateSet, StateSetError, States};
+pub use statistics::Statistics;
+pub use summary::Summary;

@@ -1,13 +1,22 @@
-//! Registries: named metrics, read together.
+//! Registries: named metrics and custom collectors, read together.
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
-use crate::collect::{Collector, Descriptor, Labels, Metric, MetricType, Visitor};
+use crate::collect::{
+    Collector, Descriptor, FamilyLabels, Labels, Metric, MetricType, Number, Value, Visitor,
+};
+use crate::custom::{Collect, MetricFamily};
+use crate::family::LabelError;
 use crate::name::{self, NameError};
 use crate::sample::{Sample, SampleList};
 use crate::sync::unmodelled::{Arc, OnceLock, RwLock};
+
+/// The family every registry adds when a label family folds label sets into its overflow
+/// series: a gauge with a `family` label, valued at the estimated number of distinct label sets
+/// folded. Its name is reserved in every registry.
+pub const OVERFLOW_FAMILY: &str = "metrics_family_overflow_label_sets";
 
 /// The name, HELP text and naming options of a metric being registered.
 ///
@@ -70,10 +79,11 @@ impl Opts {
     }
 }
 
-/// A set of named metrics that are read together, by a scrape or a test.
+/// A set of named metrics and custom collectors that are read together, by a scrape or a test.
 ///
-/// Registration checks the name and returns an error, never panics: an invalid name, a type
-/// suffix written into the name (`_total` on a counter, `_bucket`/`_count`/`_sum` on a histogram),
+/// Registration checks names and returns an error, never panics: an invalid name or label name,
+/// a type suffix written into the name (`_total` on a counter, `_bucket`/`_count`/`_sum` on a
+/// histogram), a label the type uses itself (`le`, `quantile`) or that is also a constant label,
 /// or a name that would produce a sample name another family already produces.
 ///
 /// A registry can add a prefix to every name and constant labels to every series; see
@@ -100,15 +110,42 @@ pub struct Registry {
     state: RwLock<State>,
 }
 
-#[derive(Default)]
 struct State {
-    families: Vec<Arc<Family>>,
+    entries: Vec<Arc<Entry>>,
     /// The type of every registered family, by name: enough to know every sample name they
     /// produce (see [`State::clash`]).
     types: HashMap<Cow<'static, str>, MetricType>,
 }
 
+enum Entry {
+    Metric {
+        descriptor: Descriptor,
+        metric: Box<dyn Metric>,
+    },
+    Collector {
+        collector: Box<dyn Collect>,
+        /// The (prefixed) family names it produced at registration.
+        names: Vec<String>,
+    },
+}
+
+impl Entry {
+    fn owns(&self, name: &str) -> bool {
+        match self {
+            Entry::Metric { descriptor, .. } => descriptor.name == name,
+            Entry::Collector { names, .. } => names.iter().any(|n| n == name),
+        }
+    }
+}
+
 impl State {
+    fn new() -> Self {
+        State {
+            entries: Vec::new(),
+            types: HashMap::from([(Cow::Borrowed(OVERFLOW_FAMILY), MetricType::Gauge)]),
+        }
+    }
+
     /// The first sample name that a family `name` of type `t` would share with a registered
     /// family, if any.
     fn clash(&self, name: &str, t: MetricType) -> Option<String> {
@@ -132,18 +169,13 @@ impl State {
     }
 }
 
-struct Family {
-    descriptor: Descriptor,
-    metric: Box<dyn Metric>,
-}
-
 impl Registry {
     /// An empty registry without prefix or constant labels.
     pub fn new() -> Self {
         Registry {
             prefix: None,
             const_labels: Vec::new(),
-            state: RwLock::new(State::default()),
+            state: RwLock::new(State::new()),
         }
     }
 
@@ -182,23 +214,106 @@ impl Registry {
     /// # Errors
     ///
     /// - [`RegistryError::InvalidName`] / [`RegistryError::InvalidUnit`]: the name (after
-    ///   prefixes) or unit breaks the Prometheus data model;
+    ///   prefixes) or unit breaks the Prometheus data model (a state set's name must also be a
+    ///   valid label name: it labels the states);
     /// - [`RegistryError::ReservedSuffix`]: the name ends with a suffix the type adds itself;
+    /// - [`RegistryError::InvalidLabelName`], [`RegistryError::ReservedLabelName`],
+    ///   [`RegistryError::DuplicateLabelName`]: a label name of the metric (a family's) is
+    ///   invalid, used by the type itself, repeated, or also a constant label of the registry;
     /// - [`RegistryError::Duplicate`]: a registered family already produces one of the sample
     ///   names this one would.
     pub fn register<M: Metric>(&self, opts: Opts, metric: M) -> Result<(), RegistryError> {
         let metric_type = metric.metric_type();
         let descriptor = self.descriptor(opts, metric_type)?;
+        let mut labels = metric.label_names();
+        if metric_type == MetricType::StateSet {
+            name::check_label_name(&descriptor.name).map_err(|error| {
+                RegistryError::InvalidName {
+                    name: descriptor.name.to_string(),
+                    error,
+                }
+            })?;
+            labels.push(descriptor.name.to_string());
+        }
+        self.check_labels(labels.iter().map(String::as_str), metric_type)?;
         let mut state = write(&self.state);
         if let Some(name) = state.clash(&descriptor.name, metric_type) {
             return Err(RegistryError::Duplicate { name });
         }
         state.types.insert(descriptor.name.clone(), metric_type);
-        state.families.push(Arc::new(Family {
+        state.entries.push(Arc::new(Entry::Metric {
             descriptor,
             metric: Box::new(metric),
         }));
         Ok(())
+    }
+
+    /// Registers a custom collector. It is collected once now: the families it produces are
+    /// checked as [`register`](Self::register) checks a metric and their names reserved (with the
+    /// registry's prefix). At each scrape, families it produces under other names are included
+    /// only if no registered family produces their sample names.
+    ///
+    /// # Errors
+    ///
+    /// As [`register`](Self::register), for any of the families.
+    pub fn register_collector<C: Collect>(&self, collector: C) -> Result<(), RegistryError> {
+        let families = collector.collect();
+        let mut checked: Vec<(Cow<'static, str>, MetricType)> = Vec::new();
+        for family in &families {
+            let d = &family.descriptor;
+            let name = self.prefixed(&d.name);
+            name::check_metric_name(&name).map_err(|error| RegistryError::InvalidName {
+                name: name.to_string(),
+                error,
+            })?;
+            self.check_labels(unique(family.label_names()), d.metric_type)?;
+            if checked.iter().any(|(n, _)| n == &name) {
+                return Err(RegistryError::Duplicate {
+                    name: name.into_owned(),
+                });
+            }
+            checked.push((Cow::Owned(name.into_owned()), d.metric_type));
+        }
+        let mut state = write(&self.state);
+        for (name, t) in &checked {
+            if let Some(name) = state.clash(name, *t) {
+                return Err(RegistryError::Duplicate { name });
+            }
+        }
+        let names = checked.iter().map(|(n, _)| n.to_string()).collect();
+        state.types.extend(checked);
+        state.entries.push(Arc::new(Entry::Collector {
+            collector: Box::new(collector),
+            names,
+        }));
+        Ok(())
+    }
+
+    /// Checks a metric's label names: valid, not used by its type, not repeated, not a constant
+    /// label of this registry.
+    fn check_labels<'n>(
+        &self,
+        names: impl Iterator<Item = &'n str>,
+        t: MetricType,
+    ) -> Result<(), RegistryError> {
+        let names: Vec<&str> = names.collect();
+        crate::family::check_label_names(&names, t)?;
+        if let Some(n) = names
+            .iter()
+            .find(|n| self.const_labels.iter().any(|(c, _)| c == *n))
+        {
+            return Err(RegistryError::DuplicateLabelName {
+                name: (*n).to_owned(),
+            });
+        }
+        Ok(())
+    }
+
+    fn prefixed<'a>(&self, name: &'a str) -> Cow<'a, str> {
+        match &self.prefix {
+            Some(p) => Cow::Owned(format!("{p}_{name}")),
+            None => Cow::Borrowed(name),
+        }
     }
 
     fn descriptor(&self, opts: Opts, metric_type: MetricType) -> Result<Descriptor, RegistryError> {
@@ -242,12 +357,11 @@ impl Registry {
             name: name.to_string(),
             error,
         })?;
-        let reserved: &[&'static str] = match metric_type {
-            MetricType::Counter => &["_total"],
-            MetricType::Histogram => &["_bucket", "_count", "_sum"],
-            MetricType::Gauge => &[],
-        };
-        if let Some(suffix) = reserved.iter().find(|s| name.ends_with(**s)) {
+        if let Some(suffix) = metric_type
+            .reserved_suffixes()
+            .iter()
+            .find(|s| name.ends_with(**s))
+        {
             return Err(RegistryError::ReservedSuffix {
                 name: name.into_owned(),
                 suffix,
@@ -262,24 +376,31 @@ impl Registry {
         })
     }
 
-    /// Removes the family registered under `name` (the full name, prefixes included); returns
-    /// whether there was one. Handles kept elsewhere keep working but are no longer read.
+    /// Removes the family registered under `name` (the full name, prefixes included), or the
+    /// collector that produced it; returns whether there was one. Handles kept elsewhere keep
+    /// working but are no longer read.
     pub fn unregister(&self, name: &str) -> bool {
         let mut state = write(&self.state);
-        let Some(at) = state
-            .families
-            .iter()
-            .position(|f| f.descriptor.name == name)
-        else {
+        let Some(at) = state.entries.iter().position(|e| e.owns(name)) else {
             return false;
         };
-        let family = state.families.remove(at);
-        state.types.remove(&family.descriptor.name);
+        let entry = state.entries.remove(at);
+        match &*entry {
+            Entry::Metric { descriptor, .. } => {
+                state.types.remove(&descriptor.name);
+            }
+            Entry::Collector { names, .. } => {
+                for n in names {
+                    state.types.remove(n.as_str());
+                }
+            }
+        }
         true
     }
 
     /// Reads every family into `visitor`, in registration order: [`Visitor::family`] for each,
-    /// then [`Visitor::series`] for each of its series, with values summed over shards.
+    /// then [`Visitor::series`] for each of its series, with values summed over shards. If a label
+    /// family overflowed, a gauge family [`OVERFLOW_FAMILY`] follows.
     ///
     /// The registry's lock is held only to copy the list of families, so metrics can be
     /// registered while a collection runs (they show from the next one).
@@ -287,10 +408,10 @@ impl Registry {
         self.collect_with(visitor, false);
     }
 
-    /// Like [`collect`](Self::collect), but counters and histograms hand over their values and
-    /// restart from 0 (gauges and callback metrics are read as usual): every update is reported
-    /// by exactly one reset-on-read collection or remains in the metric. This is what
-    /// `/metricsandreset` serves.
+    /// Like [`collect`](Self::collect), but counters, histograms, summaries and statistics hand
+    /// over their values and restart from 0 (gauges, state sets, infos, callback metrics and
+    /// custom collectors are read as usual): every update is reported by exactly one
+    /// reset-on-read collection or remains in the metric. This is what `/metricsandreset` serves.
     ///
     /// # Examples
     ///
@@ -313,19 +434,74 @@ impl Registry {
     }
 
     fn collect_with(&self, visitor: &mut dyn Visitor, reset: bool) {
-        let families: Vec<Arc<Family>> = read(&self.state).families.clone();
+        let entries: Vec<Arc<Entry>> = read(&self.state).entries.clone();
         let mut scratch = Vec::new();
-        for family in &families {
-            visitor.family(&family.descriptor);
-            let labels = Labels::new(&self.const_labels);
-            let mut out = Collector::new(visitor, labels, reset, &mut scratch);
-            family.metric.collect(&mut out);
+        let mut overflowed: Vec<(String, f64)> = Vec::new();
+        for entry in &entries {
+            match &**entry {
+                Entry::Metric { descriptor, metric } => {
+                    visitor.family(descriptor);
+                    let labels = Labels::new(&self.const_labels);
+                    metric.collect(&mut Collector::new(visitor, labels, reset, &mut scratch));
+                    if let Some(n) = metric.overflowed_label_sets() {
+                        overflowed.push((descriptor.name.to_string(), n));
+                    }
+                }
+                Entry::Collector { collector, names } => {
+                    for family in collector.collect() {
+                        self.collect_custom(visitor, &family, names);
+                    }
+                }
+            }
+        }
+        if !overflowed.is_empty() {
+            visitor.family(&Descriptor {
+                name: Cow::Borrowed(OVERFLOW_FAMILY),
+                help: Cow::Borrowed(
+                    "Distinct label sets folded into a label family's overflow series (estimate).",
+                ),
+                metric_type: MetricType::Gauge,
+                unit: None,
+            });
+            for (family, n) in overflowed {
+                let pair = [("family".to_owned(), family)];
+                let labels = Labels::new(&self.const_labels).with(FamilyLabels::Pairs(&pair));
+                visitor.series(labels, &Value::Gauge(Number::Float(n.round())));
+            }
+        }
+    }
+
+    /// Emits one family of a custom collector, unless it is new and its names clash.
+    fn collect_custom(
+        &self,
+        visitor: &mut dyn Visitor,
+        family: &MetricFamily,
+        registered: &[String],
+    ) {
+        let d = &family.descriptor;
+        let name = self.prefixed(&d.name);
+        if !registered.iter().any(|n| *n == name) {
+            let clashes = read(&self.state).clash(&name, d.metric_type).is_some();
+            let labels_ok = self
+                .check_labels(unique(family.label_names()), d.metric_type)
+                .is_ok();
+            if clashes || !labels_ok || name::check_metric_name(&name).is_err() {
+                return;
+            }
+        }
+        visitor.family(&Descriptor {
+            name: Cow::Owned(name.into_owned()),
+            ..d.clone()
+        });
+        for sample in &family.samples {
+            let labels = Labels::new(&self.const_labels).with(FamilyLabels::Pairs(&sample.labels));
+            visitor.series(labels, &sample.value.view());
         }
     }
 
     /// Every sample as the text formats would show it (`_total`, `_bucket` with `le`, `_count`,
-    /// `_sum`), with values as `f64`: for tests, debugging and simple printing. Like Python's
-    /// `registry.collect()` flattened to samples.
+    /// `_sum`, ...), with values as `f64`: for tests, debugging and simple printing. Like
+    /// Python's `registry.collect()` flattened to samples.
     ///
     /// # Examples
     ///
@@ -375,6 +551,12 @@ impl Registry {
     }
 }
 
+/// Distinct names, in first-seen order.
+fn unique<'a>(names: impl Iterator<Item = &'a str>) -> impl Iterator<Item = &'a str> {
+    let mut seen = HashSet::new();
+    names.filter(move |n| seen.insert(*n))
+}
+
 impl Default for Registry {
     fn default() -> Self {
         Self::new()
@@ -384,9 +566,12 @@ impl Default for Registry {
 impl fmt::Debug for Registry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let families: Vec<String> = read(&self.state)
-            .families
+            .entries
             .iter()
-            .map(|fam| fam.descriptor.name.to_string())
+            .flat_map(|e| match &**e {
+                Entry::Metric { descriptor, .. } => vec![descriptor.name.to_string()],
+                Entry::Collector { names, .. } => names.clone(),
+            })
             .collect();
         f.debug_struct("Registry")
             .field("prefix", &self.prefix)
@@ -461,7 +646,15 @@ impl RegistryBuilder {
         }
         let mut seen = HashSet::new();
         for (label, _) in &self.const_labels {
-            check_label(label)?;
+            name::check_label_name(label).map_err(|error| RegistryError::InvalidLabelName {
+                name: label.clone(),
+                error,
+            })?;
+            if label == "le" || label == "quantile" {
+                return Err(RegistryError::ReservedLabelName {
+                    name: label.clone(),
+                });
+            }
             if !seen.insert(label.as_str()) {
                 return Err(RegistryError::DuplicateLabelName {
                     name: label.clone(),
@@ -471,23 +664,9 @@ impl RegistryBuilder {
         Ok(Registry {
             prefix: self.prefix,
             const_labels: self.const_labels,
-            state: RwLock::new(State::default()),
+            state: RwLock::new(State::new()),
         })
     }
-}
-
-/// Checks a label name, including the names histograms and summaries reserve.
-pub(crate) fn check_label(label: &str) -> Result<(), RegistryError> {
-    name::check_label_name(label).map_err(|error| RegistryError::InvalidLabelName {
-        name: label.to_owned(),
-        error,
-    })?;
-    if label == "le" || label == "quantile" {
-        return Err(RegistryError::ReservedLabelName {
-            name: label.to_owned(),
-        });
-    }
-    Ok(())
 }
 
 /// Why a registration or registry was refused.
@@ -520,7 +699,8 @@ pub enum RegistryError {
         /// The label name.
         name: String,
     },
-    /// The same label name is given twice.
+    /// The same label name is given twice (in a metric, or in a metric and the registry's
+    /// constant labels).
     DuplicateLabelName {
         /// The label name.
         name: String,
@@ -539,6 +719,21 @@ pub enum RegistryError {
         /// The name both would produce.
         name: String,
     },
+    /// Label values do not fit label names (from a custom collector's family).
+    Labels(LabelError),
+}
+
+impl From<LabelError> for RegistryError {
+    fn from(e: LabelError) -> Self {
+        match e {
+            LabelError::InvalidName { name, error } => {
+                RegistryError::InvalidLabelName { name, error }
+            }
+            LabelError::ReservedName { name, .. } => RegistryError::ReservedLabelName { name },
+            LabelError::DuplicateName { name } => RegistryError::DuplicateLabelName { name },
+            other => RegistryError::Labels(other),
+        }
+    }
 }
 
 impl fmt::Display for RegistryError {
@@ -574,6 +769,7 @@ impl fmt::Display for RegistryError {
                 f,
                 "duplicate metric: a registered family already produces samples named {name:?}"
             ),
+            RegistryError::Labels(e) => e.fmt(f),
         }
     }
 }

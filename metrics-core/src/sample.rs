@@ -40,9 +40,12 @@ fn format_bound(v: f64) -> String {
     }
 }
 
-/// A [`Visitor`] that flattens what it visits into [`Sample`]s: counters as `<name>_total`,
-/// gauges as `<name>`, histograms as `<name>_bucket` per bound (cumulative, with `le`),
-/// `<name>_count` and `<name>_sum`.
+/// A [`Visitor`] that flattens what it visits into [`Sample`]s, named as the text formats name
+/// them: counters as `<name>_total`; gauges and unknowns as `<name>`; histograms as
+/// `<name>_bucket` per bound (cumulative, with `le`), `<name>_count` and `<name>_sum`; summaries
+/// as `_count` and `_sum`; statistics as `_count`, `_sum`, `_min`, `_max`; infos as
+/// `<name>_info` (1); state sets as one `<name>{<name>="<state>"}` per state (1 for the current
+/// one, else 0).
 ///
 /// # Examples
 ///
@@ -111,8 +114,9 @@ impl Visitor for SampleList {
 
     fn series(&mut self, labels: Labels<'_>, value: &Value<'_>) {
         match value {
-            Value::Counter(v) => self.push("_total", labels, None, v.as_f64()),
+            Value::Counter(c) => self.push("_total", labels, None, c.value.as_f64()),
             Value::Gauge(v) => self.push("", labels, None, v.as_f64()),
+            Value::Unknown(v) => self.push("", labels, None, v.as_f64()),
             Value::Histogram(h) => {
                 for (upper, count) in h.cumulative() {
                     let le = Some(("le", format_bound(upper)));
@@ -120,6 +124,28 @@ impl Visitor for SampleList {
                 }
                 self.push("_count", labels, None, h.count() as f64);
                 self.push("_sum", labels, None, h.sum());
+            }
+            Value::Summary(s) => {
+                self.push("_count", labels, None, s.count as f64);
+                self.push("_sum", labels, None, s.sum);
+            }
+            Value::Statistics(s) => {
+                self.push("_count", labels, None, s.count as f64);
+                self.push("_sum", labels, None, s.sum);
+                if let Some(min) = s.min {
+                    self.push("_min", labels, None, min);
+                }
+                if let Some(max) = s.max {
+                    self.push("_max", labels, None, max);
+                }
+            }
+            Value::Info => self.push("_info", labels, None, 1.0),
+            Value::StateSet(s) => {
+                let name = self.family.clone();
+                for (i, state) in s.states.iter().enumerate() {
+                    let value = if i == s.current { 1.0 } else { 0.0 };
+                    self.push("", labels, Some((&name, state.to_string())), value);
+                }
             }
         }
     }

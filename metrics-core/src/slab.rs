@@ -26,7 +26,9 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use crate::exemplar::{Exemplar, ExemplarTable};
 use crate::shard;
+use crate::sync::unmodelled::{Mutex as StdMutex, MutexGuard, OnceLock};
 use crate::sync::{AtomicU64, Mutex, Ordering, fence, lock};
 
 /// Cells per shard page: one 4 KiB page of `AtomicU64` (fewer under loom, to keep models small).
@@ -53,22 +55,48 @@ impl Page {
     }
 }
 
-/// S shard pages and the run headers.
+/// S shard pages (one for the unsharded slab) and the run headers.
 struct Block {
-    /// `shard_count()` pages; the length is a power of two, so `len - 1` is the shard mask.
+    /// Index in the [`directory`], so that a run can be named by a `u32` (see [`CellRun::id`]).
+    id: u32,
+    /// Which slab the block belongs to, so freed runs go back there.
+    kind: Kind,
+    /// The shard pages; the length is a power of two, so `len - 1` is the shard mask.
     shards: Box<[Page]>,
     /// Header of the run starting at each offset: `len << LEN_SHIFT | handles`.
     refs: Box<Page>,
+    /// Exemplars of this block's cells, allocated with the first one.
+    exemplars: OnceLock<StdMutex<ExemplarTable>>,
 }
 
 impl Block {
-    fn new(shards: usize) -> Self {
+    fn new(id: u32, kind: Kind) -> Self {
+        let shards = match kind {
+            Kind::Sharded => shard::shard_count(),
+            Kind::Unsharded => 1,
+        };
         Block {
+            id,
+            kind,
             shards: (0..shards).map(|_| Page::new()).collect(),
             refs: Box::new(Page::new()),
+            exemplars: OnceLock::new(),
         }
     }
 }
+
+/// The two slabs: per-CPU cells for values every thread adds to, one cell for values that must
+/// be set (gauges, state sets).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// `shard_count()` pages per block.
+    Sharded,
+    /// One page per block: a `set` replaces the one value every thread reads.
+    Unsharded,
+}
+
+/// Bits of a run id that hold the offset within its block.
+const OFFSET_BITS: u32 = CELLS_PER_PAGE.trailing_zeros();
 
 /// A handle to a run of cells: one pointer and an offset, cloned and dropped like an `Arc`.
 ///
@@ -76,7 +104,7 @@ impl Block {
 /// All cell accesses are `Relaxed`: a cell is an independent counter, and nothing else is
 /// published through it. Ordering between a run's last use and its reuse comes from the header
 /// (release/acquire, as in `Arc`) and from the free-list mutex.
-pub(crate) struct CellRun {
+pub struct CellRun {
     block: &'static Block,
     offset: u32,
 }
@@ -89,11 +117,49 @@ impl CellRun {
     /// If `len` is 0 or more than [`CELLS_PER_PAGE`]: callers validate sizes first (histogram
     /// bucket counts are checked with an error), so this is an internal invariant.
     pub(crate) fn new(len: usize) -> CellRun {
+        Self::new_in(Kind::Sharded, len)
+    }
+
+    /// Allocates a run of `len` zeroed cells in the slab of `kind`.
+    ///
+    /// # Panics
+    ///
+    /// As [`new`](Self::new).
+    pub(crate) fn new_in(kind: Kind, len: usize) -> CellRun {
         assert!(
             (1..=CELLS_PER_PAGE).contains(&len),
             "run length {len} out of range"
         );
-        global().alloc(len as u32)
+        slab(kind).alloc(len as u32)
+    }
+
+    /// A `u32` naming this run: the block's id and the offset. Stores that keep many handles
+    /// (label families) keep these instead of 16-byte handles.
+    pub(crate) fn id(&self) -> u32 {
+        self.block.id << OFFSET_BITS | self.offset
+    }
+
+    /// Turns the handle into its id without giving up its reference: the run stays alive until
+    /// [`from_id`](Self::from_id) turns the id back into a handle and that handle drops.
+    pub(crate) fn into_id(self) -> u32 {
+        let id = self.id();
+        std::mem::forget(self);
+        id
+    }
+
+    /// Takes back the reference that [`into_id`](Self::into_id) kept.
+    pub(crate) fn from_id(id: u32) -> CellRun {
+        CellRun {
+            block: directory::lookup(id >> OFFSET_BITS),
+            offset: id & ((1 << OFFSET_BITS) - 1),
+        }
+    }
+
+    /// A new handle to the run named by `id`, whose reference (kept by `into_id`) must still be
+    /// held by the caller's store.
+    pub(crate) fn clone_from_id(id: u32) -> CellRun {
+        let borrowed = std::mem::ManuallyDrop::new(Self::from_id(id));
+        CellRun::clone(&borrowed)
     }
 
     /// The number of cells in the run.
@@ -119,6 +185,17 @@ impl CellRun {
         }
     }
 
+    /// The first (for the unsharded slab, the only) shard of this run.
+    #[inline(always)]
+    pub(crate) fn shard0(&self) -> LocalShard<'_> {
+        LocalShard {
+            cells: &self.block.shards[0].cells,
+            offset: self.offset as usize,
+            #[cfg(debug_assertions)]
+            len: self.len(),
+        }
+    }
+
     /// Adds `v` to cell `i` of the calling thread's shard (wrapping).
     #[inline(always)]
     pub(crate) fn add(&self, i: usize, v: u64) {
@@ -129,6 +206,19 @@ impl CellRun {
     #[inline(always)]
     pub(crate) fn add_f64(&self, i: usize, v: f64) {
         self.local_shard().add_f64(i, v);
+    }
+
+    /// Records `exemplar` as the latest of cell `i`.
+    pub(crate) fn set_exemplar(&self, i: usize, exemplar: Exemplar) {
+        let table = self.block.exemplars.get_or_init(StdMutex::default);
+        let mut table = table.lock().unwrap_or_else(|p| p.into_inner());
+        table.set(self.offset + i as u32, exemplar);
+    }
+
+    /// The block's exemplars, locked, if it has any; with the offset of this run's first cell.
+    pub(crate) fn exemplars(&self) -> Option<(MutexGuard<'_, ExemplarTable>, u32)> {
+        let table = self.block.exemplars.get()?;
+        Some((table.lock().unwrap_or_else(|p| p.into_inner()), self.offset))
     }
 
     /// Cell `i` of every shard.
@@ -164,6 +254,20 @@ impl CellRun {
             .sum()
     }
 
+    /// The largest value of cell `i` over all shards, swapping each with 0 if `reset`.
+    pub(crate) fn max_over_shards(&self, i: usize, reset: bool) -> u64 {
+        self.shards(i)
+            .map(|c| {
+                if reset {
+                    c.swap(0, Ordering::Relaxed)
+                } else {
+                    c.load(Ordering::Relaxed)
+                }
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
     /// Adds every shard's cells `0..out.len()` into `out` (one pass per shard page, in address
     /// order), swapping them with 0 if `reset`.
     pub(crate) fn sum_into(&self, out: &mut [u64], reset: bool) {
@@ -190,9 +294,9 @@ pub(crate) struct LocalShard<'a> {
     len: usize,
 }
 
-impl LocalShard<'_> {
+impl<'a> LocalShard<'a> {
     #[inline(always)]
-    fn cell(&self, i: usize) -> &AtomicU64 {
+    pub(crate) fn cell(&self, i: usize) -> &'a AtomicU64 {
         #[cfg(debug_assertions)]
         assert!(i < self.len, "cell {i} outside a run of {}", self.len);
         &self.cells[self.offset + i]
@@ -238,6 +342,9 @@ impl Drop for CellRun {
         }
         fence(Ordering::Acquire);
         let len = (old >> LEN_SHIFT) as u32;
+        if let Some((mut table, offset)) = self.exemplars() {
+            table.clear(offset, offset + len);
+        }
         for page in self.block.shards.iter() {
             for cell in &page.cells[self.offset as usize..(self.offset + len) as usize] {
                 // Relaxed: no handle is left; the free-list mutex publishes these stores to the
@@ -245,7 +352,7 @@ impl Drop for CellRun {
                 cell.store(0, Ordering::Relaxed);
             }
         }
-        global().free(self.block, self.offset, len);
+        slab(self.block.kind).free(self.block, self.offset, len);
     }
 }
 
@@ -273,8 +380,9 @@ pub(crate) fn add_f64(cell: &AtomicU64, v: f64) {
     }
 }
 
-/// The process-wide allocator of runs.
+/// A process-wide allocator of runs.
 pub(crate) struct Slab {
+    kind: Kind,
     state: Mutex<SlabState>,
 }
 
@@ -290,28 +398,44 @@ struct SlabState {
 }
 
 #[cfg(not(loom))]
-pub(crate) fn global() -> &'static Slab {
-    static GLOBAL: Slab = Slab {
+fn slab(kind: Kind) -> &'static Slab {
+    static SHARDED: Slab = Slab {
+        kind: Kind::Sharded,
         state: Mutex::new(SlabState::new()),
     };
-    &GLOBAL
+    static UNSHARDED: Slab = Slab {
+        kind: Kind::Unsharded,
+        state: Mutex::new(SlabState::new()),
+    };
+    match kind {
+        Kind::Sharded => &SHARDED,
+        Kind::Unsharded => &UNSHARDED,
+    }
 }
 
-/// Under loom the slab is rebuilt for every execution of a model.
+/// Under loom the slabs are rebuilt for every execution of a model.
 #[cfg(loom)]
-pub(crate) fn global() -> &'static Slab {
+fn slab(kind: Kind) -> &'static Slab {
     loom::lazy_static! {
-        static ref GLOBAL: Slab = Slab {
+        static ref SHARDED: Slab = Slab {
+            kind: Kind::Sharded,
+            state: Mutex::new(SlabState::new()),
+        };
+        static ref UNSHARDED: Slab = Slab {
+            kind: Kind::Unsharded,
             state: Mutex::new(SlabState::new()),
         };
     }
-    &GLOBAL
+    match kind {
+        Kind::Sharded => &SHARDED,
+        Kind::Unsharded => &UNSHARDED,
+    }
 }
 
 impl Slab {
     fn alloc(&self, len: u32) -> CellRun {
         let mut state = lock(&self.state);
-        let (block, offset) = state.take(len);
+        let (block, offset) = state.take(self.kind, len);
         drop(state);
         // Relaxed: the run came out of the mutex, which orders this store after the previous
         // owner's zeroing; the handle is published to other threads by whatever shares it.
@@ -340,7 +464,7 @@ impl SlabState {
 
     /// Finds room for `len` cells: a freed run of that length, else the newest block's tail, else
     /// a longer freed run split in two, else a new block.
-    fn take(&mut self, len: u32) -> (&'static Block, u32) {
+    fn take(&mut self, kind: Kind, len: u32) -> (&'static Block, u32) {
         if let Some(run) = self.pop_free(len) {
             return run;
         }
@@ -367,7 +491,7 @@ impl SlabState {
                 self.free.entry(tail).or_default().push((block, self.bump));
             }
         }
-        let block: &'static Block = Box::leak(Box::new(Block::new(shard::shard_count())));
+        let block = directory::add(|id| Block::new(id, kind));
         self.current = Some(block);
         self.blocks += 1;
         self.bump = len;
@@ -381,6 +505,84 @@ impl SlabState {
             self.free.remove(&len);
         }
         run
+    }
+}
+
+/// Block ids to blocks, readable without a lock, so that a run id (block id and offset) can be
+/// turned back into a handle on a hot path.
+mod directory {
+    use super::Block;
+
+    /// Bits of a block id below the top level of the table.
+    #[cfg(not(loom))]
+    const LEAF_BITS: u32 = 9;
+    #[cfg(not(loom))]
+    const LEAF: usize = 1 << LEAF_BITS;
+    /// Block ids have `32 - OFFSET_BITS` bits: 8M blocks of 512 cells.
+    #[cfg(not(loom))]
+    const TOP: usize = 1 << (32 - super::OFFSET_BITS - LEAF_BITS);
+
+    #[cfg(not(loom))]
+    use crate::sync::unmodelled::OnceLock;
+
+    /// Two levels, so that an empty process holds only the top level (a static) and each leaf of
+    /// 512 blocks (8 KiB) is allocated when its first block is.
+    #[cfg(not(loom))]
+    static DIR: [OnceLock<Box<[OnceLock<&'static Block>]>>; TOP] = [const { OnceLock::new() }; TOP];
+
+    /// Allocates a block with the next id (`make` builds it from the id), registers it, and
+    /// returns it. Called under a slab's mutex, before any run of the block is handed out.
+    ///
+    /// # Panics
+    ///
+    /// After 2^23 blocks (over 90 GiB of cells): the ids would no longer fit a `u32` run id.
+    #[cfg(not(loom))]
+    pub(super) fn add(make: impl FnOnce(u32) -> Block) -> &'static Block {
+        use crate::sync::{AtomicUsize, Ordering};
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        // Relaxed: only uniqueness matters; the block is published by the `OnceLock`s below.
+        let id = NEXT.fetch_add(1, Ordering::Relaxed);
+        assert!(id < TOP * LEAF, "more than {} slab blocks", TOP * LEAF);
+        let block: &'static Block = Box::leak(Box::new(make(id as u32)));
+        let leaf =
+            DIR[id >> LEAF_BITS].get_or_init(|| (0..LEAF).map(|_| OnceLock::new()).collect());
+        // The id is new, so the slot is empty; `set` publishes the block with release ordering.
+        let _ = leaf[id & (LEAF - 1)].set(block);
+        block
+    }
+
+    /// The block with id `id`.
+    ///
+    /// # Panics
+    ///
+    /// If no block has that id: ids come only from registered blocks.
+    #[cfg(not(loom))]
+    #[inline]
+    pub(super) fn lookup(id: u32) -> &'static Block {
+        let id = id as usize;
+        DIR[id >> LEAF_BITS]
+            .get()
+            .and_then(|leaf| leaf[id & (LEAF - 1)].get())
+            .copied()
+            .expect("a run id names a block registered before the run was handed out")
+    }
+
+    #[cfg(loom)]
+    loom::lazy_static! {
+        static ref DIR: crate::sync::Mutex<Vec<&'static Block>> = crate::sync::Mutex::new(Vec::new());
+    }
+
+    #[cfg(loom)]
+    pub(super) fn add(make: impl FnOnce(u32) -> Block) -> &'static Block {
+        let mut dir = crate::sync::lock(&DIR);
+        let block: &'static Block = Box::leak(Box::new(make(dir.len() as u32)));
+        dir.push(block);
+        block
+    }
+
+    #[cfg(loom)]
+    pub(super) fn lookup(id: u32) -> &'static Block {
+        crate::sync::lock(&DIR)[id as usize]
     }
 }
 
@@ -426,6 +628,40 @@ mod tests {
     }
 
     #[test]
+    fn ids_name_runs() {
+        let a = CellRun::new(3);
+        a.add(2, 4);
+        let id = a.id();
+        let b = CellRun::clone_from_id(id);
+        assert_eq!(a.header().load(Ordering::Relaxed) & REFS_MASK, 2);
+        assert_eq!((b.block.id, b.offset, b.sum(2)), (a.block.id, a.offset, 4));
+        let kept = b.into_id();
+        assert_eq!(kept, id);
+        assert_eq!(a.header().load(Ordering::Relaxed) & REFS_MASK, 2);
+        drop(CellRun::from_id(kept));
+        assert_eq!(a.header().load(Ordering::Relaxed) & REFS_MASK, 1);
+        let g = CellRun::new_in(Kind::Unsharded, 1);
+        assert_eq!(g.block.shards.len(), 1);
+        assert_eq!(CellRun::clone_from_id(g.id()).block.kind, Kind::Unsharded);
+    }
+
+    #[test]
+    fn freeing_a_run_forgets_its_exemplars() {
+        let a = CellRun::new(3);
+        let keep = CellRun::new(1);
+        let exemplar = || Exemplar::new(&[("trace_id", "x")], 1.0).unwrap();
+        a.set_exemplar(2, exemplar());
+        keep.set_exemplar(0, exemplar());
+        let (block, offset) = (a.block, a.offset);
+        drop(a);
+        let table = block.exemplars.get().unwrap().lock().unwrap();
+        assert!(table.get(offset + 2).is_none());
+        if std::ptr::eq(block, keep.block) {
+            assert!(table.get(keep.offset).is_some());
+        }
+    }
+
+    #[test]
     fn clones_share_cells_and_the_last_drop_frees() {
         let a = CellRun::new(2);
         let b = a.clone();
@@ -442,19 +678,20 @@ mod tests {
     #[test]
     fn split_and_tail_reuse() {
         let mut state = SlabState::new();
-        let (b0, o0) = state.take(500);
+        let k = Kind::Sharded;
+        let (b0, o0) = state.take(k, 500);
         assert_eq!((o0, state.blocks), (0, 1));
         // 12 cells left in block 0; 20 do not fit, so a new block starts and the tail is kept.
-        let (b1, o1) = state.take(20);
+        let (b1, o1) = state.take(k, 20);
         assert!(!std::ptr::eq(b0, b1));
         assert_eq!((o1, state.blocks), (0, 2));
         assert_eq!(state.free.get(&12).map(Vec::len), Some(1));
         // The newest block's unused tail comes before splitting a longer freed run.
-        let (b2, o2) = state.take(5);
+        let (b2, o2) = state.take(k, 5);
         assert!(std::ptr::eq(b1, b2));
         assert_eq!(o2, 20);
         state.bump = CELLS_PER_PAGE as u32; // block 1 full
-        let (b3, o3) = state.take(5);
+        let (b3, o3) = state.take(k, 5);
         assert!(std::ptr::eq(b0, b3));
         assert_eq!(o3, 500);
         assert_eq!(state.free.get(&7).map(Vec::len), Some(1));

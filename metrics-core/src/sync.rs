@@ -7,14 +7,14 @@
 
 #[cfg(loom)]
 pub(crate) use loom::sync::{
-    Arc, Mutex,
-    atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering, fence},
+    Arc, Mutex, RwLock,
+    atomic::{AtomicU64, AtomicUsize, Ordering, fence},
 };
 
 #[cfg(not(loom))]
 pub(crate) use std::sync::{
-    Arc, Mutex,
-    atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering, fence},
+    Arc, Mutex, RwLock,
+    atomic::{AtomicU64, AtomicUsize, Ordering, fence},
 };
 
 /// `thread_local!` with `const` initialisers (no lazy-init check on access) under `std`; loom's
@@ -32,14 +32,32 @@ pub(crate) use thread_local_const;
 /// What loom never models: the registry's bookkeeping, immutable shared data, and process-wide
 /// values fixed once (the rseq offset).
 pub(crate) mod unmodelled {
+    #[cfg(not(loom))]
     pub(crate) use std::sync::atomic::AtomicIsize;
-    pub(crate) use std::sync::{Arc, OnceLock, RwLock};
+    pub(crate) use std::sync::atomic::{AtomicU8, AtomicU32};
+    pub(crate) use std::sync::{Arc, Mutex, MutexGuard, OnceLock, RwLock};
 }
 
 /// Locks a mutex, ignoring poisoning: every critical section in this crate leaves its data
 /// consistent before anything in it can panic, so a poisoned lock holds valid data.
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> impl std::ops::DerefMut<Target = T> + '_ {
     match mutex.lock() {
+        Ok(guard) => guard,
+        Err(poisoned) => poisoned.into_inner(),
+    }
+}
+
+/// Read-locks, ignoring poisoning (see [`lock`]).
+pub(crate) fn read<T>(lock: &RwLock<T>) -> impl std::ops::Deref<Target = T> + '_ {
+    match lock.read() {
+        Ok(guard) => guard,
+        Err(poisoned) => poisoned.into_inner(),
+    }
+}
+
+/// Write-locks, ignoring poisoning (see [`lock`]).
+pub(crate) fn write<T>(lock: &RwLock<T>) -> impl std::ops::DerefMut<Target = T> + '_ {
+    match lock.write() {
         Ok(guard) => guard,
         Err(poisoned) => poisoned.into_inner(),
     }

@@ -84,8 +84,8 @@ impl Visitor for Taken {
     fn family(&mut self, _: &Descriptor) {}
 
     fn series(&mut self, _: Labels<'_>, value: &Value<'_>) {
-        if let Value::Counter(n) = value {
-            self.0 += n.as_f64();
+        if let Value::Counter(c) = value {
+            self.0 += c.value.as_f64();
         }
     }
 }

@@ -289,7 +289,7 @@ impl Visitor for Recorder {
     fn series(&mut self, labels: Labels<'_>, value: &Value<'_>) {
         let labels: Vec<String> = labels.iter().map(|(n, v)| format!("{n}={v}")).collect();
         let text = match value {
-            Value::Counter(n) => format!("counter {n:?} {labels:?}"),
+            Value::Counter(c) => format!("counter {:?} {labels:?}", c.value),
             Value::Gauge(n) => format!("gauge {n:?} {labels:?}"),
             Value::Histogram(h) => format!(
                 "histogram {:?} {:?} {} {labels:?}",

@@ -1,0 +1,957 @@
+//! Label families: one metric per label set.
+//!
+//! Two representations, chosen from the label set's type:
+//!
+//! - **Dense**, when every label has a fixed set of values ([`LabelValue::VALUES`](crate::LabelValue::VALUES)) and there are
+//!   at most [`MAX_DENSE_SERIES`] combinations: every child exists from the start (so every series
+//!   shows, at 0, before its first update) and [`Family::get`] is index arithmetic returning a
+//!   borrowed child: no hash, no lock, no allocation, no reference count.
+//! - **Dynamic** otherwise: a map from the encoded label values to children, behind a
+//!   reader-writer lock. [`Family::get`] hashes the values, looks them up under the read lock and
+//!   returns an owned handle (one reference-count increment) that may be kept; a new label set
+//!   takes the write lock once. Past the family's [limit](Family::with_limit) (default
+//!   [`DEFAULT_LIMIT`]), new label sets share one overflow series whose label values are all
+//!   [`OVERFLOW_LABEL_VALUE`](crate::OVERFLOW_LABEL_VALUE).
+//!
+//! A dynamic child costs its cells, 4 bytes in the index, and its encoded values (their UTF-8
+//! bytes plus one byte each, a 4-byte id and a length byte) in an arena that scrapes read in
+//! insertion order.
+
+use std::fmt;
+use std::hash::BuildHasher;
+use std::marker::PhantomData;
+use std::mem::ManuallyDrop;
+use std::ops::Deref;
+
+use hashbrown::HashTable;
+
+use crate::collect::{Collector, FamilyLabels, Metric, MetricType, Names, sealed};
+use crate::label::{self, DenseIndex, Key, LabelSet};
+use crate::name::{self, NameError};
+use crate::slab::{CellRun, Kind};
+use crate::sync::unmodelled::{AtomicU8, AtomicU32, OnceLock};
+use crate::sync::{Ordering, RwLock, read, write};
+
+/// The most series a family keeps as a dense array; label sets with more fixed combinations use
+/// the dynamic map.
+pub const MAX_DENSE_SERIES: usize = 4096;
+
+/// The default cardinality limit of a dynamic family (OpenTelemetry's default).
+pub const DEFAULT_LIMIT: usize = 2000;
+
+pub(crate) mod child {
+    use super::*;
+
+    /// What a metric type provides to be a family's child (crate-private operations of the
+    /// public, sealed [`FamilyMetric`](super::FamilyMetric)).
+    pub trait Child: Metric + Clone {
+        /// What every child of a family shares (a histogram's buckets, a state set's states).
+        type Config: Clone + Send + Sync + fmt::Debug + 'static;
+        /// Which slab its cells come from.
+        const KIND: Kind;
+        /// Its exposition type.
+        const TYPE: MetricType;
+        /// Its cells per series.
+        fn cells(config: &Self::Config) -> usize;
+        /// A handle over `run`.
+        fn from_run(run: CellRun, config: &Self::Config) -> Self;
+        /// The handle's run.
+        fn run(&self) -> &CellRun;
+        /// Reads the series kept in `run` (the child's cells) into `out`.
+        fn collect_run(run: &CellRun, config: &Self::Config, out: &mut Collector<'_>);
+    }
+}
+
+/// A metric type that can be a [`Family`]'s child: every metric type of this crate except
+/// [`Info`](crate::Info) (whose label pairs are its value) and the callback metrics.
+pub trait FamilyMetric: child::Child {}
+
+/// The label set of a family whose label names are given at run time
+/// ([`Family::with_label_names`]) and whose values are given as strings
+/// ([`Family::labels`]), as in Python's client. It has no values, so [`Family::get`] cannot be
+/// called with it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DynLabels {}
+
+impl LabelSet for DynLabels {
+    const NAMES: &'static [&'static str] = &[];
+    const VALUES: &'static [Option<&'static [&'static str]>] = &[];
+
+    fn visit<V: label::LabelVisitor>(&self, _: &mut V) {
+        match *self {}
+    }
+}
+
+/// A family's child, as [`Family::get`] returns it: borrowed from a dense family, owned
+/// otherwise. It dereferences to the metric; [`into_owned`](Self::into_owned) gives a handle that
+/// outlives the borrow.
+pub struct Child<'a, M> {
+    inner: ChildInner<'a, M>,
+}
+
+enum ChildInner<'a, M> {
+    Borrowed(&'a M),
+    Owned(M),
+}
+
+impl<'a, M: Clone> Child<'a, M> {
+    fn borrowed(m: &'a M) -> Self {
+        Child {
+            inner: ChildInner::Borrowed(m),
+        }
+    }
+
+    fn owned(m: M) -> Self {
+        Child {
+            inner: ChildInner::Owned(m),
+        }
+    }
+
+    /// A handle to the child that lives on its own (a clone of a borrowed child).
+    pub fn into_owned(self) -> M {
+        match self.inner {
+            ChildInner::Borrowed(m) => m.clone(),
+            ChildInner::Owned(m) => m,
+        }
+    }
+}
+
+impl<M> Deref for Child<'_, M> {
+    type Target = M;
+
+    #[inline(always)]
+    fn deref(&self) -> &M {
+        match &self.inner {
+            ChildInner::Borrowed(m) => m,
+            ChildInner::Owned(m) => m,
+        }
+    }
+}
+
+impl<M: fmt::Debug> fmt::Debug for Child<'_, M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        (**self).fmt(f)
+    }
+}
+
+/// One metric per label set: `Family<L, M>` holds an `M` (a [`Counter`](crate::Counter),
+/// [`Histogram`](crate::Histogram), ...) for each value of the label set `L`. See the
+/// [module documentation](self) for the dense and dynamic representations.
+///
+/// Clones share their children, so a family can be registered and kept.
+///
+/// # Examples
+///
+/// ```
+/// use metrics_core::{Counter, Family, LabelSet, LabelValue, LabelVisitor, Opts, Registry};
+///
+/// #[derive(Clone, Copy)]
+/// enum Method { Get, Post }
+///
+/// impl LabelValue for Method {
+///     const VALUES: Option<&'static [&'static str]> = Some(&["GET", "POST"]);
+///     fn index(&self) -> usize { *self as usize }
+/// }
+///
+/// struct ByMethod(Method);
+///
+/// impl LabelSet for ByMethod {
+///     const NAMES: &'static [&'static str] = &["method"];
+///     const VALUES: &'static [Option<&'static [&'static str]>] = &[Method::VALUES];
+///     fn visit<V: LabelVisitor>(&self, v: &mut V) { v.value(&self.0) }
+/// }
+///
+/// let registry = Registry::new();
+/// let requests: Family<ByMethod, Counter> = Family::new();
+/// registry.register(Opts::new("requests", "Requests by method."), requests.clone())?;
+/// requests.get(&ByMethod(Method::Get)).inc();
+/// assert_eq!(registry.sample_value("requests_total", &[("method", "GET")]), Some(1.0));
+/// // Dense: every series exists from the start.
+/// assert_eq!(registry.sample_value("requests_total", &[("method", "POST")]), Some(0.0));
+/// # Ok::<(), metrics_core::RegistryError>(())
+/// ```
+pub struct Family<L, M: FamilyMetric = crate::Counter> {
+    /// Every child of a dense family, by dense index; empty for a dynamic family.
+    dense: Box<[M]>,
+    shared: crate::sync::Arc<Shared<M>>,
+    _labels: PhantomData<fn(&L)>,
+}
+
+struct Shared<M: FamilyMetric> {
+    config: M::Config,
+    /// Label names given at run time ([`DynLabels`] families), boxed: most families have none.
+    names: Option<Box<Box<[String]>>>,
+    /// The cardinality limit of a dynamic family.
+    limit: AtomicU32,
+    map: RwLock<DynMap<M>>,
+}
+
+impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
+    /// Whether `L` makes a dense family (decided from its type, so [`get`](Self::get) compiles to
+    /// one path).
+    const DENSE: bool = match label::cardinality(L::VALUES) {
+        Some(n) => n <= MAX_DENSE_SERIES && !L::NAMES.is_empty(),
+        None => false,
+    };
+
+    /// A family with the default configuration of `M` (default buckets for histograms).
+    pub fn new() -> Self
+    where
+        M::Config: Default,
+    {
+        Self::with_config(M::Config::default())
+    }
+
+    /// A family whose children share `config`: [`Buckets`](crate::Buckets) for histograms,
+    /// [`States`](crate::States) for state sets, `()` otherwise.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_core::{Buckets, DynLabels, Family, Histogram, Opts, Registry};
+    ///
+    /// let sizes = Family::<DynLabels, Histogram>::with_label_names_and_config(
+    ///     &["queue"],
+    ///     Buckets::exponential(1.0, 10.0, 4)?,
+    /// )?;
+    /// sizes.labels(&["emails"])?.observe(250.0);
+    /// assert_eq!(sizes.labels(&["emails"])?.get().value().counts(), [0, 0, 0, 1, 0]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_config(config: M::Config) -> Self {
+        let dense = if Self::DENSE {
+            let n = label::cardinality(L::VALUES).unwrap_or(0);
+            (0..n).map(|_| new_child::<M>(&config)).collect()
+        } else {
+            Box::default()
+        };
+        Family {
+            dense,
+            shared: crate::sync::Arc::new(Shared::new(config, None)),
+            _labels: PhantomData,
+        }
+    }
+
+    /// The child for `labels`: for a dense family a borrowed child found by index arithmetic;
+    /// for a dynamic one an owned handle, created at 0 on first use (or the overflow series once
+    /// the family is at its limit).
+    #[inline]
+    pub fn get(&self, labels: &L) -> Child<'_, M> {
+        if Self::DENSE {
+            let mut index = DenseIndex(0);
+            labels.visit(&mut index);
+            // Each digit is clamped to its radix, so the index is below the cardinality.
+            if let Some(child) = self.dense.get(index.0) {
+                return Child::borrowed(child);
+            }
+        }
+        self.get_key(Key::of(labels))
+    }
+
+    /// Creates the child for `labels` at 0 if it does not exist yet, so its series shows before
+    /// the first update (Python's "initializing label values"); dense families have all their
+    /// children from the start.
+    pub fn init(&self, labels: &L) {
+        if !Self::DENSE {
+            let _ = self.get_key(Key::of(labels));
+        }
+    }
+
+    /// Removes the child for `labels` from a dynamic family and returns whether it existed. Its
+    /// cells are freed once the last handle to it is dropped; handles kept elsewhere keep
+    /// working but are no longer read. Dense families keep all their children and return
+    /// `false`.
+    pub fn remove(&self, labels: &L) -> bool {
+        !Self::DENSE && self.remove_key(Key::of(labels))
+    }
+}
+
+impl<L: LabelSet, M: FamilyMetric> Default for Family<L, M>
+where
+    M::Config: Default,
+{
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<M: FamilyMetric> Family<DynLabels, M> {
+    /// A dynamic family whose label names are given at run time, with the default configuration
+    /// of `M`; its children are found with [`labels`](Self::labels), as in Python's client.
+    ///
+    /// # Errors
+    ///
+    /// [`LabelError`] for an invalid or duplicate name, or one the metric type uses itself
+    /// (`le` for histograms, `quantile` for summaries and statistics).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_core::{Counter, DynLabels, Family, LabelError};
+    ///
+    /// let requests = Family::<DynLabels, Counter>::with_label_names(&["method", "code"])?;
+    /// requests.labels(&["GET", "200"])?.inc();
+    /// assert_eq!(requests.labels(&["GET", "200"])?.get(), 1);
+    /// assert_eq!(
+    ///     requests.labels(&["GET"]).unwrap_err(),
+    ///     LabelError::Count { expected: 2, got: 1 },
+    /// );
+    /// assert!(Family::<DynLabels, Counter>::with_label_names(&["a", "a"]).is_err());
+    /// # Ok::<(), LabelError>(())
+    /// ```
+    pub fn with_label_names<S: AsRef<str>>(names: &[S]) -> Result<Self, LabelError>
+    where
+        M::Config: Default,
+    {
+        Self::with_label_names_and_config(names, M::Config::default())
+    }
+
+    /// [`with_label_names`](Self::with_label_names) with a configuration for the children (see
+    /// [`with_config`](Family::with_config)).
+    ///
+    /// # Errors
+    ///
+    /// As [`with_label_names`](Self::with_label_names).
+    pub fn with_label_names_and_config<S: AsRef<str>>(
+        names: &[S],
+        config: M::Config,
+    ) -> Result<Self, LabelError> {
+        let names: Vec<&str> = names.iter().map(AsRef::as_ref).collect();
+        check_label_names(&names, M::TYPE)?;
+        let names = Box::new(names.into_iter().map(str::to_owned).collect());
+        Ok(Family {
+            dense: Box::default(),
+            shared: crate::sync::Arc::new(Shared::new(config, Some(names))),
+            _labels: PhantomData,
+        })
+    }
+}
+
+impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
+    /// Sets the cardinality limit of a dynamic family: once it holds `limit` label sets, new
+    /// ones share the overflow series (existing ones keep theirs). Lowering it does not remove
+    /// children. Dense families have no limit.
+    pub fn with_limit(self, limit: usize) -> Self {
+        let limit = u32::try_from(limit).unwrap_or(u32::MAX);
+        // Relaxed: the limit is a threshold read under the map's lock.
+        self.shared.limit.store(limit, Ordering::Relaxed);
+        self
+    }
+
+    /// The label names, in order.
+    pub fn label_names(&self) -> Vec<&str> {
+        match &self.shared.names {
+            Some(names) => names.iter().map(String::as_str).collect(),
+            None => L::NAMES.to_vec(),
+        }
+    }
+
+    fn names(&self) -> Names<'_> {
+        match &self.shared.names {
+            Some(names) => Names::Owned(names),
+            None => Names::Static(L::NAMES),
+        }
+    }
+
+    /// The child for label values given as strings, in the order of the label names (Python's
+    /// `labels("GET", "200")`).
+    ///
+    /// # Errors
+    ///
+    /// [`LabelError::Count`] if there are not as many values as label names;
+    /// [`LabelError::UnknownValue`] if a label with a fixed set of values gets another value.
+    pub fn labels(&self, values: &[&str]) -> Result<Child<'_, M>, LabelError> {
+        match self.dense_index_of(values)? {
+            Some(index) => Ok(Child::borrowed(&self.dense[index])),
+            None => Ok(self.get_key(Key::of_strs(values))),
+        }
+    }
+
+    /// [`init`](Self::init) for values given as strings.
+    ///
+    /// # Errors
+    ///
+    /// As [`labels`](Self::labels).
+    pub fn init_labels(&self, values: &[&str]) -> Result<(), LabelError> {
+        self.labels(values).map(drop)
+    }
+
+    /// [`remove`](Self::remove) for values given as strings.
+    ///
+    /// # Errors
+    ///
+    /// As [`labels`](Self::labels).
+    pub fn remove_labels(&self, values: &[&str]) -> Result<bool, LabelError> {
+        match self.dense_index_of(values)? {
+            Some(_) => Ok(false),
+            None => Ok(self.remove_key(Key::of_strs(values))),
+        }
+    }
+
+    /// Removes every child of a dynamic family (and its overflow series), as
+    /// [`remove`](Self::remove) does one.
+    pub fn clear(&self) {
+        let mut map = write(&self.shared.map);
+        map.clear();
+    }
+
+    /// The number of children: all of a dense family's, the label sets a dynamic family holds
+    /// (not counting the overflow series).
+    pub fn len(&self) -> usize {
+        if self.dense.is_empty() {
+            read(&self.shared.map).live as usize
+        } else {
+            self.dense.len()
+        }
+    }
+
+    /// Whether the family has no children.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Checks string values and, for a dense family, finds their index.
+    fn dense_index_of(&self, values: &[&str]) -> Result<Option<usize>, LabelError> {
+        let names = self.names();
+        if values.len() != names.len() {
+            return Err(LabelError::Count {
+                expected: names.len(),
+                got: values.len(),
+            });
+        }
+        let mut index = 0;
+        for (i, &value) in values.iter().enumerate() {
+            let Some(set) = L::VALUES.get(i).copied().flatten() else {
+                continue;
+            };
+            let Some(digit) = set.iter().position(|s| *s == value) else {
+                return Err(LabelError::UnknownValue {
+                    label: names.get(i).to_owned(),
+                    value: value.to_owned(),
+                });
+            };
+            index = index * set.len() + digit;
+        }
+        Ok((!self.dense.is_empty()).then_some(index))
+    }
+
+    /// Looks `key` up in the dynamic map, inserting it (or using the overflow series) if new.
+    fn get_key(&self, key: Key) -> Child<'_, M> {
+        let key = key.as_bytes();
+        let hash = hash(key);
+        let shared = &*self.shared;
+        {
+            let map = read(&shared.map);
+            if let Some(slot) = map.find(hash, key) {
+                return Child::owned(M::from_run(CellRun::clone_from_id(slot), &shared.config));
+            }
+            // Relaxed: see `with_limit`.
+            if map.live >= shared.limit.load(Ordering::Relaxed)
+                && let Some(overflow) = &map.overflow
+            {
+                overflow.folded.add(hash);
+                return Child::owned(overflow.child.clone());
+            }
+        }
+        let mut map = write(&shared.map);
+        if let Some(slot) = map.find(hash, key) {
+            return Child::owned(M::from_run(CellRun::clone_from_id(slot), &shared.config));
+        }
+        let overflow_key = is_overflow_key(key, self.names().len());
+        if overflow_key || map.live >= shared.limit.load(Ordering::Relaxed) {
+            let overflow = map.overflow.get_or_insert_with(|| {
+                Box::new(Overflow {
+                    child: new_child::<M>(&shared.config),
+                    folded: Hll::new(),
+                })
+            });
+            if !overflow_key {
+                overflow.folded.add(hash);
+            }
+            return Child::owned(overflow.child.clone());
+        }
+        let child = new_child::<M>(&shared.config);
+        // The map keeps a reference of its own, as a run id.
+        map.insert(hash, key, child.run().clone().into_id());
+        Child::owned(child)
+    }
+
+    fn remove_key(&self, key: Key) -> bool {
+        let key = key.as_bytes();
+        let mut map = write(&self.shared.map);
+        map.remove(hash(key), key)
+    }
+
+    /// Collects a dense family: children in index order, labels from the fixed sets.
+    fn collect_dense(&self, out: &mut Collector<'_>) {
+        let sets = L::VALUES;
+        let mut digits_buf = [0u16; 16];
+        let mut digits_vec = Vec::new();
+        let digits: &mut [u16] = if sets.len() <= digits_buf.len() {
+            &mut digits_buf[..sets.len()]
+        } else {
+            digits_vec.resize(sets.len(), 0);
+            &mut digits_vec
+        };
+        for child in self.dense.iter() {
+            let own = FamilyLabels::Dense {
+                names: self.names(),
+                sets,
+                digits,
+            };
+            out.with_labels(own, |out| child.collect(out));
+            // Odometer: the last label varies fastest, as in the dense index.
+            for (d, set) in digits.iter_mut().zip(sets).rev() {
+                let radix = set.map_or(1, <[_]>::len);
+                *d += 1;
+                if usize::from(*d) < radix {
+                    break;
+                }
+                *d = 0;
+            }
+        }
+    }
+
+    /// Collects a dynamic family under its read lock: children in insertion order, then the
+    /// overflow series. The lock keeps children from being removed (and their cells freed)
+    /// while they are read.
+    fn collect_dynamic(&self, out: &mut Collector<'_>) {
+        let shared = &*self.shared;
+        let map = read(&shared.map);
+        let names = self.names();
+        for (slot, key) in map.entries() {
+            // The map holds a reference to the run (it is only dropped under the write lock),
+            // so this borrowed handle needs none of its own.
+            let run = ManuallyDrop::new(CellRun::from_id(slot));
+            out.with_labels(FamilyLabels::Encoded { names, key }, |out| {
+                M::collect_run(&run, &shared.config, out);
+            });
+        }
+        if let Some(overflow) = &map.overflow {
+            out.with_labels(FamilyLabels::Overflow { names }, |out| {
+                overflow.child.collect(out);
+            });
+        }
+    }
+}
+
+fn new_child<M: FamilyMetric>(config: &M::Config) -> M {
+    M::from_run(CellRun::new_in(M::KIND, M::cells(config)), config)
+}
+
+/// Whether every value of the key is the overflow value (such a label set always goes to the
+/// overflow series, so it cannot appear twice).
+fn is_overflow_key(key: &[u8], labels: usize) -> bool {
+    labels > 0 && label::decode(key).all(|v| v == crate::OVERFLOW_LABEL_VALUE)
+}
+
+fn hash(key: &[u8]) -> u64 {
+    static STATE: OnceLock<foldhash::fast::RandomState> = OnceLock::new();
+    STATE.get_or_init(Default::default).hash_one(key)
+}
+
+impl<M: FamilyMetric> Shared<M> {
+    fn new(config: M::Config, names: Option<Box<Box<[String]>>>) -> Self {
+        Shared {
+            config,
+            names,
+            limit: AtomicU32::new(DEFAULT_LIMIT as u32),
+            map: RwLock::new(DynMap::new()),
+        }
+    }
+}
+
+impl<L, M: FamilyMetric> Clone for Family<L, M> {
+    fn clone(&self) -> Self {
+        Family {
+            dense: self.dense.clone(),
+            shared: crate::sync::Arc::clone(&self.shared),
+            _labels: PhantomData,
+        }
+    }
+}
+
+impl<L: LabelSet, M: FamilyMetric> fmt::Debug for Family<L, M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Family")
+            .field("labels", &self.label_names())
+            .field("dense", &!self.dense.is_empty())
+            .field("len", &self.len())
+            .finish()
+    }
+}
+
+impl<L, M: FamilyMetric> sealed::Sealed for Family<L, M> {}
+
+impl<L: LabelSet + 'static, M: FamilyMetric> Metric for Family<L, M> {
+    fn metric_type(&self) -> MetricType {
+        M::TYPE
+    }
+
+    fn collect(&self, out: &mut Collector<'_>) {
+        if self.dense.is_empty() {
+            self.collect_dynamic(out);
+        } else {
+            self.collect_dense(out);
+        }
+    }
+
+    fn label_names(&self) -> Vec<String> {
+        Family::label_names(self)
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    fn overflowed_label_sets(&self) -> Option<f64> {
+        let map = read(&self.shared.map);
+        map.overflow.as_ref().map(|o| o.folded.estimate())
+    }
+}
+
+/// Checks run-time label names: the data model, no duplicates, none the type uses.
+pub(crate) fn check_label_names(names: &[&str], t: MetricType) -> Result<(), LabelError> {
+    for (i, &n) in names.iter().enumerate() {
+        name::check_label_name(n).map_err(|error| LabelError::InvalidName {
+            name: n.to_owned(),
+            error,
+        })?;
+        if t.reserved_labels().contains(&n) {
+            return Err(LabelError::ReservedName {
+                name: n.to_owned(),
+                metric_type: t,
+            });
+        }
+        if names[..i].contains(&n) {
+            return Err(LabelError::DuplicateName { name: n.to_owned() });
+        }
+    }
+    Ok(())
+}
+
+/// Why label names or values were refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LabelError {
+    /// A label name breaks the data model.
+    InvalidName {
+        /// The name.
+        name: String,
+        /// What is wrong with it.
+        error: NameError,
+    },
+    /// A label name that the metric type uses itself.
+    ReservedName {
+        /// The name.
+        name: String,
+        /// The type that uses it.
+        metric_type: MetricType,
+    },
+    /// A label name given twice.
+    DuplicateName {
+        /// The name.
+        name: String,
+    },
+    /// Not as many values as label names.
+    Count {
+        /// How many names the family has.
+        expected: usize,
+        /// How many values were given.
+        got: usize,
+    },
+    /// A value outside a label's fixed set of values.
+    UnknownValue {
+        /// The label.
+        label: String,
+        /// The value.
+        value: String,
+    },
+}
+
+impl fmt::Display for LabelError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LabelError::InvalidName { name, error } => f.write_str(&error.describe("label", name)),
+            LabelError::ReservedName { name, metric_type } => {
+                write!(
+                    f,
+                    "label name {name:?} is used by {metric_type} series themselves"
+                )
+            }
+            LabelError::DuplicateName { name } => {
+                write!(f, "label name {name:?} is given more than once")
+            }
+            LabelError::Count { expected, got } => {
+                write!(f, "{got} label values given for {expected} label names")
+            }
+            LabelError::UnknownValue { label, value } => {
+                write!(f, "{value:?} is not one of the values of label {label:?}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for LabelError {}
+
+/// The children of a dynamic family: encoded keys in an arena, found through a hash index.
+///
+/// Arena entry: `[run id: u32 LE, u32::MAX once removed][key length: LEB128][key bytes]`; the
+/// index holds each live entry's offset.
+struct DynMap<M> {
+    index: HashTable<u32>,
+    arena: Vec<u8>,
+    live: u32,
+    /// Bytes of removed entries, reclaimed by compaction.
+    garbage: u32,
+    overflow: Option<Box<Overflow<M>>>,
+}
+
+/// A family's overflow series and how many distinct label sets went to it.
+struct Overflow<M> {
+    child: M,
+    folded: Hll,
+}
+
+const REMOVED: u32 = u32::MAX;
+
+impl<M> DynMap<M> {
+    fn new() -> Self {
+        DynMap {
+            index: HashTable::new(),
+            arena: Vec::new(),
+            live: 0,
+            garbage: 0,
+            overflow: None,
+        }
+    }
+
+    /// The run id and key of the entry at `at`, and where the next entry starts.
+    fn entry(arena: &[u8], at: usize) -> (u32, &[u8], usize) {
+        let id = u32::from_le_bytes([arena[at], arena[at + 1], arena[at + 2], arena[at + 3]]);
+        let (len, start) = read_len(arena, at + 4);
+        (id, &arena[start..start + len], start + len)
+    }
+
+    fn find(&self, hash: u64, key: &[u8]) -> Option<u32> {
+        let arena = &self.arena;
+        self.index
+            .find(hash, |&at| Self::entry(arena, at as usize).1 == key)
+            .map(|&at| Self::entry(arena, at as usize).0)
+    }
+
+    fn insert(&mut self, hash: u64, key: &[u8], id: u32) {
+        let at = self.arena.len();
+        let needed = 4 + 5 + key.len();
+        if self.arena.capacity() - at < needed {
+            // Grow by half, not double: the arena is the bulk of a dynamic family's memory.
+            let extra = needed.max(self.arena.capacity() / 2);
+            self.arena.reserve_exact(extra);
+        }
+        self.arena.extend_from_slice(&id.to_le_bytes());
+        write_len(&mut self.arena, key.len());
+        self.arena.extend_from_slice(key);
+        let arena = &self.arena;
+        self.index.insert_unique(hash, at as u32, |&at| {
+            self::hash(Self::entry(arena, at as usize).1)
+        });
+        self.live += 1;
+    }
+
+    fn remove(&mut self, hash: u64, key: &[u8]) -> bool {
+        let arena = &self.arena;
+        let Ok(found) = self
+            .index
+            .find_entry(hash, |&at| Self::entry(arena, at as usize).1 == key)
+        else {
+            return false;
+        };
+        let (at, _) = found.remove();
+        let at = at as usize;
+        let (id, _, next) = Self::entry(&self.arena, at);
+        self.arena[at..at + 4].copy_from_slice(&REMOVED.to_le_bytes());
+        self.live -= 1;
+        self.garbage += (next - at) as u32;
+        // The map's reference: the cells are freed once no handle is left.
+        drop(CellRun::from_id(id));
+        if self.garbage as usize > self.arena.len() / 2 {
+            self.compact();
+        }
+        true
+    }
+
+    /// Rewrites the arena without removed entries and rebuilds the index.
+    fn compact(&mut self) {
+        let old = std::mem::take(&mut self.arena);
+        self.arena.reserve_exact(old.len() - self.garbage as usize);
+        self.index.clear();
+        let mut at = 0;
+        while at < old.len() {
+            let (id, key, next) = Self::entry(&old, at);
+            if id != REMOVED {
+                self.insert(hash(key), key, id);
+                self.live -= 1;
+            }
+            at = next;
+        }
+        self.garbage = 0;
+    }
+
+    fn clear(&mut self) {
+        for (id, _) in self.entries() {
+            drop(CellRun::from_id(id));
+        }
+        self.index = HashTable::new();
+        self.arena = Vec::new();
+        self.live = 0;
+        self.garbage = 0;
+        self.overflow = None;
+    }
+
+    /// Live entries, in insertion order.
+    fn entries(&self) -> impl Iterator<Item = (u32, &[u8])> {
+        let arena = &self.arena;
+        let mut at = 0;
+        std::iter::from_fn(move || {
+            while at < arena.len() {
+                let (id, key, next) = Self::entry(arena, at);
+                at = next;
+                if id != REMOVED {
+                    return Some((id, key));
+                }
+            }
+            None
+        })
+    }
+}
+
+impl<M> Drop for DynMap<M> {
+    fn drop(&mut self) {
+        for (id, _) in self.entries() {
+            drop(CellRun::from_id(id));
+        }
+    }
+}
+
+fn write_len(out: &mut Vec<u8>, mut len: usize) {
+    while len >= 0x80 {
+        out.push((len as u8) | 0x80);
+        len >>= 7;
+    }
+    out.push(len as u8);
+}
+
+fn read_len(arena: &[u8], mut at: usize) -> (usize, usize) {
+    let mut len = 0;
+    let mut shift = 0;
+    loop {
+        let b = arena[at];
+        at += 1;
+        len |= usize::from(b & 0x7F) << shift;
+        if b < 0x80 {
+            return (len, at);
+        }
+        shift += 7;
+    }
+}
+
+/// A HyperLogLog sketch of the label sets folded into an overflow series: 1,024 one-byte
+/// registers (standard error about 3%), updated with atomic maxima so that overflowed updates
+/// need only the map's read lock.
+struct Hll {
+    registers: Box<[AtomicU8]>,
+}
+
+impl Hll {
+    const BITS: u32 = 10;
+
+    fn new() -> Self {
+        Hll {
+            registers: (0..1 << Self::BITS).map(|_| AtomicU8::new(0)).collect(),
+        }
+    }
+
+    fn add(&self, hash: u64) {
+        let register = &self.registers[(hash >> (64 - Self::BITS)) as usize];
+        // The rank of the first 1 bit in the rest of the hash (a sentinel bit bounds it).
+        let rest = (hash << Self::BITS) | (1 << (Self::BITS - 1));
+        let rank = rest.leading_zeros() as u8 + 1;
+        // Relaxed: a register is an independent maximum; reads tolerate any staleness.
+        if register.load(std::sync::atomic::Ordering::Relaxed) < rank {
+            register.fetch_max(rank, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    fn estimate(&self) -> f64 {
+        let m = self.registers.len() as f64;
+        let (mut sum, mut zeros) = (0.0, 0usize);
+        for r in self.registers.iter() {
+            let r = r.load(std::sync::atomic::Ordering::Relaxed);
+            sum += 1.0 / f64::from(1u32 << r.min(31));
+            zeros += usize::from(r == 0);
+        }
+        let alpha = 0.7213 / (1.0 + 1.079 / m);
+        let raw = alpha * m * m / sum;
+        if raw <= 2.5 * m && zeros > 0 {
+            // Linear counting is more accurate for small counts.
+            m * (m / zeros as f64).ln()
+        } else {
+            raw
+        }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lengths_round_trip() {
+        for len in [0, 1, 127, 128, 300, 16_383, 16_384, 1 << 21] {
+            let mut v = vec![9];
+            write_len(&mut v, len);
+            assert_eq!(read_len(&v, 1), (len, v.len()));
+        }
+    }
+
+    #[test]
+    fn hll_is_within_ten_percent() {
+        for n in [10u64, 1_000, 100_000] {
+            let h = Hll::new();
+            for i in 0..n {
+                h.add(hash(&i.to_le_bytes()));
+            }
+            let e = h.estimate();
+            assert!((e - n as f64).abs() <= 0.1 * n as f64, "{n}: {e}");
+        }
+        assert_eq!(Hll::new().estimate(), 0.0);
+    }
+
+    #[test]
+    fn map_insert_remove_compact() {
+        let mut map = DynMap::<crate::Counter>::new();
+        let runs: Vec<CellRun> = (0..10).map(|_| CellRun::new(1)).collect();
+        let keys: Vec<Vec<u8>> = (0..10)
+            .map(|i| Key::of_strs(&[&format!("v{i}")]).as_bytes().to_vec())
+            .collect();
+        for (run, key) in runs.iter().zip(&keys) {
+            map.insert(hash(key), key, run.clone().into_id());
+        }
+        assert_eq!(map.live, 10);
+        for (run, key) in runs.iter().zip(&keys) {
+            assert_eq!(map.find(hash(key), key), Some(run.id()));
+        }
+        for key in &keys[..6] {
+            assert!(map.remove(hash(key), key));
+            assert!(!map.remove(hash(key), key));
+        }
+        // More than half garbage: compacted.
+        assert_eq!(map.garbage, 0);
+        assert_eq!(map.live, 4);
+        let left: Vec<u32> = map.entries().map(|(id, _)| id).collect();
+        assert_eq!(left, runs[6..].iter().map(CellRun::id).collect::<Vec<_>>());
+        for (run, key) in runs[6..].iter().zip(&keys[6..]) {
+            assert_eq!(map.find(hash(key), key), Some(run.id()));
+        }
+        assert_eq!(map.find(hash(&keys[0]), &keys[0]), None);
+    }
+}

@@ -1,0 +1,245 @@
+//! State sets (Python's `Enum`): exactly one of a fixed set of states is true.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use crate::collect::{Collector, Metric, MetricType, StateSetValue, Value, sealed};
+use crate::family::{FamilyMetric, child::Child};
+use crate::label::LabelValue;
+use crate::slab::{CellRun, Kind};
+use crate::sync::Ordering;
+use crate::sync::unmodelled::Arc;
+
+/// The states of a [`StateSet`]: non-empty and distinct, in order. Cheap to clone; shared by the
+/// children of a state-set family.
+///
+/// # Examples
+///
+/// ```
+/// use metrics_core::States;
+///
+/// let s = States::new(["starting", "running", "stopped"])?;
+/// assert_eq!(s.names().len(), 3);
+/// assert!(States::new(["a", "a"]).is_err());
+/// # Ok::<(), metrics_core::StateSetError>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct States(Arc<[Cow<'static, str>]>);
+
+impl States {
+    /// Checks the states: at least one, no two equal.
+    ///
+    /// # Errors
+    ///
+    /// [`StateSetError::Empty`] or [`StateSetError::Duplicate`].
+    pub fn new<S: Into<Cow<'static, str>>>(
+        states: impl IntoIterator<Item = S>,
+    ) -> Result<Self, StateSetError> {
+        let states: Vec<Cow<'static, str>> = states.into_iter().map(Into::into).collect();
+        if states.is_empty() {
+            return Err(StateSetError::Empty);
+        }
+        for (i, s) in states.iter().enumerate() {
+            if states[..i].contains(s) {
+                return Err(StateSetError::Duplicate(s.to_string()));
+            }
+        }
+        Ok(States(states.into()))
+    }
+
+    /// The values of a fixed-set label value type (a unit-only enum with `LabelValue`), in index
+    /// order, so that [`StateSet::set_value`] takes the enum.
+    ///
+    /// # Errors
+    ///
+    /// [`StateSetError::Empty`] if the type has no fixed set of values (or an empty one), or
+    /// [`StateSetError::Duplicate`].
+    pub fn of<E: LabelValue>() -> Result<Self, StateSetError> {
+        Self::new(E::VALUES.unwrap_or(&[]).iter().copied())
+    }
+
+    /// The state names, in order.
+    pub fn names(&self) -> &[Cow<'static, str>] {
+        &self.0
+    }
+}
+
+/// Exactly one of a fixed set of states is true: a task's phase, a circuit breaker's position
+/// (Python's `Enum`, OpenMetrics' `stateset`). It starts in the first state.
+///
+/// The current state is one unsharded cell holding its index: [`set_index`](Self::set_index) is
+/// one atomic store.
+///
+/// # Examples
+///
+/// ```
+/// use metrics_core::StateSet;
+///
+/// let task = StateSet::new(["starting", "running", "stopped"])?;
+/// assert_eq!(task.get(), "starting");
+/// task.set("running")?;
+/// assert_eq!(task.get(), "running");
+/// assert!(task.set("paused").is_err());
+/// # Ok::<(), metrics_core::StateSetError>(())
+/// ```
+#[derive(Clone)]
+#[must_use = "a state set that is neither kept nor registered records nothing"]
+pub struct StateSet {
+    cell: CellRun,
+    states: States,
+}
+
+impl StateSet {
+    /// A state set over `states`, in the first one.
+    ///
+    /// # Errors
+    ///
+    /// As [`States::new`].
+    pub fn new<S: Into<Cow<'static, str>>>(
+        states: impl IntoIterator<Item = S>,
+    ) -> Result<Self, StateSetError> {
+        States::new(states).map(Self::with_config)
+    }
+
+    /// A state set over checked states, in the first one.
+    pub fn with_config(states: States) -> Self {
+        StateSet {
+            cell: CellRun::new_in(Kind::Unsharded, 1),
+            states,
+        }
+    }
+
+    /// Makes `state` the current one.
+    ///
+    /// # Errors
+    ///
+    /// [`StateSetError::Unknown`] if it is not one of the states; the state is then unchanged.
+    pub fn set(&self, state: &str) -> Result<(), StateSetError> {
+        match self.states.0.iter().position(|s| s == state) {
+            Some(i) => self.set_index(i),
+            None => Err(StateSetError::Unknown(state.to_owned())),
+        }
+    }
+
+    /// Makes the state at `index` the current one.
+    ///
+    /// # Errors
+    ///
+    /// [`StateSetError::Unknown`] if there is no such state.
+    #[inline]
+    pub fn set_index(&self, index: usize) -> Result<(), StateSetError> {
+        if index >= self.states.0.len() {
+            return Err(StateSetError::Unknown(index.to_string()));
+        }
+        // Relaxed: one independent value.
+        self.cell
+            .shard0()
+            .cell(0)
+            .store(index as u64, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Makes `value`'s state current, for state sets made with [`States::of`] from the same type.
+    ///
+    /// # Errors
+    ///
+    /// [`StateSetError::Unknown`] if the index of `value` is not a state.
+    pub fn set_value<E: LabelValue>(&self, value: &E) -> Result<(), StateSetError> {
+        self.set_index(value.index())
+    }
+
+    /// The index of the current state.
+    pub fn index(&self) -> usize {
+        current(&self.cell, &self.states)
+    }
+
+    /// The current state.
+    pub fn get(&self) -> &str {
+        &self.states.0[self.index()]
+    }
+
+    /// The states.
+    pub fn states(&self) -> &States {
+        &self.states
+    }
+}
+
+fn current(run: &CellRun, states: &States) -> usize {
+    // `set_index` stores only valid indices.
+    (run.sum(0) as usize).min(states.0.len() - 1)
+}
+
+impl fmt::Debug for StateSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StateSet")
+            .field("states", &self.states.0)
+            .field("current", &self.get())
+            .finish()
+    }
+}
+
+impl sealed::Sealed for StateSet {}
+
+impl Metric for StateSet {
+    fn metric_type(&self) -> MetricType {
+        MetricType::StateSet
+    }
+
+    fn collect(&self, out: &mut Collector<'_>) {
+        Self::collect_run(&self.cell, &self.states, out);
+    }
+}
+
+impl Child for StateSet {
+    type Config = States;
+    const KIND: Kind = Kind::Unsharded;
+    const TYPE: MetricType = MetricType::StateSet;
+
+    fn cells(_: &States) -> usize {
+        1
+    }
+
+    fn from_run(cell: CellRun, states: &States) -> Self {
+        StateSet {
+            cell,
+            states: states.clone(),
+        }
+    }
+
+    fn run(&self) -> &CellRun {
+        &self.cell
+    }
+
+    fn collect_run(run: &CellRun, states: &States, out: &mut Collector<'_>) {
+        out.series(&Value::StateSet(StateSetValue {
+            states: &states.0,
+            current: current(run, states),
+        }));
+    }
+}
+
+impl FamilyMetric for StateSet {}
+
+/// Why states or a state were refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StateSetError {
+    /// No states were given.
+    Empty,
+    /// A state was given twice.
+    Duplicate(String),
+    /// The state is not one of the set's.
+    Unknown(String),
+}
+
+impl fmt::Display for StateSetError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StateSetError::Empty => f.write_str("a state set needs at least one state"),
+            StateSetError::Duplicate(s) => write!(f, "state {s:?} is given more than once"),
+            StateSetError::Unknown(s) => write!(f, "{s:?} is not one of the states"),
+        }
+    }
+}
+
+impl std::error::Error for StateSetError {}

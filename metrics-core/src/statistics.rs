@@ -1,0 +1,238 @@
+//! Statistics counters (from Pip.Services' `PrometheusCounters`): count, sum, minimum and
+//! maximum of observations, sharded per CPU, merged at read.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::collect::{Collector, Metric, MetricType, StatisticsValue, Value, sealed};
+use crate::family::{FamilyMetric, child::Child};
+use crate::guard::{Observe, Timer};
+use crate::slab::{CellRun, Kind};
+use crate::sync::Ordering;
+
+/// Count, sum, minimum and maximum of observations; the average is computed at read
+/// ([`StatisticsValue::average`]).
+///
+/// Every part is sharded: count and sum are adds on the calling CPU's shard; minimum and maximum
+/// are per-shard atomic maxima (over an order-preserving encoding of the `f64`, see below), merged
+/// over shards at read. An observation that does not move the minimum or maximum only reads those
+/// cells. NaN observations count and make the sum NaN, but leave minimum and maximum alone.
+///
+/// A reset-on-read ([`take`](Self::take)) starts a new window: minimum and maximum become those
+/// of the observations since.
+///
+/// # Examples
+///
+/// ```
+/// use metrics_core::Statistics;
+///
+/// let latency = Statistics::new();
+/// for v in [0.3, 0.1, 0.5] {
+///     latency.observe(v);
+/// }
+/// let s = latency.get();
+/// assert_eq!((s.count, s.min, s.max), (3, Some(0.1), Some(0.5)));
+/// assert!((s.average().unwrap() - 0.3).abs() < 1e-12);
+/// ```
+#[derive(Clone)]
+#[must_use = "statistics that are neither kept nor registered record nothing"]
+pub struct Statistics {
+    /// Count, sum (`f64` bits), minimum key, maximum key.
+    cells: CellRun,
+}
+
+const COUNT: usize = 0;
+const SUM: usize = 1;
+const MIN: usize = 2;
+const MAX: usize = 3;
+
+/// Maps `f64` to `u64` so that integer order is float order (negative floats flip all their
+/// bits, positive ones their sign bit). Every non-NaN value maps above 0, which therefore means
+/// "no observation yet" in a zeroed cell.
+fn key(v: f64) -> u64 {
+    let bits = v.to_bits();
+    if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | 1 << 63
+    }
+}
+
+fn from_key(k: u64) -> f64 {
+    if k >> 63 == 1 {
+        f64::from_bits(k & !(1 << 63))
+    } else {
+        f64::from_bits(!k)
+    }
+}
+
+impl Statistics {
+    /// Statistics with no observations.
+    pub fn new() -> Self {
+        Statistics {
+            cells: CellRun::new(4),
+        }
+    }
+
+    /// Records one observation.
+    #[inline]
+    pub fn observe(&self, v: f64) {
+        let shard = self.cells.local_shard();
+        shard.add(COUNT, 1);
+        shard.add_f64(SUM, v);
+        if v.is_nan() {
+            return;
+        }
+        // The maximum cell keeps `key(v)`, the minimum cell `!key(v)`: both are maxima, and 0 (a
+        // fresh or reset cell) is below every key of both kinds.
+        for (cell, k) in [(MAX, key(v)), (MIN, !key(v))] {
+            let cell = shard.cell(cell);
+            // Relaxed: each cell is an independent maximum. Read first: most observations do not
+            // move the extremes, and a load is cheaper than a read-modify-write.
+            if cell.load(Ordering::Relaxed) < k {
+                cell.fetch_max(k, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Records a duration in seconds.
+    #[inline]
+    pub fn observe_duration(&self, d: Duration) {
+        self.observe(d.as_secs_f64());
+    }
+
+    /// Starts a timer that observes the seconds elapsed when dropped (see [`Timer`]).
+    pub fn start_timer(&self) -> Timer<&Self> {
+        Timer::new(self)
+    }
+
+    /// Count, sum, minimum and maximum, merged over shards.
+    pub fn get(&self) -> StatisticsValue {
+        read(&self.cells, false)
+    }
+
+    /// Returns the statistics and resets them, atomically per shard and cell: the next read
+    /// covers only later observations.
+    pub fn take(&self) -> StatisticsValue {
+        read(&self.cells, true)
+    }
+}
+
+fn read(run: &CellRun, reset: bool) -> StatisticsValue {
+    // Count and sum add up over shards; the extremes are maxima over shards.
+    let (count, sum) = if reset {
+        (run.take(COUNT), run.take_f64(SUM))
+    } else {
+        (run.sum(COUNT), run.sum_f64(SUM))
+    };
+    let max = run.max_over_shards(MAX, reset);
+    let min = run.max_over_shards(MIN, reset);
+    StatisticsValue {
+        count,
+        sum,
+        min: (min != 0).then(|| from_key(!min)),
+        max: (max != 0).then(|| from_key(max)),
+    }
+}
+
+impl Default for Statistics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for Statistics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Statistics")
+            .field("value", &self.get())
+            .finish()
+    }
+}
+
+impl Observe for Statistics {
+    fn observe(&self, v: f64) {
+        Statistics::observe(self, v);
+    }
+}
+
+impl sealed::Sealed for Statistics {}
+
+impl Metric for Statistics {
+    fn metric_type(&self) -> MetricType {
+        MetricType::Statistics
+    }
+
+    fn collect(&self, out: &mut Collector<'_>) {
+        Self::collect_run(&self.cells, &(), out);
+    }
+}
+
+impl Child for Statistics {
+    type Config = ();
+    const KIND: Kind = Kind::Sharded;
+    const TYPE: MetricType = MetricType::Statistics;
+
+    fn cells(_: &()) -> usize {
+        4
+    }
+
+    fn from_run(cells: CellRun, _: &()) -> Self {
+        Statistics { cells }
+    }
+
+    fn run(&self) -> &CellRun {
+        &self.cells
+    }
+
+    fn collect_run(run: &CellRun, _: &(), out: &mut Collector<'_>) {
+        let value = read(run, out.reset());
+        out.series(&Value::Statistics(value));
+    }
+}
+
+impl FamilyMetric for Statistics {}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_preserve_order() {
+        let values = [
+            f64::NEG_INFINITY,
+            -1e300,
+            -1.5,
+            -0.0,
+            0.0,
+            f64::MIN_POSITIVE,
+            2.0,
+            f64::INFINITY,
+        ];
+        for w in values.windows(2) {
+            assert!(key(w[0]) <= key(w[1]), "{} {}", w[0], w[1]);
+            assert!(key(w[0]) > 0 && !key(w[0]) > 0);
+        }
+        for v in values {
+            assert_eq!(from_key(key(v)).to_bits(), v.to_bits());
+        }
+    }
+
+    #[test]
+    fn extremes_and_reset() {
+        let s = Statistics::new();
+        assert_eq!(s.get().min, None);
+        for v in [3.0, -2.0, f64::NAN, 7.5] {
+            s.observe(v);
+        }
+        let v = s.take();
+        assert_eq!((v.count, v.min, v.max), (4, Some(-2.0), Some(7.5)));
+        assert!(v.sum.is_nan());
+        let after = s.get();
+        assert_eq!(
+            (after.count, after.min, after.max, after.sum),
+            (0, None, None, 0.0)
+        );
+        s.observe(-0.5);
+        assert_eq!((s.get().min, s.get().max), (Some(-0.5), Some(-0.5)));
+    }
+}

@@ -1,0 +1,144 @@
+//! Summaries: count and sum of observations, sharded per CPU.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::collect::{Collector, Metric, MetricType, SummaryValue, Value, sealed};
+use crate::family::{FamilyMetric, child::Child};
+use crate::guard::{Observe, Timer};
+use crate::slab::{CellRun, Kind};
+
+/// The count and sum of observations (Python's `Summary`, which has no quantiles either), sharded
+/// per CPU: an observation is two uncontended atomic updates on the calling CPU's shard. Rates
+/// and averages follow in PromQL (`rate(x_sum[5m]) / rate(x_count[5m])`).
+///
+/// A read adds up count and sum separately: under concurrent observations the two may differ by
+/// the observations in flight.
+///
+/// # Examples
+///
+/// ```
+/// use metrics_core::Summary;
+///
+/// let task = Summary::new();
+/// task.observe(0.25);
+/// task.observe(0.5);
+/// let v = task.get();
+/// assert_eq!((v.count, v.sum), (2, 0.75));
+/// ```
+#[derive(Clone)]
+#[must_use = "a summary that is neither kept nor registered records nothing"]
+pub struct Summary {
+    /// Count, then sum as `f64` bits.
+    cells: CellRun,
+}
+
+impl Summary {
+    /// A summary with no observations.
+    pub fn new() -> Self {
+        Summary {
+            cells: CellRun::new(2),
+        }
+    }
+
+    /// Records one observation.
+    #[inline]
+    pub fn observe(&self, v: f64) {
+        let shard = self.cells.local_shard();
+        shard.add(0, 1);
+        shard.add_f64(1, v);
+    }
+
+    /// Records a duration in seconds.
+    #[inline]
+    pub fn observe_duration(&self, d: Duration) {
+        self.observe(d.as_secs_f64());
+    }
+
+    /// Starts a timer that observes the seconds elapsed when dropped (see [`Timer`]).
+    pub fn start_timer(&self) -> Timer<&Self> {
+        Timer::new(self)
+    }
+
+    /// The count and sum, summed over shards.
+    pub fn get(&self) -> SummaryValue {
+        read(&self.cells, false)
+    }
+
+    /// Returns the count and sum and resets them to 0, atomically per shard and cell (see
+    /// [`Counter::take`](crate::Counter::take)).
+    pub fn take(&self) -> SummaryValue {
+        read(&self.cells, true)
+    }
+}
+
+fn read(run: &CellRun, reset: bool) -> SummaryValue {
+    if reset {
+        SummaryValue {
+            count: run.take(0),
+            sum: run.take_f64(1),
+        }
+    } else {
+        SummaryValue {
+            count: run.sum(0),
+            sum: run.sum_f64(1),
+        }
+    }
+}
+
+impl Default for Summary {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Summary")
+            .field("value", &self.get())
+            .finish()
+    }
+}
+
+impl Observe for Summary {
+    fn observe(&self, v: f64) {
+        Summary::observe(self, v);
+    }
+}
+
+impl sealed::Sealed for Summary {}
+
+impl Metric for Summary {
+    fn metric_type(&self) -> MetricType {
+        MetricType::Summary
+    }
+
+    fn collect(&self, out: &mut Collector<'_>) {
+        Self::collect_run(&self.cells, &(), out);
+    }
+}
+
+impl Child for Summary {
+    type Config = ();
+    const KIND: Kind = Kind::Sharded;
+    const TYPE: MetricType = MetricType::Summary;
+
+    fn cells(_: &()) -> usize {
+        2
+    }
+
+    fn from_run(cells: CellRun, _: &()) -> Self {
+        Summary { cells }
+    }
+
+    fn run(&self) -> &CellRun {
+        &self.cells
+    }
+
+    fn collect_run(run: &CellRun, _: &(), out: &mut Collector<'_>) {
+        let value = read(run, out.reset());
+        out.series(&Value::Summary(value));
+    }
+}
+
+impl FamilyMetric for Summary {}
