@@ -3,10 +3,11 @@
 //! histogram.
 
 use std::hint::black_box;
-use std::time::Instant;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use metrics_benches::{BUCKETS_11, install_metrics_recorder, observations, per_thread_cost};
+use metrics_benches::{
+    BUCKETS_11, install_metrics_recorder, observations, per_thread_cost, single_thread_cost,
+};
 
 /// One `observe` per library, each on a histogram made once; `$run!(name, op)` benches the
 /// closure `op(i)`, which observes the `i`-th value (mod 1024) of [`observations`].
@@ -42,14 +43,7 @@ fn one_thread(c: &mut Criterion) {
     macro_rules! run {
         ($name:expr, $op:expr) => {
             g.bench_function($name, |b| {
-                let op = $op;
-                b.iter_custom(|iters| {
-                    let start = Instant::now();
-                    for i in 0..iters {
-                        op(i);
-                    }
-                    start.elapsed()
-                })
+                b.iter_custom(|iters| single_thread_cost(iters, $op))
             })
         };
     }

@@ -46,6 +46,22 @@ fn per_item<T>(mut make: impl FnMut(usize) -> T) -> (f64, usize) {
     (bytes, size_of::<T>())
 }
 
+/// Heap bytes per series of 1,000 families of 10 series each, the families kept in a
+/// pre-allocated `Vec` (not counted, like `per_item`).
+fn dyn_row<T>(library: &str, mut make: impl FnMut() -> T) {
+    let mut kept = Vec::with_capacity(1000);
+    let before = ALLOCATED.load(Ordering::Relaxed);
+    for _ in 0..1000 {
+        kept.push(make());
+    }
+    let bytes = (ALLOCATED.load(Ordering::Relaxed) - before) as f64 / 10_000.0;
+    std::mem::forget(kept);
+    println!(
+        "| {library} | counter, dynamic label (1,000 families x 10 values) | {bytes:.1} | {} per family |",
+        size_of::<T>()
+    );
+}
+
 fn row(library: &str, what: &str, (heap, handle): (f64, usize)) {
     println!("| {library} | {what} | {heap:.1} | {handle} |");
 }
@@ -120,6 +136,48 @@ fn main() {
             metrics::with_local_recorder(&recorder, || metrics::counter!(format!("c_{i}")))
         }),
     );
+
+    // Dynamic-label counter series: 1,000 families x 10 string values, as in issue #3.
+    let values: Vec<&'static str> = (0..10)
+        .map(|i| &*Box::leak(format!("value_{i}").into_boxed_str()))
+        .collect();
+    dyn_row("metrics-core", || {
+        let f: metrics_core::Family<metrics_benches::path::ByPath, metrics_core::Counter> =
+            metrics_core::Family::new();
+        for v in &values {
+            f.get(&metrics_benches::path::ByPath(v)).inc();
+        }
+        f
+    });
+    dyn_row("prometheus-client", || {
+        let f = prometheus_client::metrics::family::Family::<
+            metrics_benches::path::PcPath,
+            prometheus_client::metrics::counter::Counter,
+        >::default();
+        for v in &values {
+            f.get_or_create(&metrics_benches::path::PcPath { path: v })
+                .inc();
+        }
+        f
+    });
+    dyn_row("measured", || {
+        use metrics_benches::measured_path::{MPath, MPathSet};
+        let f = measured::CounterVec::with_label_set(MPathSet {
+            path: measured::lasso::ThreadedRodeo::new(),
+        });
+        for v in &values {
+            f.inc(MPath { path: v });
+        }
+        f
+    });
+    dyn_row("prometheus", || {
+        let f = prometheus::IntCounterVec::new(prometheus::Opts::new("c", "h"), &["path"])
+            .expect("valid");
+        for v in &values {
+            f.with_label_values(&[v]).inc();
+        }
+        f
+    });
 
     // Histograms with 11 bounds.
     row(

@@ -28,6 +28,16 @@ pub fn per_thread_cost(threads: usize, iters: u64, op: impl Fn(u64) + Sync) -> D
     start.elapsed()
 }
 
+/// Runs `op(i)` for `i in 0..iters` on this thread and returns the time taken (for criterion's
+/// `iter_custom`, so that `op` can use the iteration number).
+pub fn single_thread_cost(iters: u64, op: impl Fn(u64)) -> Duration {
+    let start = Instant::now();
+    for i in 0..iters {
+        op(i);
+    }
+    start.elapsed()
+}
+
 /// 1024 values spread log-uniformly over 0.0005..20 (deterministic), so that every bucket of a
 /// latency histogram is hit and the bucket search is not trivially predicted.
 pub fn observations() -> Vec<f64> {
@@ -68,4 +78,157 @@ pub fn install_metrics_recorder() {
             }
         });
     });
+}
+
+/// A 4-value `method` label, as each library spells a fixed-cardinality label.
+#[expect(
+    missing_docs,
+    reason = "measured's `LabelGroup` derive generates undocumented items"
+)]
+pub mod method {
+    use metrics_core::{LabelSet, LabelValue, LabelVisitor};
+
+    /// The values, in the order the benches rotate through them.
+    pub const NAMES: [&str; 4] = ["GET", "POST", "PUT", "DELETE"];
+
+    /// metrics-core: a unit-only enum (`#[derive(LabelValue)]` writes this impl).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    pub enum Method {
+        /// GET
+        Get,
+        /// POST
+        Post,
+        /// PUT
+        Put,
+        /// DELETE
+        Delete,
+    }
+
+    /// All four, in the order of [`NAMES`].
+    pub const ALL: [Method; 4] = [Method::Get, Method::Post, Method::Put, Method::Delete];
+
+    impl LabelValue for Method {
+        const VALUES: Option<&'static [&'static str]> = Some(&NAMES);
+        fn index(&self) -> usize {
+            *self as usize
+        }
+    }
+
+    /// metrics-core's label set (`#[derive(LabelSet)]` writes this impl).
+    #[derive(Clone, Copy, Debug)]
+    pub struct ByMethod {
+        /// The method.
+        pub method: Method,
+    }
+
+    impl LabelSet for ByMethod {
+        const NAMES: &'static [&'static str] = &["method"];
+        const VALUES: &'static [Option<&'static [&'static str]>] = &[Method::VALUES];
+        fn visit<V: LabelVisitor>(&self, v: &mut V) {
+            v.value(&self.method);
+        }
+    }
+
+    /// prometheus-client's label value.
+    #[derive(
+        Clone, Copy, Debug, PartialEq, Eq, Hash, prometheus_client::encoding::EncodeLabelValue,
+    )]
+    pub enum PcMethod {
+        /// GET
+        GET,
+        /// POST
+        POST,
+        /// PUT
+        PUT,
+        /// DELETE
+        DELETE,
+    }
+
+    /// All four.
+    pub const PC_ALL: [PcMethod; 4] = [
+        PcMethod::GET,
+        PcMethod::POST,
+        PcMethod::PUT,
+        PcMethod::DELETE,
+    ];
+
+    /// prometheus-client's label set.
+    #[derive(
+        Clone, Copy, Debug, PartialEq, Eq, Hash, prometheus_client::encoding::EncodeLabelSet,
+    )]
+    pub struct PcLabels {
+        /// The method.
+        pub method: PcMethod,
+    }
+
+    /// measured's fixed-cardinality label value.
+    #[derive(Clone, Copy, Debug, PartialEq, measured::FixedCardinalityLabel)]
+    pub enum MMethod {
+        /// GET
+        Get,
+        /// POST
+        Post,
+        /// PUT
+        Put,
+        /// DELETE
+        Delete,
+    }
+
+    /// All four.
+    pub const M_ALL: [MMethod; 4] = [MMethod::Get, MMethod::Post, MMethod::Put, MMethod::Delete];
+
+    /// measured's label group (dense: fixed cardinality).
+    #[derive(Clone, Copy, Debug, measured::LabelGroup)]
+    #[label(set = MLabelsSet)]
+    pub struct MLabels {
+        /// The method.
+        pub method: MMethod,
+    }
+}
+
+/// A string label (`path`), as each library spells a label with an open set of values.
+pub mod path {
+    use metrics_core::{LabelSet, LabelVisitor};
+
+    /// metrics-core's label set.
+    #[derive(Clone, Copy, Debug)]
+    pub struct ByPath(pub &'static str);
+
+    impl LabelSet for ByPath {
+        const NAMES: &'static [&'static str] = &["path"];
+        const VALUES: &'static [Option<&'static [&'static str]>] = &[None];
+        fn visit<V: LabelVisitor>(&self, v: &mut V) {
+            v.value(self.0);
+        }
+    }
+
+    /// prometheus-client's label set.
+    #[derive(Clone, Debug, PartialEq, Eq, Hash, prometheus_client::encoding::EncodeLabelSet)]
+    pub struct PcPath {
+        /// The path.
+        pub path: &'static str,
+    }
+
+    /// Ten paths, leaked once so that every library gets `&'static str`.
+    pub fn values() -> Vec<&'static str> {
+        (0..10)
+            .map(|i| &*Box::leak(format!("/api/v1/resource_{i}").into_boxed_str()))
+            .collect()
+    }
+}
+
+/// measured's dynamic string label, interned by lasso (its crate's own approach).
+#[expect(
+    missing_docs,
+    reason = "measured's `LabelGroup` derive generates undocumented items"
+)]
+pub mod measured_path {
+    /// A `path` label whose values are interned at first use.
+    #[derive(Clone, Copy, Debug, measured::LabelGroup)]
+    #[label(set = MPathSet)]
+    pub struct MPath<'a> {
+        /// The path.
+        #[label(dynamic_with = measured::lasso::ThreadedRodeo)]
+        pub path: &'a str,
+    }
 }

@@ -2,10 +2,17 @@
 
 use std::fmt;
 
-use crate::slab::CELLS_PER_PAGE;
-use crate::sync::unmodelled::Arc;
+use std::collections::HashMap;
 
-/// Checked bucket bounds, shared by the children of a histogram family (and cheap to clone).
+use crate::slab::CELLS_PER_PAGE;
+use crate::sync::unmodelled::{Mutex, OnceLock};
+
+/// Checked bucket bounds, shared by the children of a histogram family.
+///
+/// Bounds are interned: each distinct list is stored once for the life of the process, so a
+/// histogram's handle holds a plain reference to them and copying it costs nothing. Memory grows
+/// with the number of distinct bucket lists a program creates, not with the number of
+/// histograms.
 ///
 /// # Examples
 ///
@@ -18,8 +25,8 @@ use crate::sync::unmodelled::Arc;
 /// assert!(Buckets::new(&[2.0, 1.0]).is_err());
 /// # Ok::<(), metrics_core::BucketError>(())
 /// ```
-#[derive(Clone, Debug, PartialEq)]
-pub struct Buckets(Arc<[f64]>);
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Buckets(&'static [f64]);
 
 impl Buckets {
     /// Checks `bounds` (see [`check`]).
@@ -28,7 +35,7 @@ impl Buckets {
     ///
     /// As [`check`].
     pub fn new(bounds: &[f64]) -> Result<Self, BucketError> {
-        check(bounds).map(|b| Buckets(b.into()))
+        check(bounds).map(|b| Buckets(intern(b)))
     }
 
     /// [`linear`] bounds.
@@ -50,16 +57,31 @@ impl Buckets {
     }
 
     /// The finite upper bounds.
-    pub fn bounds(&self) -> &[f64] {
-        &self.0
+    pub fn bounds(&self) -> &'static [f64] {
+        self.0
     }
 }
 
 impl Default for Buckets {
     /// The [default bounds](DEFAULT).
     fn default() -> Self {
-        Buckets(DEFAULT[..].into())
+        Buckets(&DEFAULT)
     }
+}
+
+/// The one stored copy of `bounds`, made on first sight of the list.
+fn intern(bounds: &[f64]) -> &'static [f64] {
+    if bounds == DEFAULT {
+        return &DEFAULT;
+    }
+    type Lists = Mutex<HashMap<Box<[u64]>, &'static [f64]>>;
+    static LISTS: OnceLock<Lists> = OnceLock::new();
+    let key: Box<[u64]> = bounds.iter().map(|b| b.to_bits()).collect();
+    let mut lists = LISTS
+        .get_or_init(Lists::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    lists.entry(key).or_insert_with(|| Box::leak(bounds.into()))
 }
 
 /// The default bounds, as Python's `prometheus_client` (tuned for request latencies in seconds,
@@ -264,6 +286,17 @@ mod tests {
     #[test]
     fn default_buckets_are_valid() {
         assert_eq!(check(&DEFAULT), Ok(&DEFAULT[..]));
+    }
+
+    #[test]
+    fn bounds_are_interned() {
+        let a = Buckets::new(&[1.0, 2.5]).unwrap();
+        let b = Buckets::new(&[1.0, 2.5, f64::INFINITY]).unwrap();
+        assert!(std::ptr::eq(a.bounds(), b.bounds()));
+        assert!(!std::ptr::eq(
+            a.bounds(),
+            Buckets::new(&[1.0, 2.0]).unwrap().bounds()
+        ));
     }
 
     #[test]

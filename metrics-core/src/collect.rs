@@ -243,6 +243,9 @@ pub(crate) enum FamilyLabels<'a> {
 pub struct Labels<'a> {
     constant: &'a [(String, String)],
     own: FamilyLabels<'a>,
+    /// Pairs after the family's labels (an `Info`'s); a pair whose name is a constant or family
+    /// label is skipped.
+    extra: &'a [(String, String)],
 }
 
 impl<'a> Labels<'a> {
@@ -250,6 +253,7 @@ impl<'a> Labels<'a> {
         Labels {
             constant,
             own: FamilyLabels::None,
+            extra: &[],
         }
     }
 
@@ -257,7 +261,33 @@ impl<'a> Labels<'a> {
         Labels {
             constant: self.constant,
             own,
+            extra: self.extra,
         }
+    }
+
+    pub(crate) fn with_extra(self, extra: &'a [(String, String)]) -> Self {
+        Labels {
+            constant: self.constant,
+            own: self.own,
+            extra,
+        }
+    }
+
+    /// Whether `name` is a constant or family label (which an extra pair may not repeat).
+    fn taken(&self, name: &str) -> bool {
+        let family = LabelsIter {
+            constant: [].iter(),
+            all_constant: &[],
+            own: self.own,
+            index: 0,
+            key: match self.own {
+                FamilyLabels::Encoded { key, .. } => key,
+                _ => &[],
+            },
+            extra: &[],
+            labels: None,
+        };
+        self.constant.iter().any(|(c, _)| c == name) || family.into_iter().any(|(n, _)| n == name)
     }
 
     /// The (name, value) pairs; values are unescaped.
@@ -271,12 +301,15 @@ impl<'a> Labels<'a> {
                 FamilyLabels::Encoded { key, .. } => key,
                 _ => &[],
             },
+            extra: self.extra,
+            labels: Some(*self),
         }
     }
 
     /// The number of pairs.
     pub fn len(&self) -> usize {
-        self.constant.len()
+        self.extra.iter().filter(|(n, _)| !self.taken(n)).count()
+            + self.constant.len()
             + match self.own {
                 FamilyLabels::None => 0,
                 FamilyLabels::Dense { names, .. }
@@ -304,6 +337,10 @@ pub struct LabelsIter<'a> {
     index: usize,
     /// The rest of an encoded key.
     key: &'a [u8],
+    /// The extra pairs not yet visited.
+    extra: &'a [(String, String)],
+    /// The labels, to check extra pairs against (`None` while checking).
+    labels: Option<Labels<'a>>,
 }
 
 impl<'a> Iterator for LabelsIter<'a> {
@@ -356,7 +393,17 @@ impl<'a> Iterator for LabelsIter<'a> {
             }
         };
         self.index += 1;
-        pair
+        if pair.is_some() {
+            return pair;
+        }
+        let labels = self.labels?;
+        while let Some(((n, v), rest)) = self.extra.split_first() {
+            self.extra = rest;
+            if !labels.taken(n) {
+                return Some((n.as_str(), v.as_str()));
+            }
+        }
+        None
     }
 }
 
@@ -482,7 +529,7 @@ impl StatisticsValue {
 #[derive(Clone, Copy, Debug)]
 pub struct StateSetValue<'a> {
     /// The states, in the order they were declared.
-    pub states: &'a [Cow<'static, str>],
+    pub states: &'a [&'static str],
     /// The index of the state that is set.
     pub current: usize,
 }
@@ -611,13 +658,27 @@ impl<'a> Collector<'a> {
         own: FamilyLabels<'_>,
         f: impl FnOnce(&mut Collector<'_>) -> R,
     ) -> R {
-        let mut child = Collector {
+        let labels = self.labels.with(own);
+        self.nested(labels, f)
+    }
+
+    /// Runs `f` with a collector whose series carry `extra` pairs after the family's labels.
+    pub(crate) fn with_extra<R>(
+        &mut self,
+        extra: &[(String, String)],
+        f: impl FnOnce(&mut Collector<'_>) -> R,
+    ) -> R {
+        let labels = self.labels.with_extra(extra);
+        self.nested(labels, f)
+    }
+
+    fn nested<R>(&mut self, labels: Labels<'_>, f: impl FnOnce(&mut Collector<'_>) -> R) -> R {
+        f(&mut Collector {
             visitor: &mut *self.visitor,
-            labels: self.labels.with(own),
+            labels,
             reset: self.reset,
             scratch: &mut *self.scratch,
-        };
-        f(&mut child)
+        })
     }
 
     /// Emits a histogram series whose `bounds.len() + 1` counts `fill` writes into a zeroed

@@ -26,9 +26,9 @@ use std::ops::Deref;
 use hashbrown::HashTable;
 
 use crate::collect::{Collector, FamilyLabels, Metric, MetricType, Names, sealed};
-use crate::label::{self, DenseIndex, Key, LabelSet};
+use crate::label::{self, DenseIndex, LabelSet, with_key, with_key_of_strs};
 use crate::name::{self, NameError};
-use crate::slab::{CellRun, Kind};
+use crate::slab::{CELLS_PER_PAGE, CellRun, Kind};
 use crate::sync::unmodelled::{AtomicU8, AtomicU32, OnceLock};
 use crate::sync::{Ordering, RwLock, read, write};
 
@@ -46,7 +46,7 @@ pub(crate) mod child {
     /// public, sealed [`FamilyMetric`](super::FamilyMetric)).
     pub trait Child: Metric + Clone {
         /// What every child of a family shares (a histogram's buckets, a state set's states).
-        type Config: Clone + Send + Sync + fmt::Debug + 'static;
+        type Config: Copy + Send + Sync + fmt::Debug + 'static;
         /// Which slab its cells come from.
         const KIND: Kind;
         /// Its exposition type.
@@ -62,8 +62,9 @@ pub(crate) mod child {
     }
 }
 
-/// A metric type that can be a [`Family`]'s child: every metric type of this crate except
-/// [`Info`](crate::Info) (whose label pairs are its value) and the callback metrics.
+/// A metric type that can be a [`Family`]'s child: every metric type of this crate except the
+/// callback metrics ([`FnCounter`](crate::FnCounter), [`FnGauge`](crate::FnGauge)), whose value
+/// is one callback's.
 pub trait FamilyMetric: child::Child {}
 
 /// The label set of a family whose label names are given at run time
@@ -82,36 +83,31 @@ impl LabelSet for DynLabels {
     }
 }
 
-/// A family's child, as [`Family::get`] returns it: borrowed from a dense family, owned
-/// otherwise. It dereferences to the metric; [`into_owned`](Self::into_owned) gives a handle that
-/// outlives the borrow.
+/// A family's child, as [`Family::get`] returns it. It dereferences to the metric.
+///
+/// From a dense family it is a *view* of the family's cells: making and dropping it costs no
+/// atomic operation, and it borrows the family. From a dynamic family it holds its own reference.
+/// [`into_owned`](Self::into_owned) (or `clone()` on the metric) gives a handle that lives on its
+/// own.
 pub struct Child<'a, M> {
-    inner: ChildInner<'a, M>,
+    metric: M,
+    _family: PhantomData<&'a ()>,
 }
 
-enum ChildInner<'a, M> {
-    Borrowed(&'a M),
-    Owned(M),
-}
-
-impl<'a, M: Clone> Child<'a, M> {
-    fn borrowed(m: &'a M) -> Self {
+impl<M: FamilyMetric> Child<'_, M> {
+    fn new(metric: M) -> Self {
         Child {
-            inner: ChildInner::Borrowed(m),
+            metric,
+            _family: PhantomData,
         }
     }
 
-    fn owned(m: M) -> Self {
-        Child {
-            inner: ChildInner::Owned(m),
-        }
-    }
-
-    /// A handle to the child that lives on its own (a clone of a borrowed child).
+    /// A handle to the child that lives on its own (a clone if this is a view).
     pub fn into_owned(self) -> M {
-        match self.inner {
-            ChildInner::Borrowed(m) => m.clone(),
-            ChildInner::Owned(m) => m,
+        if self.metric.run().is_view() {
+            self.metric.clone()
+        } else {
+            self.metric
         }
     }
 }
@@ -121,16 +117,84 @@ impl<M> Deref for Child<'_, M> {
 
     #[inline(always)]
     fn deref(&self) -> &M {
-        match &self.inner {
-            ChildInner::Borrowed(m) => m,
-            ChildInner::Owned(m) => m,
-        }
+        &self.metric
     }
 }
 
 impl<M: fmt::Debug> fmt::Debug for Child<'_, M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        (**self).fmt(f)
+        self.metric.fmt(f)
+    }
+}
+
+/// The children of a dense family: runs of cells, each holding as many children as fit a shard
+/// page (a power of two, see [`per_run_shift`]), `M::cells` cells per child. The first run is
+/// kept inline, so finding a child of a small family costs the same loads as an unlabeled metric.
+struct Dense {
+    first: CellRun,
+    rest: Box<[CellRun]>,
+    len: usize,
+}
+
+/// Children per run of a dense family, as a power of two: the most whose `stride` cells each fit
+/// one shard page. A constant for every metric type whose cell count does not depend on its
+/// configuration, so the index arithmetic folds.
+#[inline(always)]
+fn per_run_shift(stride: usize) -> u32 {
+    (CELLS_PER_PAGE / stride).max(1).ilog2()
+}
+
+impl Dense {
+    /// The children of a dynamic family: none. `first` is a clone of one process-wide one-cell
+    /// run, so that dense and dynamic families have the same layout and a dense `get` has no
+    /// fallback path at all.
+    fn empty() -> Self {
+        #[cfg(not(loom))]
+        let first = {
+            static NONE: OnceLock<CellRun> = OnceLock::new();
+            NONE.get_or_init(|| CellRun::new(1)).clone()
+        };
+        // Loom rebuilds the slab for every execution: no run may outlive one.
+        #[cfg(loom)]
+        let first = CellRun::new(1);
+        Dense {
+            first,
+            rest: Box::default(),
+            len: 0,
+        }
+    }
+
+    fn new<M: FamilyMetric>(len: usize, config: &M::Config) -> Self {
+        let stride = M::cells(config);
+        let per_run = 1usize << per_run_shift(stride);
+        let run = |k: usize| CellRun::new_in(M::KIND, per_run.min(len - k * per_run) * stride);
+        Dense {
+            first: run(0),
+            rest: (1..len.div_ceil(per_run)).map(run).collect(),
+            len,
+        }
+    }
+
+    /// A view of child `i` (`i < len`).
+    #[inline(always)]
+    fn child<M: FamilyMetric>(&self, i: usize, config: &M::Config) -> CellRun {
+        let stride = M::cells(config);
+        let shift = per_run_shift(stride);
+        let run = match i >> shift {
+            0 => &self.first,
+            chunk => self.rest.get(chunk - 1).unwrap_or(&self.first),
+        };
+        run.view((i & ((1 << shift) - 1)) * stride)
+    }
+}
+
+impl Clone for Dense {
+    fn clone(&self) -> Self {
+        Dense {
+            first: self.first.clone(),
+            rest: self.rest.clone(),
+            len: self.len,
+        }
     }
 }
 
@@ -171,14 +235,16 @@ impl<M: fmt::Debug> fmt::Debug for Child<'_, M> {
 /// # Ok::<(), metrics_core::RegistryError>(())
 /// ```
 pub struct Family<L, M: FamilyMetric = crate::Counter> {
-    /// Every child of a dense family, by dense index; empty for a dynamic family.
-    dense: Box<[M]>,
+    /// The children of a dense family; none (`len == 0`) for a dynamic family.
+    dense: Dense,
+    /// What the children share (kept here, not behind `shared`, so a dense `get` does not load
+    /// through the `Arc`).
+    config: M::Config,
     shared: crate::sync::Arc<Shared<M>>,
     _labels: PhantomData<fn(&L)>,
 }
 
 struct Shared<M: FamilyMetric> {
-    config: M::Config,
     /// Label names given at run time ([`DynLabels`] families), boxed: most families have none.
     names: Option<Box<Box<[String]>>>,
     /// The cardinality limit of a dynamic family.
@@ -190,7 +256,7 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
     /// Whether `L` makes a dense family (decided from its type, so [`get`](Self::get) compiles to
     /// one path).
     const DENSE: bool = match label::cardinality(L::VALUES) {
-        Some(n) => n <= MAX_DENSE_SERIES && !L::NAMES.is_empty(),
+        Some(n) => n >= 1 && n <= MAX_DENSE_SERIES && !L::NAMES.is_empty(),
         None => false,
     };
 
@@ -219,15 +285,14 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn with_config(config: M::Config) -> Self {
-        let dense = if Self::DENSE {
-            let n = label::cardinality(L::VALUES).unwrap_or(0);
-            (0..n).map(|_| new_child::<M>(&config)).collect()
-        } else {
-            Box::default()
+        let dense = match label::cardinality(L::VALUES) {
+            Some(n) if Self::DENSE => Dense::new::<M>(n, &config),
+            _ => Dense::empty(),
         };
         Family {
             dense,
-            shared: crate::sync::Arc::new(Shared::new(config, None)),
+            config,
+            shared: crate::sync::Arc::new(Shared::new(None)),
             _labels: PhantomData,
         }
     }
@@ -240,12 +305,16 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
         if Self::DENSE {
             let mut index = DenseIndex(0);
             labels.visit(&mut index);
-            // Each digit is clamped to its radix, so the index is below the cardinality.
-            if let Some(child) = self.dense.get(index.0) {
-                return Child::borrowed(child);
-            }
+            // Each digit is clamped below its radix, so the index is below the cardinality, the
+            // number of children. The path makes a view and calls nothing that could take the
+            // child's address, so the child stays in registers and its drop compiles away.
+            Child::new(M::from_run(
+                self.dense.child::<M>(index.0, &self.config),
+                &self.config,
+            ))
+        } else {
+            with_key(labels, |key| self.get_key(key))
         }
-        self.get_key(Key::of(labels))
     }
 
     /// Creates the child for `labels` at 0 if it does not exist yet, so its series shows before
@@ -253,7 +322,7 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
     /// children from the start.
     pub fn init(&self, labels: &L) {
         if !Self::DENSE {
-            let _ = self.get_key(Key::of(labels));
+            let _ = with_key(labels, |key| self.get_key(key));
         }
     }
 
@@ -262,9 +331,96 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
     /// working but are no longer read. Dense families keep all their children and return
     /// `false`.
     pub fn remove(&self, labels: &L) -> bool {
-        !Self::DENSE && self.remove_key(Key::of(labels))
+        !Self::DENSE && with_key(labels, |key| self.remove_key(key))
     }
 }
+
+impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
+    /// Runs `op` (one of this crate's updates, never user code) on the child for `labels`:
+    /// for a dynamic family on a view of it, under the map's read lock, so no reference count
+    /// moves.
+    #[inline]
+    fn apply(&self, labels: &L, op: impl FnOnce(&M)) {
+        if Self::DENSE {
+            op(&self.get(labels));
+        } else {
+            with_key(labels, |key| self.apply_key(key, op));
+        }
+    }
+
+    fn apply_key(&self, key: &[u8], op: impl FnOnce(&M)) {
+        let hash = hash(key);
+        {
+            let map = read(&self.shared.map);
+            if let Some(slot) = map.find(hash, key) {
+                // The map's reference keeps the run alive while its read lock is held.
+                let run = ManuallyDrop::new(CellRun::from_id(slot));
+                op(&M::from_run(run.view(0), &self.config));
+                return;
+            }
+        }
+        op(&self.get_key(key));
+    }
+}
+
+macro_rules! in_place {
+    ($m:ty { $($(#[$doc:meta])* fn $name:ident($($arg:ident: $t:ty),*) => $call:ident;)* }) => {
+        /// In-place updates: the same as `get(labels).op(..)`, but a dynamic family updates the
+        /// child under its read lock instead of making an owned handle, which saves the two
+        /// reference-count operations of a handle (see `benches/README.md`). Only this crate's
+        /// update runs under the lock.
+        impl<L: LabelSet, > Family<L, $m> {
+            $(
+                $(#[$doc])*
+                #[inline]
+                pub fn $name(&self, labels: &L $(, $arg: $t)*) {
+                    self.apply(labels, |m| m.$call($($arg),*));
+                }
+            )*
+        }
+    };
+}
+
+in_place!(crate::Counter {
+    /// Adds 1 to the child for `labels`.
+    fn inc() => inc;
+    /// Adds `v` to the child for `labels`.
+    fn inc_by(v: u64) => inc_by;
+});
+in_place!(crate::FloatCounter {
+    /// Adds `v` (if zero or positive) to the child for `labels`.
+    fn inc_by(v: f64) => inc_by;
+});
+in_place!(crate::Gauge {
+    /// Sets the child for `labels`.
+    fn set(v: i64) => set;
+    /// Adds 1 to the child for `labels`.
+    fn inc() => inc;
+    /// Subtracts 1 from the child for `labels`.
+    fn dec() => dec;
+    /// Adds `v` to the child for `labels`.
+    fn add(v: i64) => add;
+    /// Subtracts `v` from the child for `labels`.
+    fn sub(v: i64) => sub;
+});
+in_place!(crate::FloatGauge {
+    /// Sets the child for `labels`.
+    fn set(v: f64) => set;
+    /// Adds `v` to the child for `labels`.
+    fn add(v: f64) => add;
+});
+in_place!(crate::Histogram {
+    /// Records an observation in the child for `labels`.
+    fn observe(v: f64) => observe;
+});
+in_place!(crate::Summary {
+    /// Records an observation in the child for `labels`.
+    fn observe(v: f64) => observe;
+});
+in_place!(crate::Statistics {
+    /// Records an observation in the child for `labels`.
+    fn observe(v: f64) => observe;
+});
 
 impl<L: LabelSet, M: FamilyMetric> Default for Family<L, M>
 where
@@ -320,8 +476,9 @@ impl<M: FamilyMetric> Family<DynLabels, M> {
         check_label_names(&names, M::TYPE)?;
         let names = Box::new(names.into_iter().map(str::to_owned).collect());
         Ok(Family {
-            dense: Box::default(),
-            shared: crate::sync::Arc::new(Shared::new(config, Some(names))),
+            dense: Dense::empty(),
+            config,
+            shared: crate::sync::Arc::new(Shared::new(Some(names))),
             _labels: PhantomData,
         })
     }
@@ -362,8 +519,11 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
     /// [`LabelError::UnknownValue`] if a label with a fixed set of values gets another value.
     pub fn labels(&self, values: &[&str]) -> Result<Child<'_, M>, LabelError> {
         match self.dense_index_of(values)? {
-            Some(index) => Ok(Child::borrowed(&self.dense[index])),
-            None => Ok(self.get_key(Key::of_strs(values))),
+            Some(index) => Ok(Child::new(M::from_run(
+                self.dense.child::<M>(index, &self.config),
+                &self.config,
+            ))),
+            None => Ok(with_key_of_strs(values, |key| self.get_key(key))),
         }
     }
 
@@ -384,7 +544,7 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
     pub fn remove_labels(&self, values: &[&str]) -> Result<bool, LabelError> {
         match self.dense_index_of(values)? {
             Some(_) => Ok(false),
-            None => Ok(self.remove_key(Key::of_strs(values))),
+            None => Ok(with_key_of_strs(values, |key| self.remove_key(key))),
         }
     }
 
@@ -398,10 +558,9 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
     /// The number of children: all of a dense family's, the label sets a dynamic family holds
     /// (not counting the overflow series).
     pub fn len(&self) -> usize {
-        if self.dense.is_empty() {
-            read(&self.shared.map).live as usize
-        } else {
-            self.dense.len()
+        match self.dense.len {
+            0 => read(&self.shared.map).live as usize,
+            n => n,
         }
     }
 
@@ -432,58 +591,56 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
             };
             index = index * set.len() + digit;
         }
-        Ok((!self.dense.is_empty()).then_some(index))
+        Ok((self.dense.len > 0).then_some(index))
     }
 
     /// Looks `key` up in the dynamic map, inserting it (or using the overflow series) if new.
-    fn get_key(&self, key: Key) -> Child<'_, M> {
-        let key = key.as_bytes();
+    fn get_key(&self, key: &[u8]) -> Child<'_, M> {
         let hash = hash(key);
         let shared = &*self.shared;
         {
             let map = read(&shared.map);
             if let Some(slot) = map.find(hash, key) {
-                return Child::owned(M::from_run(CellRun::clone_from_id(slot), &shared.config));
+                return Child::new(M::from_run(CellRun::clone_from_id(slot), &self.config));
             }
             // Relaxed: see `with_limit`.
             if map.live >= shared.limit.load(Ordering::Relaxed)
                 && let Some(overflow) = &map.overflow
             {
                 overflow.folded.add(hash);
-                return Child::owned(overflow.child.clone());
+                return Child::new(overflow.child.clone());
             }
         }
         let mut map = write(&shared.map);
         if let Some(slot) = map.find(hash, key) {
-            return Child::owned(M::from_run(CellRun::clone_from_id(slot), &shared.config));
+            return Child::new(M::from_run(CellRun::clone_from_id(slot), &self.config));
         }
         let overflow_key = is_overflow_key(key, self.names().len());
         if overflow_key || map.live >= shared.limit.load(Ordering::Relaxed) {
             let overflow = map.overflow.get_or_insert_with(|| {
                 Box::new(Overflow {
-                    child: new_child::<M>(&shared.config),
+                    child: new_child::<M>(&self.config),
                     folded: Hll::new(),
                 })
             });
             if !overflow_key {
                 overflow.folded.add(hash);
             }
-            return Child::owned(overflow.child.clone());
+            return Child::new(overflow.child.clone());
         }
-        let child = new_child::<M>(&shared.config);
+        let child = new_child::<M>(&self.config);
         // The map keeps a reference of its own, as a run id.
         map.insert(hash, key, child.run().clone().into_id());
-        Child::owned(child)
+        Child::new(child)
     }
 
-    fn remove_key(&self, key: Key) -> bool {
-        let key = key.as_bytes();
+    fn remove_key(&self, key: &[u8]) -> bool {
         let mut map = write(&self.shared.map);
         map.remove(hash(key), key)
     }
 
     /// Collects a dense family: children in index order, labels from the fixed sets.
-    fn collect_dense(&self, out: &mut Collector<'_>) {
+    fn collect_dense(&self, dense: &Dense, out: &mut Collector<'_>) {
         let sets = L::VALUES;
         let mut digits_buf = [0u16; 16];
         let mut digits_vec = Vec::new();
@@ -493,13 +650,14 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
             digits_vec.resize(sets.len(), 0);
             &mut digits_vec
         };
-        for child in self.dense.iter() {
+        for i in 0..dense.len {
             let own = FamilyLabels::Dense {
                 names: self.names(),
                 sets,
                 digits,
             };
-            out.with_labels(own, |out| child.collect(out));
+            let child = dense.child::<M>(i, &self.config);
+            out.with_labels(own, |out| M::collect_run(&child, &self.config, out));
             // Odometer: the last label varies fastest, as in the dense index.
             for (d, set) in digits.iter_mut().zip(sets).rev() {
                 let radix = set.map_or(1, <[_]>::len);
@@ -524,7 +682,7 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
             // so this borrowed handle needs none of its own.
             let run = ManuallyDrop::new(CellRun::from_id(slot));
             out.with_labels(FamilyLabels::Encoded { names, key }, |out| {
-                M::collect_run(&run, &shared.config, out);
+                M::collect_run(&run, &self.config, out);
             });
         }
         if let Some(overflow) = &map.overflow {
@@ -545,15 +703,15 @@ fn is_overflow_key(key: &[u8], labels: usize) -> bool {
     labels > 0 && label::decode(key).all(|v| v == crate::OVERFLOW_LABEL_VALUE)
 }
 
+#[inline]
 fn hash(key: &[u8]) -> u64 {
     static STATE: OnceLock<foldhash::fast::RandomState> = OnceLock::new();
     STATE.get_or_init(Default::default).hash_one(key)
 }
 
 impl<M: FamilyMetric> Shared<M> {
-    fn new(config: M::Config, names: Option<Box<Box<[String]>>>) -> Self {
+    fn new(names: Option<Box<Box<[String]>>>) -> Self {
         Shared {
-            config,
             names,
             limit: AtomicU32::new(DEFAULT_LIMIT as u32),
             map: RwLock::new(DynMap::new()),
@@ -565,6 +723,7 @@ impl<L, M: FamilyMetric> Clone for Family<L, M> {
     fn clone(&self) -> Self {
         Family {
             dense: self.dense.clone(),
+            config: self.config,
             shared: crate::sync::Arc::clone(&self.shared),
             _labels: PhantomData,
         }
@@ -575,7 +734,7 @@ impl<L: LabelSet, M: FamilyMetric> fmt::Debug for Family<L, M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Family")
             .field("labels", &self.label_names())
-            .field("dense", &!self.dense.is_empty())
+            .field("dense", &(self.dense.len > 0))
             .field("len", &self.len())
             .finish()
     }
@@ -589,10 +748,10 @@ impl<L: LabelSet + 'static, M: FamilyMetric> Metric for Family<L, M> {
     }
 
     fn collect(&self, out: &mut Collector<'_>) {
-        if self.dense.is_empty() {
-            self.collect_dynamic(out);
+        if self.dense.len > 0 {
+            self.collect_dense(&self.dense, out);
         } else {
-            self.collect_dense(out);
+            self.collect_dynamic(out);
         }
     }
 
@@ -726,17 +885,32 @@ impl<M> DynMap<M> {
     }
 
     /// The run id and key of the entry at `at`, and where the next entry starts.
+    #[inline]
     fn entry(arena: &[u8], at: usize) -> (u32, &[u8], usize) {
-        let id = u32::from_le_bytes([arena[at], arena[at + 1], arena[at + 2], arena[at + 3]]);
-        let (len, start) = read_len(arena, at + 4);
+        let (id, rest) = arena[at..].split_at(4);
+        let id = u32::from_le_bytes([id[0], id[1], id[2], id[3]]);
+        let (len, skip) = match rest[0] {
+            short @ 0..0x80 => (usize::from(short), 1),
+            _ => read_len(rest),
+        };
+        let start = at + 4 + skip;
         (id, &arena[start..start + len], start + len)
     }
 
+    /// The run id of the entry for `key`, if there is one.
+    #[inline]
     fn find(&self, hash: u64, key: &[u8]) -> Option<u32> {
         let arena = &self.arena;
-        self.index
-            .find(hash, |&at| Self::entry(arena, at as usize).1 == key)
-            .map(|&at| Self::entry(arena, at as usize).0)
+        let at = *self
+            .index
+            .find(hash, |&at| same_key(Self::entry(arena, at as usize).1, key))?;
+        let at = at as usize;
+        Some(u32::from_le_bytes([
+            arena[at],
+            arena[at + 1],
+            arena[at + 2],
+            arena[at + 3],
+        ]))
     }
 
     fn insert(&mut self, hash: u64, key: &[u8], id: u32) {
@@ -832,6 +1006,30 @@ impl<M> Drop for DynMap<M> {
     }
 }
 
+/// Whether two keys are equal: keys of up to 32 bytes (most label values) with overlapping
+/// 8-byte comparisons instead of a call to `memcmp`.
+#[inline(always)]
+fn same_key(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let n = a.len();
+    let word = |s: &[u8], at: usize| {
+        u64::from_ne_bytes(
+            s.get(at..at + 8)
+                .and_then(|w| w.try_into().ok())
+                .unwrap_or([0; 8]),
+        )
+    };
+    let eq = |at: usize| word(a, at) == word(b, at);
+    match n {
+        0..8 => a == b,
+        8..=16 => eq(0) && eq(n - 8),
+        17..=32 => eq(0) && eq(8) && eq(n - 16) && eq(n - 8),
+        _ => a == b,
+    }
+}
+
 fn write_len(out: &mut Vec<u8>, mut len: usize) {
     while len >= 0x80 {
         out.push((len as u8) | 0x80);
@@ -840,18 +1038,16 @@ fn write_len(out: &mut Vec<u8>, mut len: usize) {
     out.push(len as u8);
 }
 
-fn read_len(arena: &[u8], mut at: usize) -> (usize, usize) {
+/// Reads a LEB128 length at the start of `bytes`: (length, bytes it took).
+fn read_len(bytes: &[u8]) -> (usize, usize) {
     let mut len = 0;
-    let mut shift = 0;
-    loop {
-        let b = arena[at];
-        at += 1;
-        len |= usize::from(b & 0x7F) << shift;
+    for (i, &b) in bytes.iter().enumerate() {
+        len |= usize::from(b & 0x7F) << (7 * i);
         if b < 0x80 {
-            return (len, at);
+            return (len, i + 1);
         }
-        shift += 7;
     }
+    (len, bytes.len())
 }
 
 /// A HyperLogLog sketch of the label sets folded into an overflow series: 1,024 one-byte
@@ -909,7 +1105,22 @@ mod tests {
         for len in [0, 1, 127, 128, 300, 16_383, 16_384, 1 << 21] {
             let mut v = vec![9];
             write_len(&mut v, len);
-            assert_eq!(read_len(&v, 1), (len, v.len()));
+            assert_eq!(read_len(&v[1..]), (len, v.len() - 1));
+        }
+    }
+
+    #[test]
+    fn same_key_compares_every_byte() {
+        let base: Vec<u8> = (0..40).collect();
+        for n in 0..40 {
+            let a = &base[..n];
+            assert!(same_key(a, a));
+            for i in 0..n {
+                let mut b = a.to_vec();
+                b[i] ^= 1;
+                assert!(!same_key(a, &b), "{n} {i}");
+            }
+            assert!(!same_key(a, &base[..n + 1]));
         }
     }
 
@@ -931,7 +1142,7 @@ mod tests {
         let mut map = DynMap::<crate::Counter>::new();
         let runs: Vec<CellRun> = (0..10).map(|_| CellRun::new(1)).collect();
         let keys: Vec<Vec<u8>> = (0..10)
-            .map(|i| Key::of_strs(&[&format!("v{i}")]).as_bytes().to_vec())
+            .map(|i| with_key_of_strs(&[&format!("v{i}")], <[u8]>::to_vec))
             .collect();
         for (run, key) in runs.iter().zip(&keys) {
             map.insert(hash(key), key, run.clone().into_id());

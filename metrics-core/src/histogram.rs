@@ -173,7 +173,7 @@ impl Histogram {
         let mut counts = vec![0; self.bounds().len() + 1];
         let sum = read(&self.cells, &mut counts, reset);
         HistogramSnapshot {
-            bounds: self.bounds.clone(),
+            bounds: self.bounds,
             counts,
             sum,
         }
@@ -237,7 +237,7 @@ impl Child for Histogram {
     fn from_run(cells: CellRun, bounds: &Buckets) -> Self {
         Histogram {
             cells,
-            bounds: bounds.clone(),
+            bounds: *bounds,
         }
     }
 

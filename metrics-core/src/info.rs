@@ -2,17 +2,19 @@
 
 use std::fmt;
 
-use crate::collect::{Collector, FamilyLabels, Metric, MetricType, Value, sealed};
-use crate::family::{LabelError, check_label_names};
-use crate::sync::unmodelled::{Arc, RwLock};
+use crate::collect::{Collector, Metric, MetricType, Value, sealed};
+use crate::family::{FamilyMetric, LabelError, check_label_names, child::Child};
+use crate::slab::{CellRun, Kind};
 
 /// A set of label pairs exposed with the value 1 (Python's `Info`): build version, commit,
 /// configuration. The family `build` is exposed as `build_info{version="1.2.3",...} 1`.
 ///
-/// Not a hot-path metric: [`set`](Self::set) replaces the pairs under a lock.
+/// Not a hot-path metric: [`set`](Self::set) replaces the pairs under a lock. Clones share the
+/// pairs. An info can be a [`Family`](crate::Family)'s child (Python's `Info` with labels): its
+/// pairs follow the family's labels.
 ///
-/// A pair whose name is one of the registry's constant labels is left out of the exposition (the
-/// constant label wins), so that no series has the same label twice.
+/// A pair whose name is one of the registry's constant labels or of the family's labels is left
+/// out of the exposition (the other label wins), so that no series has the same label twice.
 ///
 /// # Examples
 ///
@@ -32,7 +34,8 @@ use crate::sync::unmodelled::{Arc, RwLock};
 /// ```
 #[derive(Clone)]
 pub struct Info {
-    pairs: Arc<RwLock<Vec<(String, String)>>>,
+    /// One unsharded cell, which names the info: its pairs are kept by the slab block, by cell.
+    cell: CellRun,
 }
 
 impl Info {
@@ -43,7 +46,7 @@ impl Info {
     /// [`LabelError`] for an invalid or duplicate label name.
     pub fn new(pairs: &[(&str, &str)]) -> Result<Self, LabelError> {
         let info = Info {
-            pairs: Arc::new(RwLock::new(Vec::new())),
+            cell: CellRun::new_in(Kind::Unsharded, 1),
         };
         info.set(pairs)?;
         Ok(info)
@@ -61,14 +64,20 @@ impl Info {
             .iter()
             .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
             .collect();
-        *self.pairs.write().unwrap_or_else(|p| p.into_inner()) = pairs;
+        self.cell.set_info(pairs);
         Ok(())
     }
 
     /// The current pairs.
     pub fn get(&self) -> Vec<(String, String)> {
-        self.pairs.read().unwrap_or_else(|p| p.into_inner()).clone()
+        pairs(&self.cell)
     }
+}
+
+fn pairs(run: &CellRun) -> Vec<(String, String)> {
+    run.infos()
+        .and_then(|(table, at)| table.get(&at).cloned())
+        .unwrap_or_default()
 }
 
 impl fmt::Debug for Info {
@@ -85,11 +94,39 @@ impl Metric for Info {
     }
 
     fn collect(&self, out: &mut Collector<'_>) {
-        let pairs = self.pairs.read().unwrap_or_else(|p| p.into_inner());
-        out.with_labels(FamilyLabels::Pairs(&pairs), |out| out.series(&Value::Info));
+        Self::collect_run(&self.cell, &(), out);
     }
 
     fn label_names(&self) -> Vec<String> {
         self.get().into_iter().map(|(n, _)| n).collect()
     }
 }
+
+impl Child for Info {
+    type Config = ();
+    const KIND: Kind = Kind::Unsharded;
+    const TYPE: MetricType = MetricType::Info;
+
+    fn cells(_: &()) -> usize {
+        1
+    }
+
+    fn from_run(cell: CellRun, _: &()) -> Self {
+        Info { cell }
+    }
+
+    fn run(&self) -> &CellRun {
+        &self.cell
+    }
+
+    fn collect_run(run: &CellRun, _: &(), out: &mut Collector<'_>) {
+        let table = run.infos();
+        let pairs = table
+            .as_ref()
+            .and_then(|(table, at)| table.get(at))
+            .map_or(&[][..], Vec::as_slice);
+        out.with_extra(pairs, |out| out.series(&Value::Info));
+    }
+}
+
+impl FamilyMetric for Info {}

@@ -48,15 +48,23 @@ pub trait LabelValue {
 
     /// This value's position in [`VALUES`](Self::VALUES); only called when that is `Some`, and
     /// must then be below its length.
+    #[inline]
     fn index(&self) -> usize {
         0
     }
 
     /// Writes the value's text.
     fn write(&self, out: &mut ValueWriter<'_>) {
-        if let Some(values) = Self::VALUES {
-            out.push_str(values.get(self.index()).copied().unwrap_or(""));
+        if let Some(s) = self.as_str() {
+            out.push_str(s);
         }
+    }
+
+    /// The value's text, if it is at hand without formatting (strings, and fixed sets by
+    /// default): lets a family of one label look the value up without copying it.
+    #[inline]
+    fn as_str(&self) -> Option<&str> {
+        Self::VALUES.and_then(|values| values.get(self.index()).copied())
     }
 }
 
@@ -107,7 +115,7 @@ impl LabelVisitor for DenseIndex {
             Some(values) => values.len(),
             None => 1,
         };
-        self.0 = self.0 * radix + value.index().min(radix - 1);
+        self.0 = self.0 * radix + value.index().min(radix.saturating_sub(1));
     }
 }
 
@@ -117,8 +125,8 @@ impl LabelVisitor for DenseIndex {
 pub(crate) const SEP: u8 = 0xFF;
 
 /// Writes label values into a key: their UTF-8 bytes, separated by [`SEP`].
-pub(crate) struct KeyWriter<'a> {
-    key: &'a mut Key,
+struct KeyWriter<'a> {
+    key: &'a mut Vec<u8>,
     first: bool,
 }
 
@@ -126,7 +134,7 @@ impl LabelVisitor for KeyWriter<'_> {
     #[inline]
     fn value<T: LabelValue + ?Sized>(&mut self, value: &T) {
         if !std::mem::take(&mut self.first) {
-            self.key.push(&[SEP]);
+            self.key.push(SEP);
         }
         value.write(&mut ValueWriter { key: self.key });
     }
@@ -134,14 +142,14 @@ impl LabelVisitor for KeyWriter<'_> {
 
 /// Where a [`LabelValue`] writes its text.
 pub struct ValueWriter<'a> {
-    key: &'a mut Key,
+    key: &'a mut Vec<u8>,
 }
 
 impl ValueWriter<'_> {
     /// Appends text to the value.
     #[inline]
     pub fn push_str(&mut self, s: &str) {
-        self.key.push(s.as_bytes());
+        self.key.extend_from_slice(s.as_bytes());
     }
 }
 
@@ -151,69 +159,99 @@ impl std::fmt::Debug for ValueWriter<'_> {
     }
 }
 
-/// An encoded key: on the stack while short, on the heap beyond.
-pub(crate) struct Key {
-    inline: [u8; Key::INLINE],
-    len: usize,
-    heap: Vec<u8>,
+crate::sync::thread_local_const! {
+    /// The buffer keys are encoded into for a lookup, reused so that a lookup allocates nothing.
+    static KEY: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(Vec::new());
 }
 
-impl Key {
-    const INLINE: usize = 128;
+/// Runs `f` with the key `fill` writes, in this thread's reusable buffer (or, if that is busy or
+/// gone, in a fresh one).
+#[inline]
+fn with_buffer<R>(fill: impl FnOnce(&mut Vec<u8>), f: impl FnOnce(&[u8]) -> R) -> R {
+    let mut fill = Some(fill);
+    let mut f = Some(f);
+    let reused = KEY.try_with(|key| {
+        let mut key = key.try_borrow_mut().ok()?;
+        key.clear();
+        (fill.take()?)(&mut key);
+        Some((f.take()?)(&key))
+    });
+    match (reused, fill, f) {
+        (Ok(Some(r)), _, _) => r,
+        (_, Some(fill), Some(f)) => {
+            let mut key = Vec::new();
+            fill(&mut key);
+            f(&key)
+        }
+        // `fill` ran in the reused buffer and `f` did not: not possible, both run together.
+        (_, _, Some(f)) => f(&[]),
+        (_, _, None) => unreachable!("`f` ran but produced no result"),
+    }
+}
 
-    pub(crate) fn new() -> Self {
-        Key {
-            inline: [0; Key::INLINE],
-            len: 0,
-            heap: Vec::new(),
+/// Runs `f` with the encoded key of `labels`. The key of one label whose text is at hand
+/// ([`LabelValue::as_str`]) is that text itself: no copy.
+#[inline]
+pub(crate) fn with_key<L: LabelSet + ?Sized, R>(labels: &L, f: impl FnOnce(&[u8]) -> R) -> R {
+    if L::NAMES.len() == 1 {
+        let mut single = Single {
+            f: Some(f),
+            result: None,
+        };
+        labels.visit(&mut single);
+        match single {
+            Single {
+                result: Some(r), ..
+            } => return r,
+            Single { f: Some(f), .. } => return with_encoded(labels, f),
+            Single {
+                f: None,
+                result: None,
+            } => unreachable!("`f` ran without a result"),
         }
     }
+    with_encoded(labels, f)
+}
 
+fn with_encoded<L: LabelSet + ?Sized, R>(labels: &L, f: impl FnOnce(&[u8]) -> R) -> R {
+    with_buffer(
+        |key| {
+            labels.visit(&mut KeyWriter { key, first: true });
+        },
+        f,
+    )
+}
+
+/// Runs `f` on the text of a single label value, if it is at hand.
+struct Single<F, R> {
+    f: Option<F>,
+    result: Option<R>,
+}
+
+impl<F: FnOnce(&[u8]) -> R, R> LabelVisitor for Single<F, R> {
     #[inline]
-    pub(crate) fn push(&mut self, bytes: &[u8]) {
-        let end = self.len + bytes.len();
-        if self.heap.is_empty() && end <= Key::INLINE {
-            self.inline[self.len..end].copy_from_slice(bytes);
-        } else {
-            if self.heap.is_empty() {
-                self.heap.extend_from_slice(&self.inline[..self.len]);
+    fn value<T: LabelValue + ?Sized>(&mut self, value: &T) {
+        if let Some(s) = value.as_str()
+            && let Some(f) = self.f.take()
+        {
+            self.result = Some(f(s.as_bytes()));
+        }
+    }
+}
+
+/// Runs `f` with the encoded key of string values.
+pub(crate) fn with_key_of_strs<R>(values: &[&str], f: impl FnOnce(&[u8]) -> R) -> R {
+    with_buffer(
+        |key| {
+            for (i, v) in values.iter().enumerate() {
+                if i > 0 {
+                    key.push(SEP);
+                }
+                key.extend_from_slice(v.as_bytes());
             }
-            self.heap.extend_from_slice(bytes);
-        }
-        self.len = end;
-    }
-
-    #[inline]
-    pub(crate) fn as_bytes(&self) -> &[u8] {
-        if self.heap.is_empty() {
-            &self.inline[..self.len]
-        } else {
-            &self.heap
-        }
-    }
-
-    /// Encodes a label set.
-    #[inline]
-    pub(crate) fn of<L: LabelSet + ?Sized>(labels: &L) -> Self {
-        let mut key = Key::new();
-        labels.visit(&mut KeyWriter {
-            key: &mut key,
-            first: true,
-        });
-        key
-    }
-
-    /// Encodes string values.
-    pub(crate) fn of_strs(values: &[&str]) -> Self {
-        let mut key = Key::new();
-        for (i, v) in values.iter().enumerate() {
-            if i > 0 {
-                key.push(&[SEP]);
-            }
-            key.push(v.as_bytes());
-        }
-        key
-    }
+        },
+        f,
+    )
 }
 
 /// Splits an encoded key of a family with at least one label back into its values.
@@ -226,50 +264,62 @@ pub(crate) fn decode(key: &[u8]) -> impl Iterator<Item = &str> {
 impl LabelValue for bool {
     const VALUES: Option<&'static [&'static str]> = Some(&["false", "true"]);
 
+    #[inline]
     fn index(&self) -> usize {
         usize::from(*self)
     }
 }
 
 impl LabelValue for str {
-    fn write(&self, out: &mut ValueWriter<'_>) {
-        out.push_str(self);
+    #[inline]
+    fn as_str(&self) -> Option<&str> {
+        Some(self)
     }
 }
 
 impl LabelValue for String {
-    fn write(&self, out: &mut ValueWriter<'_>) {
-        out.push_str(self);
+    #[inline]
+    fn as_str(&self) -> Option<&str> {
+        Some(self)
     }
 }
 
 impl LabelValue for Cow<'_, str> {
-    fn write(&self, out: &mut ValueWriter<'_>) {
-        out.push_str(self);
+    #[inline]
+    fn as_str(&self) -> Option<&str> {
+        Some(self)
     }
 }
 
 impl LabelValue for Box<str> {
-    fn write(&self, out: &mut ValueWriter<'_>) {
-        out.push_str(self);
+    #[inline]
+    fn as_str(&self) -> Option<&str> {
+        Some(self)
     }
 }
 
 impl LabelValue for Arc<str> {
-    fn write(&self, out: &mut ValueWriter<'_>) {
-        out.push_str(self);
+    #[inline]
+    fn as_str(&self) -> Option<&str> {
+        Some(self)
     }
 }
 
 impl<T: LabelValue + ?Sized> LabelValue for &T {
     const VALUES: Option<&'static [&'static str]> = T::VALUES;
 
+    #[inline]
     fn index(&self) -> usize {
         (**self).index()
     }
 
     fn write(&self, out: &mut ValueWriter<'_>) {
         (**self).write(out);
+    }
+
+    #[inline]
+    fn as_str(&self) -> Option<&str> {
+        (**self).as_str()
     }
 }
 
@@ -278,6 +328,11 @@ macro_rules! integer_label_values {
         impl LabelValue for $t {
             fn write(&self, out: &mut ValueWriter<'_>) {
                 out.push_str(itoa::Buffer::new().format(*self));
+            }
+
+            #[inline]
+            fn as_str(&self) -> Option<&str> {
+                None
             }
         }
     )*};
@@ -342,32 +397,31 @@ mod tests {
         assert_eq!(cardinality(Open::VALUES), None);
     }
 
+    fn key<L: LabelSet>(labels: &L) -> Vec<u8> {
+        with_key(labels, <[u8]>::to_vec)
+    }
+
+    fn key_of(values: &[&str]) -> Vec<u8> {
+        with_key_of_strs(values, <[u8]>::to_vec)
+    }
+
     #[test]
     fn keys_keep_value_boundaries() {
-        let a = Key::of(&Open("ab", 1));
-        let b = Key::of(&Open("a", 1));
-        assert_ne!(a.as_bytes(), b.as_bytes());
-        assert_ne!(
-            Key::of_strs(&["ab", "c"]).as_bytes(),
-            Key::of_strs(&["a", "bc"]).as_bytes()
-        );
+        assert_ne!(key(&Open("ab", 1)), key(&Open("a", 1)));
+        assert_ne!(key_of(&["ab", "c"]), key_of(&["a", "bc"]));
+        assert_eq!(key(&Open("x", -7)), key_of(&["x", "-7"]));
         assert_eq!(
-            Key::of(&Open("x", -7)).as_bytes(),
-            Key::of_strs(&["x", "-7"]).as_bytes()
-        );
-        assert_eq!(
-            decode(Key::of_strs(&["", "é", "z"]).as_bytes()).collect::<Vec<_>>(),
+            decode(&key_of(&["", "é", "z"])).collect::<Vec<_>>(),
             ["", "é", "z"]
         );
-        assert_eq!(
-            decode(Key::of_strs(&[""]).as_bytes()).collect::<Vec<_>>(),
-            [""]
-        );
+        assert_eq!(decode(&key_of(&[""])).collect::<Vec<_>>(), [""]);
         let long = "y".repeat(300);
-        let k = Key::of_strs(&["a", &long, "b"]);
-        assert_eq!(
-            decode(k.as_bytes()).collect::<Vec<_>>(),
-            ["a", long.as_str(), "b"]
-        );
+        let k = key_of(&["a", &long, "b"]);
+        assert_eq!(decode(&k).collect::<Vec<_>>(), ["a", long.as_str(), "b"]);
+        // A key made while another is being used (re-entrance) is made in a fresh buffer.
+        let nested = with_key_of_strs(&["outer"], |outer| {
+            (outer.to_vec(), with_key_of_strs(&["inner"], <[u8]>::to_vec))
+        });
+        assert_eq!(nested, (b"outer".to_vec(), b"inner".to_vec()));
     }
 }

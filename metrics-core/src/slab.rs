@@ -23,7 +23,7 @@
 //! last handle to go zeroes the run's cells in every shard and gives the run back to the free list;
 //! a scrape always reads through a handle it holds, so it can never read a recycled cell.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use crate::exemplar::{Exemplar, ExemplarTable};
@@ -67,7 +67,12 @@ struct Block {
     refs: Box<Page>,
     /// Exemplars of this block's cells, allocated with the first one.
     exemplars: OnceLock<StdMutex<ExemplarTable>>,
+    /// The label pairs of the `Info` metrics whose cells are in this block, by cell.
+    infos: OnceLock<StdMutex<InfoTable>>,
 }
+
+/// Label pairs of `Info` metrics, by cell offset.
+pub(crate) type InfoTable = HashMap<u32, Vec<(String, String)>>;
 
 impl Block {
     fn new(id: u32, kind: Kind) -> Self {
@@ -81,6 +86,7 @@ impl Block {
             shards: (0..shards).map(|_| Page::new()).collect(),
             refs: Box::new(Page::new()),
             exemplars: OnceLock::new(),
+            infos: OnceLock::new(),
         }
     }
 }
@@ -106,7 +112,14 @@ const OFFSET_BITS: u32 = CELLS_PER_PAGE.trailing_zeros();
 /// (release/acquire, as in `Arc`) and from the free-list mutex.
 pub struct CellRun {
     block: &'static Block,
+    /// The first cell this handle addresses.
     offset: u32,
+    /// How far `offset` is past the start of its run: non-zero for a view of part of a run (a
+    /// dense family's child), whose reference count is the whole run's.
+    base: u16,
+    /// A view that holds no reference of its own (see [`view`](Self::view)): dropping it does
+    /// nothing, cloning it makes an ordinary handle.
+    borrowed: bool,
 }
 
 impl CellRun {
@@ -136,6 +149,7 @@ impl CellRun {
     /// A `u32` naming this run: the block's id and the offset. Stores that keep many handles
     /// (label families) keep these instead of 16-byte handles.
     pub(crate) fn id(&self) -> u32 {
+        debug_assert_eq!(self.base, 0, "only whole runs have ids");
         self.block.id << OFFSET_BITS | self.offset
     }
 
@@ -148,28 +162,54 @@ impl CellRun {
     }
 
     /// Takes back the reference that [`into_id`](Self::into_id) kept.
+    #[inline]
     pub(crate) fn from_id(id: u32) -> CellRun {
         CellRun {
             block: directory::lookup(id >> OFFSET_BITS),
             offset: id & ((1 << OFFSET_BITS) - 1),
+            base: 0,
+            borrowed: false,
         }
     }
 
     /// A new handle to the run named by `id`, whose reference (kept by `into_id`) must still be
     /// held by the caller's store.
+    #[inline]
     pub(crate) fn clone_from_id(id: u32) -> CellRun {
         let borrowed = std::mem::ManuallyDrop::new(Self::from_id(id));
         CellRun::clone(&borrowed)
     }
 
-    /// The number of cells in the run.
+    /// The number of cells this handle addresses (to the end of its run).
     pub(crate) fn len(&self) -> usize {
         // Relaxed: the length bits never change while a handle exists.
-        (self.header().load(Ordering::Relaxed) >> LEN_SHIFT) as usize
+        (self.header().load(Ordering::Relaxed) >> LEN_SHIFT) as usize - usize::from(self.base)
     }
 
+    /// The header of the run this handle's cells belong to.
+    #[inline]
     fn header(&self) -> &AtomicU64 {
-        &self.block.refs.cells[self.offset as usize]
+        &self.block.refs.cells[(self.offset - u32::from(self.base)) as usize]
+    }
+
+    /// A view of this handle's cells from `delta` on, holding no reference of its own: it costs
+    /// no atomic operation to make or drop, and must not outlive `self` (callers tie it to a
+    /// borrow). Cloning it makes an ordinary handle to the whole run.
+    #[inline(always)]
+    pub(crate) fn view(&self, delta: usize) -> CellRun {
+        debug_assert!(delta < self.len());
+        CellRun {
+            block: self.block,
+            offset: self.offset + delta as u32,
+            base: self.base + delta as u16,
+            borrowed: true,
+        }
+    }
+
+    /// Whether this is a [view](Self::view).
+    #[inline]
+    pub(crate) fn is_view(&self) -> bool {
+        self.borrowed
     }
 
     /// The calling thread's shard of this run, for updates that touch several of its cells.
@@ -218,6 +258,19 @@ impl CellRun {
     /// The block's exemplars, locked, if it has any; with the offset of this run's first cell.
     pub(crate) fn exemplars(&self) -> Option<(MutexGuard<'_, ExemplarTable>, u32)> {
         let table = self.block.exemplars.get()?;
+        Some((table.lock().unwrap_or_else(|p| p.into_inner()), self.offset))
+    }
+
+    /// Replaces the label pairs kept for this handle's first cell (an `Info`'s value).
+    pub(crate) fn set_info(&self, pairs: Vec<(String, String)>) {
+        let table = self.block.infos.get_or_init(StdMutex::default);
+        let mut table = table.lock().unwrap_or_else(|p| p.into_inner());
+        table.insert(self.offset, pairs);
+    }
+
+    /// The block's info pairs, locked, if it has any; with this handle's first cell.
+    pub(crate) fn infos(&self) -> Option<(MutexGuard<'_, InfoTable>, u32)> {
+        let table = self.block.infos.get()?;
         Some((table.lock().unwrap_or_else(|p| p.into_inner()), self.offset))
     }
 
@@ -299,7 +352,9 @@ impl<'a> LocalShard<'a> {
     pub(crate) fn cell(&self, i: usize) -> &'a AtomicU64 {
         #[cfg(debug_assertions)]
         assert!(i < self.len, "cell {i} outside a run of {}", self.len);
-        &self.cells[self.offset + i]
+        // A run never crosses the end of its page, so the mask changes nothing; it only spares
+        // the hot path a bounds check.
+        &self.cells[(self.offset + i) & (CELLS_PER_PAGE - 1)]
     }
 
     /// Adds `v` to cell `i` (wrapping).
@@ -316,6 +371,7 @@ impl<'a> LocalShard<'a> {
 }
 
 impl Clone for CellRun {
+    #[inline]
     fn clone(&self) -> Self {
         // Relaxed, as `Arc::clone`: a new handle is made from an existing one, which keeps the
         // run alive; no other data is published.
@@ -328,32 +384,53 @@ impl Clone for CellRun {
         CellRun {
             block: self.block,
             offset: self.offset,
+            base: self.base,
+            borrowed: false,
         }
     }
 }
 
 impl Drop for CellRun {
+    /// Inlined, so that dropping a view (whose flag is a constant where it is made) compiles to
+    /// nothing; the release of a reference is out of line and takes the fields by value, so that
+    /// the handle's address never escapes and it can stay in registers.
+    #[inline(always)]
     fn drop(&mut self) {
-        // Release, as `Arc::drop`: this handle's cell writes happen before the last handle's
-        // zeroing; the acquire fence below is that side of the pair.
-        let old = self.header().fetch_sub(1, Ordering::Release);
-        if old & REFS_MASK != 1 {
-            return;
+        if !self.borrowed {
+            release(self.block, self.offset - u32::from(self.base));
         }
-        fence(Ordering::Acquire);
-        let len = (old >> LEN_SHIFT) as u32;
-        if let Some((mut table, offset)) = self.exemplars() {
-            table.clear(offset, offset + len);
-        }
-        for page in self.block.shards.iter() {
-            for cell in &page.cells[self.offset as usize..(self.offset + len) as usize] {
-                // Relaxed: no handle is left; the free-list mutex publishes these stores to the
-                // next owner.
-                cell.store(0, Ordering::Relaxed);
-            }
-        }
-        slab(self.block.kind).free(self.block, self.offset, len);
     }
+}
+
+/// Gives up one reference to the run starting at `start`; the last one zeroes the run and frees
+/// it.
+#[inline(never)]
+fn release(block: &'static Block, start: u32) {
+    let header = &block.refs.cells[start as usize];
+    // Release, as `Arc::drop`: this handle's cell writes happen before the last handle's
+    // zeroing; the acquire fence below is that side of the pair.
+    let old = header.fetch_sub(1, Ordering::Release);
+    if old & REFS_MASK != 1 {
+        return;
+    }
+    fence(Ordering::Acquire);
+    let len = (old >> LEN_SHIFT) as u32;
+    if let Some(table) = block.exemplars.get() {
+        let mut table = table.lock().unwrap_or_else(|p| p.into_inner());
+        table.clear(start, start + len);
+    }
+    if let Some(table) = block.infos.get() {
+        let mut table = table.lock().unwrap_or_else(|p| p.into_inner());
+        table.retain(|cell, _| !(start..start + len).contains(cell));
+    }
+    for page in block.shards.iter() {
+        for cell in &page.cells[start as usize..(start + len) as usize] {
+            // Relaxed: no handle is left; the free-list mutex publishes these stores to the next
+            // owner.
+            cell.store(0, Ordering::Relaxed);
+        }
+    }
+    slab(block.kind).free(block, start, len);
 }
 
 impl fmt::Debug for CellRun {
@@ -362,6 +439,7 @@ impl fmt::Debug for CellRun {
             .field("block", &(self.block as *const Block))
             .field("offset", &self.offset)
             .field("len", &self.len())
+            .field("view", &self.borrowed)
             .finish()
     }
 }
@@ -440,7 +518,12 @@ impl Slab {
         // Relaxed: the run came out of the mutex, which orders this store after the previous
         // owner's zeroing; the handle is published to other threads by whatever shares it.
         block.refs.cells[offset as usize].store(u64::from(len) << LEN_SHIFT | 1, Ordering::Relaxed);
-        CellRun { block, offset }
+        CellRun {
+            block,
+            offset,
+            base: 0,
+            borrowed: false,
+        }
     }
 
     fn free(&self, block: &'static Block, offset: u32, len: u32) {
@@ -659,6 +742,26 @@ mod tests {
         if std::ptr::eq(block, keep.block) {
             assert!(table.get(keep.offset).is_some());
         }
+    }
+
+    #[test]
+    fn views_share_the_run_and_hold_no_reference() {
+        let run = CellRun::new(6);
+        let v = run.view(4);
+        assert!(v.is_view());
+        assert_eq!((v.offset, v.len()), (run.offset + 4, 2));
+        v.add(1, 7);
+        assert_eq!(run.sum(5), 7);
+        drop(v);
+        assert_eq!(run.header().load(Ordering::Relaxed) & REFS_MASK, 1);
+        // A clone of a view is a handle to the whole run.
+        let owned = run.view(2).clone();
+        assert!(!owned.is_view());
+        assert_eq!(run.header().load(Ordering::Relaxed) & REFS_MASK, 2);
+        assert_eq!(owned.sum(3), 7);
+        drop(run);
+        assert_eq!(owned.header().load(Ordering::Relaxed) & REFS_MASK, 1);
+        assert_eq!(owned.sum(3), 7);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! State sets (Python's `Enum`): exactly one of a fixed set of states is true.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt;
 
 use crate::collect::{Collector, Metric, MetricType, StateSetValue, Value, sealed};
@@ -8,10 +9,11 @@ use crate::family::{FamilyMetric, child::Child};
 use crate::label::LabelValue;
 use crate::slab::{CellRun, Kind};
 use crate::sync::Ordering;
-use crate::sync::unmodelled::Arc;
+use crate::sync::unmodelled::{Mutex, OnceLock};
 
-/// The states of a [`StateSet`]: non-empty and distinct, in order. Cheap to clone; shared by the
-/// children of a state-set family.
+/// The states of a [`StateSet`]: non-empty and distinct, in order; shared by the children of a
+/// state-set family. Interned like [`Buckets`](crate::Buckets): each distinct list is stored once
+/// for the life of the process, and copying it costs nothing.
 ///
 /// # Examples
 ///
@@ -23,8 +25,8 @@ use crate::sync::unmodelled::Arc;
 /// assert!(States::new(["a", "a"]).is_err());
 /// # Ok::<(), metrics_core::StateSetError>(())
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct States(Arc<[Cow<'static, str>]>);
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct States(&'static [&'static str]);
 
 impl States {
     /// Checks the states: at least one, no two equal.
@@ -44,7 +46,7 @@ impl States {
                 return Err(StateSetError::Duplicate(s.to_string()));
             }
         }
-        Ok(States(states.into()))
+        Ok(States(intern(states)))
     }
 
     /// The values of a fixed-set label value type (a unit-only enum with `LabelValue`), in index
@@ -59,9 +61,30 @@ impl States {
     }
 
     /// The state names, in order.
-    pub fn names(&self) -> &[Cow<'static, str>] {
-        &self.0
+    pub fn names(&self) -> &'static [&'static str] {
+        self.0
     }
+}
+
+/// The one stored copy of a list of states.
+fn intern(states: Vec<Cow<'static, str>>) -> &'static [&'static str] {
+    type Lists = Mutex<HashMap<Vec<String>, &'static [&'static str]>>;
+    static LISTS: OnceLock<Lists> = OnceLock::new();
+    let key: Vec<String> = states.iter().map(|s| s.to_string()).collect();
+    let mut lists = LISTS
+        .get_or_init(Lists::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    lists.entry(key).or_insert_with(|| {
+        let names: Vec<&'static str> = states
+            .into_iter()
+            .map(|s| match s {
+                Cow::Borrowed(s) => s,
+                Cow::Owned(s) => &*Box::leak(s.into_boxed_str()),
+            })
+            .collect();
+        Box::leak(names.into_boxed_slice())
+    })
 }
 
 /// Exactly one of a fixed set of states is true: a task's phase, a circuit breaker's position
@@ -115,7 +138,7 @@ impl StateSet {
     ///
     /// [`StateSetError::Unknown`] if it is not one of the states; the state is then unchanged.
     pub fn set(&self, state: &str) -> Result<(), StateSetError> {
-        match self.states.0.iter().position(|s| s == state) {
+        match self.states.0.iter().position(|s| *s == state) {
             Some(i) => self.set_index(i),
             None => Err(StateSetError::Unknown(state.to_owned())),
         }
@@ -155,7 +178,7 @@ impl StateSet {
 
     /// The current state.
     pub fn get(&self) -> &str {
-        &self.states.0[self.index()]
+        self.states.0[self.index()]
     }
 
     /// The states.
@@ -202,7 +225,7 @@ impl Child for StateSet {
     fn from_run(cell: CellRun, states: &States) -> Self {
         StateSet {
             cell,
-            states: states.clone(),
+            states: *states,
         }
     }
 
@@ -212,7 +235,7 @@ impl Child for StateSet {
 
     fn collect_run(run: &CellRun, states: &States, out: &mut Collector<'_>) {
         out.series(&Value::StateSet(StateSetValue {
-            states: &states.0,
+            states: states.0,
             current: current(run, states),
         }));
     }

@@ -467,3 +467,82 @@ fn concurrent_updates_inserts_and_scrapes() {
     assert_eq!(sum("dynamic_total"), total);
     assert_eq!(dynamic.len(), 64);
 }
+
+#[test]
+fn in_place_updates_reach_the_same_children() {
+    let registry = Registry::new();
+    let hits: Family<Path<'static>, Counter> = Family::new().with_limit(2);
+    let sizes: Family<Path<'static>, Histogram> =
+        Family::with_config(Buckets::new(&[10.0]).unwrap());
+    let levels: Family<Route, Gauge> = Family::new();
+    registry
+        .register(Opts::new("hits", "H."), hits.clone())
+        .unwrap();
+    registry
+        .register(Opts::new("sizes", "S."), sizes.clone())
+        .unwrap();
+    registry
+        .register(Opts::new("levels", "L."), levels.clone())
+        .unwrap();
+    // Creates the child on first use, then updates it in place.
+    hits.inc(&Path("/a"));
+    hits.inc_by(&Path("/a"), 4);
+    hits.inc(&Path("/b"));
+    // Past the limit, in-place updates go to the overflow series too.
+    hits.inc(&Path("/c"));
+    assert_eq!(
+        registry.sample_value("hits_total", &[("path", "/a")]),
+        Some(5.0)
+    );
+    assert_eq!(
+        registry.sample_value("hits_total", &[("path", OVERFLOW_LABEL_VALUE)]),
+        Some(1.0)
+    );
+    // A handle from `get` and in-place updates share the child.
+    let kept = hits.get(&Path("/a")).into_owned();
+    hits.inc(&Path("/a"));
+    assert_eq!(kept.get(), 6);
+    sizes.observe(&Path("/x"), 3.0);
+    sizes.observe(&Path("/x"), 30.0);
+    assert_eq!(
+        registry.sample_value("sizes_count", &[("path", "/x")]),
+        Some(2.0)
+    );
+    let route = Route {
+        method: Method::Delete,
+        ok: false,
+    };
+    levels.set(&route, 9);
+    levels.dec(&route);
+    assert_eq!(levels.get(&route).get(), 8);
+}
+
+#[test]
+fn info_families_put_the_pairs_after_the_labels() {
+    let registry = Registry::builder()
+        .const_label("region", "eu")
+        .build()
+        .unwrap();
+    let builds: Family<Path<'static>, metrics_core::Info> = Family::new();
+    registry
+        .register(Opts::new("build", "Builds."), builds.clone())
+        .unwrap();
+    builds
+        .get(&Path("/svc"))
+        .set(&[
+            ("version", "1.2"),
+            ("path", "ignored"),
+            ("region", "ignored"),
+        ])
+        .unwrap();
+    let all = series(&registry, "build_info");
+    assert_eq!(all.len(), 1);
+    assert_eq!(
+        labels(&all[0]),
+        [("region", "eu"), ("path", "/svc"), ("version", "1.2")]
+    );
+    assert_eq!(all[0].value, 1.0);
+    // Removing the child forgets its pairs; a new child with the same labels starts empty.
+    assert!(builds.remove(&Path("/svc")));
+    assert!(builds.get(&Path("/svc")).get().is_empty());
+}

@@ -1,0 +1,121 @@
+//! Labeled counters with a lookup on every call: a 4-value `method` label (fixed cardinality;
+//! metrics-core's dense family against measured's dense vec and the others' maps), on 1 and 2
+//! threads; and a string `path` label with 10 values (metrics-core's dynamic family against
+//! prometheus-client's `get_or_create` and the others), on 1 thread. The unlabeled
+//! `Counter::inc` runs in the same group as the baseline.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use metrics_benches::method::{ALL, ByMethod, M_ALL, MLabels, MLabelsSet, NAMES, PC_ALL, PcLabels};
+use metrics_benches::path::{ByPath, PcPath, values};
+use metrics_benches::{install_metrics_recorder, per_thread_cost, single_thread_cost};
+use metrics_core::{Counter, Family};
+
+/// One labeled `inc` per library; `$run!(name, op)` benches `op(i)`, which uses the method
+/// `i % 4`.
+macro_rules! each_method_family {
+    ($run:ident) => {{
+        let unlabeled = Counter::new();
+        $run!("metrics-core unlabeled Counter::inc", |_: u64| black_box(&unlabeled).inc());
+        let ours: Family<ByMethod, Counter> = Family::new();
+        $run!("metrics-core get(..).inc()", |i: u64| black_box(&ours)
+            .get(&ByMethod { method: ALL[i as usize & 3] })
+            .inc());
+        $run!("metrics-core inc(&labels)", |i: u64| black_box(&ours)
+            .inc(&ByMethod { method: ALL[i as usize & 3] }));
+        let pc = prometheus_client::metrics::family::Family::<
+            PcLabels,
+            prometheus_client::metrics::counter::Counter,
+        >::default();
+        $run!("prometheus-client", |i: u64| {
+            black_box(&pc)
+                .get_or_create(&PcLabels { method: PC_ALL[i as usize & 3] })
+                .inc();
+        });
+        let prom = prometheus::IntCounterVec::new(prometheus::Opts::new("c", "help"), &["method"])
+            .expect("valid");
+        $run!("prometheus", |i: u64| black_box(&prom)
+            .with_label_values(&[NAMES[i as usize & 3]])
+            .inc());
+        install_metrics_recorder();
+        $run!("metrics", |i: u64| metrics::counter!(
+            "bench_family",
+            "method" => NAMES[i as usize & 3]
+        )
+        .increment(1));
+        let measured = measured::CounterVec::<MLabelsSet>::new();
+        $run!("measured", |i: u64| black_box(&measured)
+            .inc(MLabels { method: M_ALL[i as usize & 3] }));
+    }};
+}
+
+fn one_thread(c: &mut Criterion) {
+    let mut g = c.benchmark_group("family_inc_method/1_thread");
+    macro_rules! run {
+        ($name:expr, $op:expr) => {
+            g.bench_function($name, |b| {
+                b.iter_custom(|iters| single_thread_cost(iters, $op))
+            })
+        };
+    }
+    each_method_family!(run);
+    g.finish();
+}
+
+fn two_threads(c: &mut Criterion) {
+    let mut g = c.benchmark_group("family_inc_method/2_threads_same_family");
+    macro_rules! run {
+        ($name:expr, $op:expr) => {
+            g.bench_function($name, |b| {
+                b.iter_custom(|iters| per_thread_cost(2, iters, $op))
+            })
+        };
+    }
+    each_method_family!(run);
+    g.finish();
+}
+
+fn dynamic(c: &mut Criterion) {
+    let paths = values();
+    let mut g = c.benchmark_group("family_inc_path/1_thread");
+    macro_rules! run {
+        ($name:expr, $op:expr) => {
+            g.bench_function($name, |b| {
+                b.iter_custom(|iters| single_thread_cost(iters, $op))
+            })
+        };
+    }
+    let ours: Family<ByPath, Counter> = Family::new();
+    run!("metrics-core get(..).inc()", |i: u64| black_box(&ours)
+        .get(&ByPath(paths[i as usize % 10]))
+        .inc());
+    run!("metrics-core inc(&labels)", |i: u64| black_box(&ours)
+        .inc(&ByPath(paths[i as usize % 10])));
+    let pc = prometheus_client::metrics::family::Family::<
+        PcPath,
+        prometheus_client::metrics::counter::Counter,
+    >::default();
+    run!("prometheus-client", |i: u64| {
+        black_box(&pc)
+            .get_or_create(&PcPath {
+                path: paths[i as usize % 10],
+            })
+            .inc();
+    });
+    let prom = prometheus::IntCounterVec::new(prometheus::Opts::new("p", "help"), &["path"])
+        .expect("valid");
+    run!("prometheus", |i: u64| black_box(&prom)
+        .with_label_values(&[paths[i as usize % 10]])
+        .inc());
+    install_metrics_recorder();
+    run!("metrics", |i: u64| metrics::counter!(
+        "bench_paths",
+        "path" => paths[i as usize % 10]
+    )
+    .increment(1));
+    g.finish();
+}
+
+criterion_group!(benches, one_thread, two_threads, dynamic);
+criterion_main!(benches);
