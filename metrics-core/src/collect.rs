@@ -9,6 +9,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use crate::exemplar::{Exemplar, ExemplarTable};
+use crate::slab::CellRun;
 
 /// The type of a metric family, as the exposition formats name it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -165,9 +166,47 @@ pub struct Descriptor {
     pub(crate) help: Cow<'static, str>,
     pub(crate) metric_type: MetricType,
     pub(crate) unit: Option<Cow<'static, str>>,
+    /// See [`registration`](Self::registration); 0 for none.
+    pub(crate) registration: u64,
 }
 
 impl Descriptor {
+    /// A number that identifies this registration of a metric for the life of the process
+    /// (never reused, even by another registry), or `None` for a family a custom collector
+    /// produced at this scrape.
+    ///
+    /// While the registration is the same, so are the family's name, type, unit, label names,
+    /// the registry's constant labels and, for each [`SeriesKey`], the series' labels: a consumer
+    /// may keep what it derives from them (an encoder keeps each series' rendered name and
+    /// labels) across collections.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_core::{Counter, Descriptor, Labels, Opts, Registry, Value, Visitor};
+    ///
+    /// struct Ids(Vec<u64>);
+    /// impl Visitor for Ids {
+    ///     fn family(&mut self, d: &Descriptor) {
+    ///         self.0.extend(d.registration());
+    ///     }
+    ///     fn series(&mut self, _: &Labels<'_>, _: &Value<'_>) {}
+    /// }
+    ///
+    /// let registry = Registry::new();
+    /// registry.register(Opts::new("a", "A."), Counter::new())?;
+    /// registry.register(Opts::new("b", "B."), Counter::new())?;
+    /// let (mut first, mut second) = (Ids(Vec::new()), Ids(Vec::new()));
+    /// registry.collect(&mut first);
+    /// registry.collect(&mut second);
+    /// assert_eq!(first.0, second.0);
+    /// assert_ne!(first.0[0], first.0[1]);
+    /// # Ok::<(), metrics_core::RegistryError>(())
+    /// ```
+    pub fn registration(&self) -> Option<u64> {
+        (self.registration != 0).then_some(self.registration)
+    }
+
     /// The family name, e.g. `shop_http_request_duration_seconds`.
     pub fn name(&self) -> &str {
         &self.name
@@ -222,11 +261,12 @@ impl<'a> Names<'a> {
 pub(crate) enum FamilyLabels<'a> {
     /// No labels of its own.
     None,
-    /// A dense family's child: the position of each value in its label's fixed set.
+    /// A dense family's child: its index in the family, whose digits (in the mixed radix of the
+    /// label sets' sizes, the last label varying fastest) are each value's position in its set.
     Dense {
         names: Names<'a>,
         sets: &'static [Option<&'static [&'static str]>],
-        digits: &'a [u16],
+        index: u32,
     },
     /// A dynamic family's child: its encoded key (values separated by `label::SEP`).
     Encoded { names: Names<'a>, key: &'a [u8] },
@@ -326,6 +366,62 @@ impl<'a> Labels<'a> {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// What tells this series from the others of its family, cheaply: within one registration
+    /// (see [`Descriptor::registration`]), two series with equal keys other than
+    /// [`SeriesKey::Unkeyed`] have equal labels. Comparing keys costs a word or a short byte
+    /// comparison; [`iter`](Self::iter) decodes and validates every pair.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_core::{Counter, DynLabels, Family, Labels, Opts, Registry, SeriesKey, Value,
+    ///     Visitor, Descriptor};
+    ///
+    /// struct Keys(Vec<String>);
+    /// impl Visitor for Keys {
+    ///     fn family(&mut self, _: &Descriptor) {}
+    ///     fn series(&mut self, labels: &Labels<'_>, _: &Value<'_>) {
+    ///         self.0.push(format!("{:?}", labels.series_key()));
+    ///     }
+    /// }
+    ///
+    /// let registry = Registry::new();
+    /// let family: Family<DynLabels, Counter> = Family::with_label_names(&["path"])?;
+    /// registry.register(Opts::new("hits", "Hits."), family.clone())?;
+    /// registry.register(Opts::new("total", "Total."), Counter::new())?;
+    /// family.labels(&["/a"])?.inc();
+    /// let mut keys = Keys(Vec::new());
+    /// registry.collect(&mut keys);
+    /// assert_eq!(keys.0, ["Bytes([47, 97])", "Index(0)"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn series_key(&self) -> SeriesKey<'a> {
+        if !self.extra.is_empty() {
+            return SeriesKey::Unkeyed;
+        }
+        match self.own {
+            FamilyLabels::None => SeriesKey::Index(0),
+            FamilyLabels::Dense { index, .. } => SeriesKey::Index(index),
+            FamilyLabels::Overflow { .. } => SeriesKey::Index(u32::MAX),
+            FamilyLabels::Encoded { key, .. } => SeriesKey::Bytes(key),
+            FamilyLabels::Pairs(_) => SeriesKey::Unkeyed,
+        }
+    }
+}
+
+/// What tells a series from the others of its family: see [`Labels::series_key`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SeriesKey<'a> {
+    /// A position: a dense family's child index, 0 for a metric without labels, `u32::MAX` for
+    /// a family's overflow series.
+    Index(u32),
+    /// Bytes that encode the label values (a dynamic family's child).
+    Bytes(&'a [u8]),
+    /// No cheap key: labels that can change in place (an info's pairs) or that a custom
+    /// collector produced; compare [`Labels::iter`] instead.
+    Unkeyed,
 }
 
 /// Iterator over the pairs of [`Labels`].
@@ -353,13 +449,12 @@ impl<'a> Iterator for LabelsIter<'a> {
         let i = self.index;
         let pair = match self.own {
             FamilyLabels::None => None,
-            FamilyLabels::Dense {
-                names,
-                sets,
-                digits,
-            } => (i < names.len()).then(|| {
+            FamilyLabels::Dense { names, sets, index } => (i < names.len()).then(|| {
+                let radix = |set: &Option<&[&str]>| set.map_or(1, <[_]>::len);
+                let stride: usize = sets[i + 1..].iter().map(radix).product();
+                let digit = index as usize / stride % radix(&sets[i]);
                 let value = sets[i]
-                    .and_then(|set| set.get(usize::from(digits[i])).copied())
+                    .and_then(|set| set.get(digit).copied())
                     .unwrap_or("");
                 (names.get(i), value)
             }),
@@ -568,7 +663,7 @@ pub enum Value<'a> {
 ///     fn family(&mut self, d: &Descriptor) {
 ///         self.0.push(d.name().to_owned());
 ///     }
-///     fn series(&mut self, _: Labels<'_>, _: &Value<'_>) {}
+///     fn series(&mut self, _: &Labels<'_>, _: &Value<'_>) {}
 /// }
 ///
 /// let registry = Registry::new();
@@ -579,11 +674,214 @@ pub enum Value<'a> {
 /// # Ok::<(), metrics_core::RegistryError>(())
 /// ```
 pub trait Visitor {
+    /// Whether to read the family `descriptor` at all: a visitor that filters (by name, say)
+    /// saves the collection of the families it would discard. Everything by default.
+    fn wants(&mut self, descriptor: &Descriptor) -> bool {
+        let _ = descriptor;
+        true
+    }
+
     /// Starts a family; its series follow.
     fn family(&mut self, descriptor: &Descriptor);
 
     /// One series of the current family.
-    fn series(&mut self, labels: Labels<'_>, value: &Value<'_>);
+    fn series(&mut self, labels: &Labels<'_>, value: &Value<'_>);
+
+    /// Offered right after [`family`](Self::family) for a label family of counters, gauges or
+    /// histograms: `layout` identifies its list of series (see [`Layout`]). A visitor that
+    /// returns `true` receives the family's values in one [`values`](Self::values) call instead
+    /// of a [`series`](Self::series) call per series; one that kept what it needs of each
+    /// series' labels from an earlier collection with the same registration and layout saves
+    /// reading them again. Nothing is offered by default.
+    fn bulk(&mut self, layout: Layout) -> bool {
+        let _ = layout;
+        false
+    }
+
+    /// The values of a family whose [`bulk`](Self::bulk) offer was taken, in the order
+    /// [`series`](Self::series) would have given them.
+    fn values(&mut self, values: &Values<'_>) {
+        let _ = values;
+    }
+}
+
+/// Identifies the series of a label family at one collection: within one registration (see
+/// [`Descriptor::registration`]), two collections that report equal layouts have the same series,
+/// with the same labels, in the same order. A series added or removed in between changes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Layout(pub(crate) u64);
+
+/// How [`Values`] hold each series.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum BulkKind {
+    /// [`Value::Counter`] with an integer total.
+    Counter,
+    /// [`Value::Counter`] with a float total.
+    FloatCounter,
+    /// [`Value::Gauge`], an integer.
+    Gauge,
+    /// [`Value::Gauge`], a float.
+    FloatGauge,
+    /// [`Value::Histogram`].
+    Histogram,
+}
+
+/// The values of every series of a family, read in one pass (see [`Visitor::bulk`]).
+///
+/// [`value`](Self::value) gives each series' value without its exemplars, which is what almost
+/// every series has; the few series whose storage holds exemplars are listed by
+/// [`exemplar_series`](Self::exemplar_series), and [`with_exemplars`](Self::with_exemplars)
+/// gives their values with them.
+pub struct Values<'a> {
+    kind: BulkKind,
+    /// Words per series.
+    stride: usize,
+    words: &'a [u64],
+    bounds: &'a [f64],
+    exemplars: &'a [(u32, CellRun)],
+}
+
+impl<'a> Values<'a> {
+    /// How each series is held.
+    pub fn kind(&self) -> BulkKind {
+        self.kind
+    }
+
+    /// The number of series.
+    pub fn len(&self) -> usize {
+        self.words.len() / self.stride
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty()
+    }
+
+    /// The value of series `i`, without exemplars.
+    ///
+    /// # Panics
+    ///
+    /// If `i >= len()`.
+    #[inline]
+    pub fn value(&self, i: usize) -> Value<'a> {
+        let at = i * self.stride;
+        let words = &self.words[at..at + self.stride];
+        let w = words[0];
+        match self.kind {
+            BulkKind::Counter => Value::Counter(CounterValue {
+                value: Number::UInt(w),
+                exemplar: None,
+            }),
+            BulkKind::FloatCounter => Value::Counter(CounterValue {
+                value: Number::Float(f64::from_bits(w)),
+                exemplar: None,
+            }),
+            BulkKind::Gauge => Value::Gauge(Number::Int(w as i64)),
+            BulkKind::FloatGauge => Value::Gauge(Number::Float(f64::from_bits(w))),
+            BulkKind::Histogram => {
+                let (counts, sum) = words.split_at(self.bounds.len() + 1);
+                Value::Histogram(HistogramValue::new(
+                    self.bounds,
+                    counts,
+                    f64::from_bits(sum[0]),
+                ))
+            }
+        }
+    }
+
+    /// The value of series `i` of a counter or gauge kind; `None` for histograms.
+    ///
+    /// # Panics
+    ///
+    /// If `i >= len()`.
+    #[inline]
+    pub fn number(&self, i: usize) -> Option<Number> {
+        let w = self.words[i * self.stride];
+        match self.kind {
+            BulkKind::Counter => Some(Number::UInt(w)),
+            BulkKind::Gauge => Some(Number::Int(w as i64)),
+            BulkKind::FloatCounter | BulkKind::FloatGauge => Some(Number::Float(f64::from_bits(w))),
+            BulkKind::Histogram => None,
+        }
+    }
+
+    /// The series whose values may come with exemplars, in increasing order.
+    pub fn exemplar_series(&self) -> impl Iterator<Item = usize> + '_ {
+        self.exemplars.iter().map(|&(i, _)| i as usize)
+    }
+
+    /// Calls `f` with the value of series `i` and its exemplars (as [`Visitor::series`] would
+    /// have), holding the lock of the table they are kept in.
+    ///
+    /// # Panics
+    ///
+    /// If `i >= len()`.
+    pub fn with_exemplars<R>(&self, i: usize, f: impl FnOnce(&Value<'_>) -> R) -> R {
+        let value = self.value(i);
+        let run = self
+            .exemplars
+            .binary_search_by_key(&(i as u32), |&(s, _)| s)
+            .ok()
+            .map(|at| &self.exemplars[at].1);
+        let Some(table) = run.and_then(CellRun::exemplars) else {
+            return f(&value);
+        };
+        let (table, at) = (&*table.0, table.1);
+        match value {
+            Value::Counter(c) => f(&Value::Counter(CounterValue {
+                exemplar: table.get(at),
+                ..c
+            })),
+            Value::Histogram(h) => f(&Value::Histogram(h.with_exemplars(Some((table, at))))),
+            other => f(&other),
+        }
+    }
+}
+
+impl fmt::Debug for Values<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Values")
+            .field("kind", &self.kind)
+            .field("len", &self.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Buffers a collection reuses: one histogram's counts, a family's bulk values.
+#[derive(Default)]
+pub(crate) struct Buffers {
+    counts: Vec<u64>,
+    words: Vec<u64>,
+    exemplars: Vec<(u32, CellRun)>,
+}
+
+/// Where a family's children write their values when the family is read in bulk (see
+/// [`Visitor::bulk`]); only this crate writes to it.
+pub struct BulkSink<'a> {
+    pub(crate) words: &'a mut Vec<u64>,
+    exemplars: &'a mut Vec<(u32, CellRun)>,
+    pub(crate) reset: bool,
+    series: u32,
+}
+
+impl fmt::Debug for BulkSink<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BulkSink")
+            .field("series", &self.series)
+            .finish_non_exhaustive()
+    }
+}
+
+impl BulkSink<'_> {
+    /// Ends the series whose words were just pushed, read from `run`.
+    #[inline]
+    pub(crate) fn end_series(&mut self, run: &CellRun) {
+        if run.has_exemplars() {
+            self.exemplars.push((self.series, run.view(0)));
+        }
+        self.series += 1;
+    }
 }
 
 pub(crate) mod sealed {
@@ -621,9 +919,9 @@ pub struct Collector<'a> {
     visitor: &'a mut dyn Visitor,
     labels: Labels<'a>,
     reset: bool,
-    /// Reused across the histograms of one collection, so that reading them allocates nothing
-    /// once it has grown to the largest bucket count.
-    scratch: &'a mut Vec<u64>,
+    /// Reused across the histograms and families of a collection (and across collections on a
+    /// thread), so that reading them allocates nothing once they have grown.
+    buffers: &'a mut Buffers,
 }
 
 impl<'a> Collector<'a> {
@@ -631,14 +929,49 @@ impl<'a> Collector<'a> {
         visitor: &'a mut dyn Visitor,
         labels: Labels<'a>,
         reset: bool,
-        scratch: &'a mut Vec<u64>,
+        buffers: &'a mut Buffers,
     ) -> Self {
         Collector {
             visitor,
             labels,
             reset,
-            scratch,
+            buffers,
         }
+    }
+
+    /// Offers the values of a family whose series are `layout` in bulk; whether the visitor
+    /// takes them (then [`values`](Self::values) must follow).
+    #[inline]
+    pub(crate) fn bulk(&mut self, layout: Layout) -> bool {
+        self.visitor.bulk(layout)
+    }
+
+    /// Hands the visitor the values `read` writes, `stride` words per series of `kind`.
+    pub(crate) fn values(
+        &mut self,
+        kind: BulkKind,
+        stride: usize,
+        bounds: &[f64],
+        read: impl FnOnce(&mut BulkSink<'_>),
+    ) {
+        let buffers = &mut *self.buffers;
+        buffers.words.clear();
+        buffers.exemplars.clear();
+        read(&mut BulkSink {
+            words: &mut buffers.words,
+            exemplars: &mut buffers.exemplars,
+            reset: self.reset,
+            series: 0,
+        });
+        self.visitor.values(&Values {
+            kind,
+            stride: stride.max(1),
+            words: &buffers.words,
+            bounds,
+            exemplars: &buffers.exemplars,
+        });
+        // The runs are only valid while the family is read.
+        buffers.exemplars.clear();
     }
 
     /// Whether this is a reset-on-read collection (counters, histograms, summaries and
@@ -648,18 +981,32 @@ impl<'a> Collector<'a> {
     }
 
     /// Emits one series with the current labels.
+    #[inline]
     pub(crate) fn series(&mut self, value: &Value<'_>) {
-        self.visitor.series(self.labels, value);
+        self.visitor.series(&self.labels, value);
     }
 
-    /// Runs `f` with a collector whose series carry `own` labels after the constant ones.
-    pub(crate) fn with_labels<R>(
-        &mut self,
-        own: FamilyLabels<'_>,
-        f: impl FnOnce(&mut Collector<'_>) -> R,
+    /// Runs `f` with a collector whose series carry `own` labels after the constant ones; `f`
+    /// may change them between series with [`set_own`](Self::set_own) (a family's children).
+    #[inline]
+    pub(crate) fn with_labels<'b, R>(
+        &'b mut self,
+        own: FamilyLabels<'b>,
+        f: impl FnOnce(&mut Collector<'b>) -> R,
     ) -> R {
         let labels = self.labels.with(own);
-        self.nested(labels, f)
+        f(&mut Collector {
+            visitor: &mut *self.visitor,
+            labels,
+            reset: self.reset,
+            buffers: &mut *self.buffers,
+        })
+    }
+
+    /// Replaces the series' own labels (the next child of a family).
+    #[inline]
+    pub(crate) fn set_own(&mut self, own: FamilyLabels<'a>) {
+        self.labels.own = own;
     }
 
     /// Runs `f` with a collector whose series carry `extra` pairs after the family's labels.
@@ -672,12 +1019,13 @@ impl<'a> Collector<'a> {
         self.nested(labels, f)
     }
 
+    #[inline]
     fn nested<R>(&mut self, labels: Labels<'_>, f: impl FnOnce(&mut Collector<'_>) -> R) -> R {
         f(&mut Collector {
             visitor: &mut *self.visitor,
             labels,
             reset: self.reset,
-            scratch: &mut *self.scratch,
+            buffers: &mut *self.buffers,
         })
     }
 
@@ -689,11 +1037,12 @@ impl<'a> Collector<'a> {
         fill: impl FnOnce(&mut [u64]) -> f64,
         exemplars: Option<(&ExemplarTable, u32)>,
     ) {
-        self.scratch.clear();
-        self.scratch.resize(bounds.len() + 1, 0);
-        let sum = fill(self.scratch);
-        let value = HistogramValue::new(bounds, self.scratch, sum).with_exemplars(exemplars);
-        self.visitor.series(self.labels, &Value::Histogram(value));
+        let counts = &mut self.buffers.counts;
+        counts.clear();
+        counts.resize(bounds.len() + 1, 0);
+        let sum = fill(counts);
+        let value = HistogramValue::new(bounds, counts, sum).with_exemplars(exemplars);
+        self.visitor.series(&self.labels, &Value::Histogram(value));
     }
 }
 

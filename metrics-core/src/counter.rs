@@ -2,7 +2,9 @@
 
 use std::fmt;
 
-use crate::collect::{Collector, CounterValue, Metric, MetricType, Number, Value, sealed};
+use crate::collect::{
+    BulkKind, BulkSink, Collector, CounterValue, Metric, MetricType, Number, Value, sealed,
+};
 use crate::exemplar::{Exemplar, ExemplarError};
 use crate::family::{FamilyMetric, child::Child};
 use crate::slab::{CellRun, Kind};
@@ -139,7 +141,22 @@ impl fmt::Debug for Counter {
 }
 
 /// Emits a counter series from its cell, with the cell's exemplar.
+#[inline]
 fn collect_counter(run: &CellRun, value: Number, out: &mut Collector<'_>) {
+    if run.has_exemplars() {
+        collect_with_exemplar(run, value, out);
+    } else {
+        out.series(&Value::Counter(CounterValue {
+            value,
+            exemplar: None,
+        }));
+    }
+}
+
+/// [`collect_counter`] for a counter in a block that has exemplars (rare: out of line).
+#[cold]
+#[inline(never)]
+fn collect_with_exemplar(run: &CellRun, value: Number, out: &mut Collector<'_>) {
     let exemplars = run.exemplars();
     let exemplar = exemplars.as_ref().and_then(|(table, at)| table.get(*at));
     out.series(&Value::Counter(CounterValue { value, exemplar }));
@@ -174,9 +191,19 @@ impl Child for Counter {
         &self.cells
     }
 
+    #[inline]
     fn collect_run(run: &CellRun, _: &(), out: &mut Collector<'_>) {
         let v = if out.reset() { run.take(0) } else { run.sum(0) };
         collect_counter(run, Number::UInt(v), out);
+    }
+
+    const BULK: Option<BulkKind> = Some(BulkKind::Counter);
+
+    #[inline(always)]
+    fn read_bulk(run: &CellRun, _: &(), sink: &mut BulkSink<'_>) {
+        let v = if sink.reset { run.take(0) } else { run.sum(0) };
+        sink.words.push(v);
+        sink.end_series(run);
     }
 }
 
@@ -320,6 +347,7 @@ impl Child for FloatCounter {
         &self.cells
     }
 
+    #[inline]
     fn collect_run(run: &CellRun, _: &(), out: &mut Collector<'_>) {
         let v = if out.reset() {
             run.take_f64(0)
@@ -327,6 +355,19 @@ impl Child for FloatCounter {
             run.sum_f64(0)
         };
         collect_counter(run, Number::Float(v), out);
+    }
+
+    const BULK: Option<BulkKind> = Some(BulkKind::FloatCounter);
+
+    #[inline(always)]
+    fn read_bulk(run: &CellRun, _: &(), sink: &mut BulkSink<'_>) {
+        let v = if sink.reset {
+            run.take_f64(0)
+        } else {
+            run.sum_f64(0)
+        };
+        sink.words.push(v.to_bits());
+        sink.end_series(run);
     }
 }
 

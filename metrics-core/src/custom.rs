@@ -135,6 +135,7 @@ impl Builder {
                     help: help.into(),
                     metric_type,
                     unit: None,
+                    registration: 0,
                 },
                 samples: Vec::new(),
             },

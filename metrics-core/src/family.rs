@@ -25,7 +25,9 @@ use std::ops::Deref;
 
 use hashbrown::HashTable;
 
-use crate::collect::{Collector, FamilyLabels, Metric, MetricType, Names, sealed};
+use crate::collect::{
+    BulkKind, BulkSink, Collector, FamilyLabels, Layout, Metric, MetricType, Names, sealed,
+};
 use crate::label::{self, DenseIndex, LabelSet, with_key, with_key_of_strs};
 use crate::name::{self, NameError};
 use crate::slab::{CELLS_PER_PAGE, CellRun, Kind};
@@ -59,6 +61,17 @@ pub(crate) mod child {
         fn run(&self) -> &CellRun;
         /// Reads the series kept in `run` (the child's cells) into `out`.
         fn collect_run(run: &CellRun, config: &Self::Config, out: &mut Collector<'_>);
+        /// How the values of a family of this type are read in bulk, if they can be.
+        const BULK: Option<BulkKind> = None;
+        /// The bounds (for histograms) and words per series of the bulk values.
+        fn bulk_layout(config: &Self::Config) -> (&'static [f64], usize) {
+            let _ = config;
+            (&[], 1)
+        }
+        /// Writes the series kept in `run` to `sink` (see [`BULK`](Self::BULK)).
+        fn read_bulk(run: &CellRun, config: &Self::Config, sink: &mut BulkSink<'_>) {
+            let _ = (run, config, sink);
+        }
     }
 }
 
@@ -617,6 +630,9 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
         }
         let overflow_key = is_overflow_key(key, self.names().len());
         if overflow_key || map.live >= shared.limit.load(Ordering::Relaxed) {
+            if map.overflow.is_none() {
+                map.version += 1;
+            }
             let overflow = map.overflow.get_or_insert_with(|| {
                 Box::new(Overflow {
                     child: new_child::<M>(&self.config),
@@ -639,35 +655,34 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
         map.remove(hash(key), key)
     }
 
-    /// Collects a dense family: children in index order, labels from the fixed sets.
+    /// Collects a dense family: children in index order, labels from the fixed sets. Its
+    /// series never change, so its layout is always the same.
     fn collect_dense(&self, dense: &Dense, out: &mut Collector<'_>) {
-        let sets = L::VALUES;
-        let mut digits_buf = [0u16; 16];
-        let mut digits_vec = Vec::new();
-        let digits: &mut [u16] = if sets.len() <= digits_buf.len() {
-            &mut digits_buf[..sets.len()]
-        } else {
-            digits_vec.resize(sets.len(), 0);
-            &mut digits_vec
-        };
-        for i in 0..dense.len {
-            let own = FamilyLabels::Dense {
-                names: self.names(),
-                sets,
-                digits,
-            };
-            let child = dense.child::<M>(i, &self.config);
-            out.with_labels(own, |out| M::collect_run(&child, &self.config, out));
-            // Odometer: the last label varies fastest, as in the dense index.
-            for (d, set) in digits.iter_mut().zip(sets).rev() {
-                let radix = set.map_or(1, <[_]>::len);
-                *d += 1;
-                if usize::from(*d) < radix {
-                    break;
+        let config = &self.config;
+        if let Some(kind) = M::BULK
+            && out.bulk(Layout(0))
+        {
+            let (bounds, stride) = M::bulk_layout(config);
+            out.values(kind, stride, bounds, |sink| {
+                for i in 0..dense.len {
+                    M::read_bulk(&dense.child::<M>(i, config), config, sink);
                 }
-                *d = 0;
-            }
+            });
+            return;
         }
+        let (names, sets) = (self.names(), L::VALUES);
+        let first = FamilyLabels::Dense {
+            names,
+            sets,
+            index: 0,
+        };
+        out.with_labels(first, |out| {
+            for i in 0..dense.len {
+                let index = i as u32;
+                out.set_own(FamilyLabels::Dense { names, sets, index });
+                M::collect_run(&dense.child::<M>(i, config), config, out);
+            }
+        });
     }
 
     /// Collects a dynamic family under its read lock: children in insertion order, then the
@@ -676,20 +691,37 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
     fn collect_dynamic(&self, out: &mut Collector<'_>) {
         let shared = &*self.shared;
         let map = read(&shared.map);
+        let config = &self.config;
+        if let Some(kind) = M::BULK
+            && out.bulk(Layout(map.version))
+        {
+            let (bounds, stride) = M::bulk_layout(config);
+            out.values(kind, stride, bounds, |sink| {
+                for (slot, _) in map.entries() {
+                    // Borrowed as below.
+                    let run = ManuallyDrop::new(CellRun::from_id(slot));
+                    M::read_bulk(&run, config, sink);
+                }
+                if let Some(overflow) = &map.overflow {
+                    M::read_bulk(overflow.child.run(), config, sink);
+                }
+            });
+            return;
+        }
         let names = self.names();
-        for (slot, key) in map.entries() {
-            // The map holds a reference to the run (it is only dropped under the write lock),
-            // so this borrowed handle needs none of its own.
-            let run = ManuallyDrop::new(CellRun::from_id(slot));
-            out.with_labels(FamilyLabels::Encoded { names, key }, |out| {
-                M::collect_run(&run, &self.config, out);
-            });
-        }
-        if let Some(overflow) = &map.overflow {
-            out.with_labels(FamilyLabels::Overflow { names }, |out| {
+        out.with_labels(FamilyLabels::Encoded { names, key: &[] }, |out| {
+            for (slot, key) in map.entries() {
+                out.set_own(FamilyLabels::Encoded { names, key });
+                // The map holds a reference to the run (it is only dropped under the write
+                // lock), so this borrowed handle needs none of its own.
+                let run = ManuallyDrop::new(CellRun::from_id(slot));
+                M::collect_run(&run, config, out);
+            }
+            if let Some(overflow) = &map.overflow {
+                out.set_own(FamilyLabels::Overflow { names });
                 overflow.child.collect(out);
-            });
-        }
+            }
+        });
     }
 }
 
@@ -859,6 +891,8 @@ impl std::error::Error for LabelError {}
 struct DynMap<M> {
     index: HashTable<u32>,
     arena: Vec<u8>,
+    /// Changes with every change of the list of series (see `Layout`).
+    version: u64,
     live: u32,
     /// Bytes of removed entries, reclaimed by compaction.
     garbage: u32,
@@ -878,6 +912,7 @@ impl<M> DynMap<M> {
         DynMap {
             index: HashTable::new(),
             arena: Vec::new(),
+            version: 0,
             live: 0,
             garbage: 0,
             overflow: None,
@@ -914,6 +949,7 @@ impl<M> DynMap<M> {
     }
 
     fn insert(&mut self, hash: u64, key: &[u8], id: u32) {
+        self.version += 1;
         let at = self.arena.len();
         let needed = 4 + 5 + key.len();
         if self.arena.capacity() - at < needed {
@@ -940,6 +976,7 @@ impl<M> DynMap<M> {
             return false;
         };
         let (at, _) = found.remove();
+        self.version += 1;
         let at = at as usize;
         let (id, _, next) = Self::entry(&self.arena, at);
         self.arena[at..at + 4].copy_from_slice(&REMOVED.to_le_bytes());
@@ -976,6 +1013,7 @@ impl<M> DynMap<M> {
         }
         self.index = HashTable::new();
         self.arena = Vec::new();
+        self.version += 1;
         self.live = 0;
         self.garbage = 0;
         self.overflow = None;

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::collect::{Collector, Metric, MetricType, Number, Value, sealed};
+use crate::collect::{BulkKind, BulkSink, Collector, Metric, MetricType, Number, Value, sealed};
 use crate::family::{FamilyMetric, child::Child};
 use crate::slab::{CellRun, Kind, add_f64};
 use crate::sync::{AtomicU64, Ordering};
@@ -145,6 +145,14 @@ impl Child for Gauge {
     fn collect_run(run: &CellRun, _: &(), out: &mut Collector<'_>) {
         out.series(&Value::Gauge(Number::Int(run.sum(0) as i64)));
     }
+
+    const BULK: Option<BulkKind> = Some(BulkKind::Gauge);
+
+    #[inline(always)]
+    fn read_bulk(run: &CellRun, _: &(), sink: &mut BulkSink<'_>) {
+        sink.words.push(run.sum(0));
+        sink.end_series(run);
+    }
 }
 
 impl FamilyMetric for Gauge {}
@@ -269,6 +277,14 @@ impl Child for FloatGauge {
 
     fn collect_run(run: &CellRun, _: &(), out: &mut Collector<'_>) {
         out.series(&Value::Gauge(Number::Float(run.sum_f64(0))));
+    }
+
+    const BULK: Option<BulkKind> = Some(BulkKind::FloatGauge);
+
+    #[inline(always)]
+    fn read_bulk(run: &CellRun, _: &(), sink: &mut BulkSink<'_>) {
+        sink.words.push(run.sum_f64(0).to_bits());
+        sink.end_series(run);
     }
 }
 

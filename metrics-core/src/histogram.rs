@@ -4,7 +4,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::buckets::{BucketError, Buckets};
-use crate::collect::{Collector, HistogramValue, Metric, MetricType, sealed};
+use crate::collect::{BulkKind, BulkSink, Collector, HistogramValue, Metric, MetricType, sealed};
 use crate::exemplar::{Exemplar, ExemplarError};
 use crate::family::{FamilyMetric, child::Child};
 use crate::guard::{Observe, Timer};
@@ -254,6 +254,22 @@ impl Child for Histogram {
             |counts| read(run, counts, reset),
             exemplars,
         );
+    }
+
+    const BULK: Option<BulkKind> = Some(BulkKind::Histogram);
+
+    fn bulk_layout(bounds: &Buckets) -> (&'static [f64], usize) {
+        (bounds.bounds(), bounds.bounds().len() + 2)
+    }
+
+    #[inline(always)]
+    fn read_bulk(run: &CellRun, bounds: &Buckets, sink: &mut BulkSink<'_>) {
+        let buckets = bounds.bounds().len() + 1;
+        let start = sink.words.len();
+        sink.words.resize(start + buckets, 0);
+        let sum = read(run, &mut sink.words[start..], sink.reset);
+        sink.words.push(sum.to_bits());
+        sink.end_series(run);
     }
 }
 

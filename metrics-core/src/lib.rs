@@ -102,8 +102,9 @@ mod tests;
 pub use buckets::{BucketError, Buckets};
 pub use callback::{FnCounter, FnGauge};
 pub use collect::{
-    Collector, CounterValue, Descriptor, HistogramValue, Labels, LabelsIter, Metric, MetricType,
-    Number, OVERFLOW_LABEL_VALUE, StateSetValue, StatisticsValue, SummaryValue, Value, Visitor,
+    BulkKind, BulkSink, Collector, CounterValue, Descriptor, HistogramValue, Labels, LabelsIter,
+    Layout, Metric, MetricType, Number, OVERFLOW_LABEL_VALUE, SeriesKey, StateSetValue,
+    StatisticsValue, SummaryValue, Value, Values, Visitor,
 };
 pub use counter::{Counter, FloatCounter, NegativeIncrement};
 pub use custom::{

@@ -5,13 +5,15 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use crate::collect::{
-    Collector, Descriptor, FamilyLabels, Labels, Metric, MetricType, Number, Value, Visitor,
+    Buffers, Collector, Descriptor, FamilyLabels, Labels, Metric, MetricType, Number, Value,
+    Visitor,
 };
 use crate::custom::{Collect, MetricFamily};
 use crate::family::LabelError;
 use crate::name::{self, NameError};
 use crate::sample::{Sample, SampleList};
-use crate::sync::unmodelled::{Arc, OnceLock, RwLock};
+use crate::sync::Ordering;
+use crate::sync::unmodelled::{Arc, AtomicU64, OnceLock, RwLock};
 
 /// The family every registry adds when a label family folds label sets into its overflow
 /// series: a gauge with a `family` label, valued at the estimated number of distinct label sets
@@ -107,6 +109,7 @@ impl Opts {
 pub struct Registry {
     prefix: Option<String>,
     const_labels: Vec<(String, String)>,
+    target_labels: Vec<(String, String)>,
     state: RwLock<State>,
 }
 
@@ -175,6 +178,7 @@ impl Registry {
         Registry {
             prefix: None,
             const_labels: Vec::new(),
+            target_labels: Vec::new(),
             state: RwLock::new(State::new()),
         }
     }
@@ -206,6 +210,13 @@ impl Registry {
     /// The constant labels added to every series, in order.
     pub fn const_labels(&self) -> Labels<'_> {
         Labels::new(&self.const_labels)
+    }
+
+    /// The labels that describe the target as a whole (service, version, host), exposed once as
+    /// OpenMetrics' `target_info` rather than on every series; empty unless set with
+    /// [`RegistryBuilder::target_label`].
+    pub fn target_labels(&self) -> &[(String, String)] {
+        &self.target_labels
     }
 
     /// Registers `metric` under the name and HELP of `opts`. The registry keeps the handle; keep a
@@ -368,11 +379,14 @@ impl Registry {
                 metric_type,
             });
         }
+        // Relaxed: the counter only has to hand out distinct numbers.
+        static REGISTRATIONS: AtomicU64 = AtomicU64::new(1);
         Ok(Descriptor {
             name,
             help: opts.help,
             metric_type,
             unit: opts.unit,
+            registration: REGISTRATIONS.fetch_add(1, Ordering::Relaxed),
         })
     }
 
@@ -434,15 +448,34 @@ impl Registry {
     }
 
     fn collect_with(&self, visitor: &mut dyn Visitor, reset: bool) {
+        crate::sync::unmodelled::thread_local! {
+            /// The buffers of the last collection on this thread (taken while one runs, so a
+            /// collection from inside a visitor gets its own).
+            static BUFFERS: std::cell::Cell<Option<Box<Buffers>>> = const { std::cell::Cell::new(None) };
+        }
         let entries: Vec<Arc<Entry>> = read(&self.state).entries.clone();
-        let mut scratch = Vec::new();
+        let mut buffers = BUFFERS.with(std::cell::Cell::take).unwrap_or_default();
+        self.collect_entries(&entries, visitor, reset, &mut buffers);
+        BUFFERS.with(|b| b.set(Some(buffers)));
+    }
+
+    fn collect_entries(
+        &self,
+        entries: &[Arc<Entry>],
+        visitor: &mut dyn Visitor,
+        reset: bool,
+        buffers: &mut Buffers,
+    ) {
         let mut overflowed: Vec<(String, f64)> = Vec::new();
-        for entry in &entries {
+        for entry in entries {
             match &**entry {
                 Entry::Metric { descriptor, metric } => {
+                    if !visitor.wants(descriptor) {
+                        continue;
+                    }
                     visitor.family(descriptor);
                     let labels = Labels::new(&self.const_labels);
-                    metric.collect(&mut Collector::new(visitor, labels, reset, &mut scratch));
+                    metric.collect(&mut Collector::new(visitor, labels, reset, buffers));
                     if let Some(n) = metric.overflowed_label_sets() {
                         overflowed.push((descriptor.name.to_string(), n));
                     }
@@ -454,19 +487,21 @@ impl Registry {
                 }
             }
         }
-        if !overflowed.is_empty() {
-            visitor.family(&Descriptor {
-                name: Cow::Borrowed(OVERFLOW_FAMILY),
-                help: Cow::Borrowed(
-                    "Distinct label sets folded into a label family's overflow series (estimate).",
-                ),
-                metric_type: MetricType::Gauge,
-                unit: None,
-            });
+        let overflow = Descriptor {
+            name: Cow::Borrowed(OVERFLOW_FAMILY),
+            help: Cow::Borrowed(
+                "Distinct label sets folded into a label family's overflow series (estimate).",
+            ),
+            metric_type: MetricType::Gauge,
+            unit: None,
+            registration: 0,
+        };
+        if !overflowed.is_empty() && visitor.wants(&overflow) {
+            visitor.family(&overflow);
             for (family, n) in overflowed {
                 let pair = [("family".to_owned(), family)];
                 let labels = Labels::new(&self.const_labels).with(FamilyLabels::Pairs(&pair));
-                visitor.series(labels, &Value::Gauge(Number::Float(n.round())));
+                visitor.series(&labels, &Value::Gauge(Number::Float(n.round())));
             }
         }
     }
@@ -489,13 +524,18 @@ impl Registry {
                 return;
             }
         }
-        visitor.family(&Descriptor {
+        let descriptor = Descriptor {
             name: Cow::Owned(name.into_owned()),
+            registration: 0,
             ..d.clone()
-        });
+        };
+        if !visitor.wants(&descriptor) {
+            return;
+        }
+        visitor.family(&descriptor);
         for sample in &family.samples {
             let labels = Labels::new(&self.const_labels).with(FamilyLabels::Pairs(&sample.labels));
-            visitor.series(labels, &sample.value.view());
+            visitor.series(&labels, &sample.value.view());
         }
     }
 
@@ -605,6 +645,7 @@ pub fn default_registry() -> &'static Registry {
 pub struct RegistryBuilder {
     prefix: Option<String>,
     const_labels: Vec<(String, String)>,
+    target_labels: Vec<(String, String)>,
 }
 
 impl RegistryBuilder {
@@ -617,6 +658,14 @@ impl RegistryBuilder {
     /// A label added to every series of the registry, e.g. a region or a build version.
     pub fn const_label(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.const_labels.push((name.into(), value.into()));
+        self
+    }
+
+    /// A label describing the target as a whole (service name, version, host), exposed once as
+    /// `target_info{...} 1` (an OpenMetrics info family named `target`) instead of on every
+    /// series. The name `target_info` is then reserved.
+    pub fn target_label(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.target_labels.push((name.into(), value.into()));
         self
     }
 
@@ -644,6 +693,17 @@ impl RegistryBuilder {
                 error,
             })?;
         }
+        for (i, (label, _)) in self.target_labels.iter().enumerate() {
+            name::check_label_name(label).map_err(|error| RegistryError::InvalidLabelName {
+                name: label.clone(),
+                error,
+            })?;
+            if self.target_labels[..i].iter().any(|(l, _)| l == label) {
+                return Err(RegistryError::DuplicateLabelName {
+                    name: label.clone(),
+                });
+            }
+        }
         let mut seen = HashSet::new();
         for (label, _) in &self.const_labels {
             name::check_label_name(label).map_err(|error| RegistryError::InvalidLabelName {
@@ -661,10 +721,17 @@ impl RegistryBuilder {
                 });
             }
         }
+        let mut state = State::new();
+        if !self.target_labels.is_empty() {
+            state
+                .types
+                .insert(Cow::Borrowed("target"), MetricType::Info);
+        }
         Ok(Registry {
             prefix: self.prefix,
             const_labels: self.const_labels,
-            state: RwLock::new(State::new()),
+            target_labels: self.target_labels,
+            state: RwLock::new(state),
         })
     }
 }

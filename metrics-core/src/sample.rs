@@ -87,7 +87,7 @@ impl SampleList {
     fn push(
         &mut self,
         suffix: &str,
-        labels: Labels<'_>,
+        labels: &Labels<'_>,
         extra: Option<(&str, String)>,
         value: f64,
     ) {
@@ -112,7 +112,7 @@ impl Visitor for SampleList {
         self.family.push_str(descriptor.name());
     }
 
-    fn series(&mut self, labels: Labels<'_>, value: &Value<'_>) {
+    fn series(&mut self, labels: &Labels<'_>, value: &Value<'_>) {
         match value {
             Value::Counter(c) => self.push("_total", labels, None, c.value.as_f64()),
             Value::Gauge(v) => self.push("", labels, None, v.as_f64()),

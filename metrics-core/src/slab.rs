@@ -255,7 +255,14 @@ impl CellRun {
         table.set(self.offset + i as u32, exemplar);
     }
 
+    /// Whether the block has an exemplar table (some run in it recorded an exemplar).
+    #[inline]
+    pub(crate) fn has_exemplars(&self) -> bool {
+        self.block.exemplars.get().is_some()
+    }
+
     /// The block's exemplars, locked, if it has any; with the offset of this run's first cell.
+    #[inline]
     pub(crate) fn exemplars(&self) -> Option<(MutexGuard<'_, ExemplarTable>, u32)> {
         let table = self.block.exemplars.get()?;
         Some((table.lock().unwrap_or_else(|p| p.into_inner()), self.offset))
@@ -275,12 +282,14 @@ impl CellRun {
     }
 
     /// Cell `i` of every shard.
+    #[inline]
     fn shards(&self, i: usize) -> impl Iterator<Item = &AtomicU64> {
         let at = self.offset as usize + i;
         self.block.shards.iter().map(move |page| &page.cells[at])
     }
 
     /// The sum of cell `i` over all shards (wrapping, as the per-shard adds are).
+    #[inline]
     pub(crate) fn sum(&self, i: usize) -> u64 {
         self.shards(i)
             .fold(0, |acc, c| acc.wrapping_add(c.load(Ordering::Relaxed)))

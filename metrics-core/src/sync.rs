@@ -34,8 +34,9 @@ pub(crate) use thread_local_const;
 pub(crate) mod unmodelled {
     #[cfg(not(loom))]
     pub(crate) use std::sync::atomic::AtomicIsize;
-    pub(crate) use std::sync::atomic::{AtomicU8, AtomicU32};
+    pub(crate) use std::sync::atomic::{AtomicU8, AtomicU32, AtomicU64};
     pub(crate) use std::sync::{Arc, Mutex, MutexGuard, OnceLock, RwLock};
+    pub(crate) use std::thread_local;
 }
 
 /// Locks a mutex, ignoring poisoning: every critical section in this crate leaves its data

@@ -83,7 +83,7 @@ struct Taken(f64);
 impl Visitor for Taken {
     fn family(&mut self, _: &Descriptor) {}
 
-    fn series(&mut self, _: Labels<'_>, value: &Value<'_>) {
+    fn series(&mut self, _: &Labels<'_>, value: &Value<'_>) {
         if let Value::Counter(c) = value {
             self.0 += c.value.as_f64();
         }
@@ -165,7 +165,7 @@ struct HistogramChecker {
 impl Visitor for HistogramChecker {
     fn family(&mut self, _: &Descriptor) {}
 
-    fn series(&mut self, _: Labels<'_>, value: &Value<'_>) {
+    fn series(&mut self, _: &Labels<'_>, value: &Value<'_>) {
         let Value::Histogram(h) = value else {
             panic!("not a histogram: {value:?}")
         };

@@ -286,7 +286,7 @@ impl Visitor for Recorder {
         });
     }
 
-    fn series(&mut self, labels: Labels<'_>, value: &Value<'_>) {
+    fn series(&mut self, labels: &Labels<'_>, value: &Value<'_>) {
         let labels: Vec<String> = labels.iter().map(|(n, v)| format!("{n}={v}")).collect();
         let text = match value {
             Value::Counter(c) => format!("counter {:?} {labels:?}", c.value),

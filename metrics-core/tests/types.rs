@@ -175,7 +175,7 @@ struct Exemplars(Vec<Seen>);
 impl Visitor for Exemplars {
     fn family(&mut self, _: &Descriptor) {}
 
-    fn series(&mut self, _: Labels<'_>, value: &Value<'_>) {
+    fn series(&mut self, _: &Labels<'_>, value: &Value<'_>) {
         let mut push = |at: String, e: &metrics_core::Exemplar| {
             let labels = e
                 .labels()

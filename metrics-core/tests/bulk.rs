@@ -1,0 +1,191 @@
+//! Bulk reads (`Visitor::bulk` / `Visitor::values`): the same values, in the same order, as the
+//! series one by one, exemplars included; layouts that change exactly when a family's list of
+//! series does.
+
+use metrics_core::{
+    Counter, Descriptor, DynLabels, Family, FloatGauge, Histogram, LabelSet, LabelValue,
+    LabelVisitor, Labels, Layout, Opts, Registry, Value, Values, Visitor,
+};
+
+#[derive(Clone, Copy)]
+enum Side {
+    Left,
+    Right,
+}
+
+impl LabelValue for Side {
+    const VALUES: Option<&'static [&'static str]> = Some(&["left", "right"]);
+    fn index(&self) -> usize {
+        *self as usize
+    }
+}
+
+struct BySide(Side);
+
+impl LabelSet for BySide {
+    const NAMES: &'static [&'static str] = &["side"];
+    const VALUES: &'static [Option<&'static [&'static str]>] = &[Side::VALUES];
+    fn visit<V: LabelVisitor>(&self, v: &mut V) {
+        v.value(&self.0);
+    }
+}
+
+/// Renders every value (with its exemplar) as text; takes bulk offers if `bulk`.
+struct Flat {
+    bulk: bool,
+    lines: Vec<String>,
+    layouts: Vec<(String, Layout)>,
+    family: String,
+}
+
+impl Flat {
+    fn new(bulk: bool) -> Self {
+        Flat {
+            bulk,
+            lines: Vec::new(),
+            layouts: Vec::new(),
+            family: String::new(),
+        }
+    }
+
+    fn push(&mut self, value: &Value<'_>) {
+        let text = match value {
+            Value::Counter(c) => format!(
+                "{:?} {:?}",
+                c.value,
+                c.exemplar
+                    .map(|e| (e.labels().collect::<Vec<_>>(), e.value()))
+            ),
+            Value::Gauge(n) => format!("{n:?}"),
+            Value::Histogram(h) => {
+                let exemplars: Vec<_> = (0..=h.bounds().len())
+                    .map(|b| h.exemplar(b).map(|e| e.value()))
+                    .collect();
+                format!("{:?} {} {exemplars:?}", h.counts(), h.sum())
+            }
+            other => format!("{other:?}"),
+        };
+        self.lines.push(format!("{} {text}", self.family));
+    }
+}
+
+impl Visitor for Flat {
+    fn family(&mut self, d: &Descriptor) {
+        self.family = d.name().to_owned();
+    }
+
+    fn series(&mut self, _: &Labels<'_>, value: &Value<'_>) {
+        self.push(value);
+    }
+
+    fn bulk(&mut self, layout: Layout) -> bool {
+        self.layouts.push((self.family.clone(), layout));
+        self.bulk
+    }
+
+    fn values(&mut self, values: &Values<'_>) {
+        let with: Vec<usize> = values.exemplar_series().collect();
+        for i in 0..values.len() {
+            if with.contains(&i) {
+                values.with_exemplars(i, |v| self.push(v));
+            } else {
+                self.push(&values.value(i));
+            }
+        }
+    }
+}
+
+fn read(registry: &Registry, bulk: bool) -> Flat {
+    let mut flat = Flat::new(bulk);
+    registry.collect(&mut flat);
+    flat
+}
+
+#[test]
+fn bulk_values_equal_the_series_one_by_one() {
+    let registry = Registry::new();
+    let dense: Family<BySide, Counter> = Family::new();
+    let paths: Family<DynLabels, Counter> = Family::with_label_names(&["path"])
+        .expect("valid")
+        .with_limit(3);
+    let buckets = metrics_core::Buckets::new(&[1.0, 10.0]).expect("valid");
+    let sizes: Family<DynLabels, Histogram> =
+        Family::with_label_names_and_config(&["kind"], buckets).expect("valid");
+    let load: Family<DynLabels, FloatGauge> = Family::with_label_names(&["cpu"]).expect("valid");
+    registry
+        .register(Opts::new("dense", "D."), dense.clone())
+        .expect("ok");
+    registry
+        .register(Opts::new("paths", "P."), paths.clone())
+        .expect("ok");
+    registry
+        .register(Opts::new("sizes", "S."), sizes.clone())
+        .expect("ok");
+    registry
+        .register(Opts::new("load", "L."), load.clone())
+        .expect("ok");
+    dense.get(&BySide(Side::Right)).inc_by(7);
+    for (i, p) in ["/a", "/b", "/c", "/d", "/e"].iter().enumerate() {
+        paths.labels(&[p]).expect("one").inc_by(i as u64 + 1);
+    }
+    paths
+        .labels(&["/b"])
+        .expect("one")
+        .inc_with_exemplar(&[("trace_id", "t1")])
+        .expect("valid");
+    sizes.labels(&["x"]).expect("one").observe(0.5);
+    sizes
+        .labels(&["y"])
+        .expect("one")
+        .observe_with_exemplar(5.0, &[("span", "s")])
+        .expect("valid");
+    load.labels(&["0"]).expect("one").set(-1.5);
+
+    let one_by_one = read(&registry, false);
+    let bulk = read(&registry, true);
+    assert_eq!(bulk.lines, one_by_one.lines);
+    // Every family of counters, gauges and histograms is offered, and the exemplars came
+    // through `with_exemplars`.
+    let offered: Vec<&str> = bulk.layouts.iter().map(|(f, _)| f.as_str()).collect();
+    assert_eq!(offered, ["dense", "paths", "sizes", "load"]);
+    assert!(bulk.lines.iter().any(|l| l.contains("t1")));
+    assert!(bulk.lines.iter().any(|l| l.contains("Some(5.0)")));
+}
+
+#[test]
+fn layouts_change_exactly_when_the_series_do() {
+    let registry = Registry::new();
+    let dense: Family<BySide, Counter> = Family::new();
+    let paths: Family<DynLabels, Counter> = Family::with_label_names(&["path"]).expect("valid");
+    registry
+        .register(Opts::new("dense", "D."), dense.clone())
+        .expect("ok");
+    registry
+        .register(Opts::new("paths", "P."), paths.clone())
+        .expect("ok");
+    let layouts = || read(&registry, false).layouts;
+
+    let first = layouts();
+    // Updates do not change layouts.
+    dense.get(&BySide(Side::Left)).inc();
+    assert_eq!(layouts(), first);
+    // A new series, a removed one, a cleared family do.
+    paths.labels(&["/a"]).expect("one").inc();
+    let second = layouts();
+    assert_eq!(second[0], first[0], "a dense family never changes");
+    assert_ne!(second[1], first[1]);
+    paths.labels(&["/a"]).expect("one").inc();
+    assert_eq!(layouts(), second);
+    paths.labels(&["/b"]).expect("one").inc();
+    let third = layouts();
+    assert_ne!(third[1], second[1]);
+    assert!(paths.remove_labels(&["/b"]).expect("one"));
+    let fourth = layouts();
+    assert_ne!(fourth[1], third[1]);
+    assert_ne!(
+        fourth[1], second[1],
+        "same series as before, but never the same layout again"
+    );
+    paths.clear();
+    assert_ne!(layouts()[1], fourth[1]);
+}
