@@ -1,13 +1,13 @@
 //! Quickstart: the main job of the README.
 //!
 //! Shows: declaring counters, a gauge, a histogram and a callback gauge; registering them in a
-//! registry with a prefix and a constant label; updating them from several threads; reading the
-//! live values (summed over CPU shards) while the threads run.
+//! registry with a prefix and a constant label; updating them from several threads; rendering
+//! the live values (summed over CPU shards) as Prometheus text while the threads run.
 //!
 //! Run: `cargo run --example quickstart` (runs 3 seconds) or
 //! `cargo run --example quickstart -- 10` (10 seconds).
 //!
-//! Until `metrics-exporter` lands this prints the samples to stdout; it will then serve them on
+//! Until `metrics-exporter` lands this prints the exposition to stdout; it will then serve it on
 //! `http://127.0.0.1:<port>/metrics` instead.
 
 use std::sync::Arc;
@@ -16,6 +16,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use metrics_core::{Counter, FnGauge, Gauge, Histogram, Opts, Registry, buckets, shard};
+use metrics_encode::{Encoder, Format};
 
 struct Metrics {
     requests: Counter,
@@ -77,15 +78,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .collect();
 
     let deadline = started + Duration::from_secs(seconds);
+    let mut encoder = Encoder::new();
     while Instant::now() < deadline {
         thread::sleep(Duration::from_millis(1000));
-        print_samples(&registry, started.elapsed());
+        print_exposition(&mut encoder, &registry, started.elapsed())?;
     }
     stop.store(true, Ordering::Relaxed);
     for w in workers {
         w.join().map_err(|_| "a worker panicked")?;
     }
-    print_samples(&registry, started.elapsed());
+    print_exposition(&mut encoder, &registry, started.elapsed())?;
     Ok(())
 }
 
@@ -111,10 +113,16 @@ fn serve(worker: u64, m: &Metrics, stop: &AtomicBool) {
     }
 }
 
-fn print_samples(registry: &Registry, elapsed: Duration) {
+/// Prints what a scrape of `/metrics` would get (text format 0.0.4).
+fn print_exposition(
+    encoder: &mut Encoder,
+    registry: &Registry,
+    elapsed: Duration,
+) -> Result<(), std::str::Utf8Error> {
     println!("--- after {:.1} s", elapsed.as_secs_f64());
-    for s in registry.samples() {
-        let labels: Vec<String> = s.labels.iter().map(|(k, v)| format!("{k}={v:?}")).collect();
-        println!("{}{{{}}} {}", s.name, labels.join(","), s.value);
-    }
+    print!(
+        "{}",
+        std::str::from_utf8(encoder.encode(registry, Format::Text))?
+    );
+    Ok(())
 }

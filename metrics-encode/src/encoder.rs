@@ -1,0 +1,901 @@
+//! The renderer: a [`Visitor`] that writes what a registry collects into a reusable buffer.
+
+use std::io::Write as _;
+
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use metrics_core::{
+    Descriptor, Exemplar, Labels, Layout, MetricType, Registry, Value, Values, Visitor,
+};
+
+use crate::Format;
+use crate::cache::{self, Caches, Lines};
+use crate::escape;
+use crate::number::{canonical_float, write_float, write_number, write_u64};
+
+/// What one scrape asks for: the format, which names, whether to reset, whether to gzip.
+///
+/// # Examples
+///
+/// ```
+/// use metrics_encode::{Format, Scrape};
+///
+/// let prometheus = "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5";
+/// let scrape = Scrape::negotiate(Some(prometheus), Some("gzip")).names(["http_requests"]);
+/// assert_eq!(scrape.format(), Format::OpenMetrics);
+/// assert_eq!(scrape.content_encoding(), Some("gzip"));
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Scrape {
+    format: Format,
+    names: Vec<String>,
+    reset: bool,
+    gzip: bool,
+}
+
+impl Scrape {
+    /// Everything, in `format`, not reset, not compressed.
+    pub fn new(format: Format) -> Self {
+        Scrape {
+            format,
+            ..Scrape::default()
+        }
+    }
+
+    /// The scrape a request with these `Accept` and `Accept-Encoding` headers asks for (see
+    /// [`Format::negotiate`] and [`accepts_gzip`](crate::accepts_gzip)).
+    pub fn negotiate(accept: Option<&str>, accept_encoding: Option<&str>) -> Self {
+        Scrape {
+            format: Format::negotiate(accept),
+            gzip: crate::accepts_gzip(accept_encoding),
+            ..Scrape::default()
+        }
+    }
+
+    /// Restricts the output to these names, like the `name[]` query parameters of Prometheus'
+    /// federation and Python's restricted registry. A family's name (`http_requests`) selects the
+    /// whole family; a sample name (`http_requests_total`, `latency_bucket`, `latency_count`,
+    /// `build_info`, `queue_min`) selects those samples, with their family's `# HELP` and
+    /// `# TYPE`. `target_info` selects the target information. No names (the default) means
+    /// everything; names that match nothing give an empty exposition.
+    pub fn names<I, S>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.names.extend(names.into_iter().map(Into::into));
+        self
+    }
+
+    /// Reset-on-read: counters, histograms, summaries and statistics report what they counted
+    /// since the previous reset and restart from 0 (see
+    /// [`Registry::collect_and_reset`](metrics_core::Registry::collect_and_reset)). This is
+    /// what `/metricsandreset` serves.
+    pub fn reset(mut self, reset: bool) -> Self {
+        self.reset = reset;
+        self
+    }
+
+    /// Compresses the output with gzip.
+    pub fn gzip(mut self, gzip: bool) -> Self {
+        self.gzip = gzip;
+        self
+    }
+
+    /// The format.
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// The response's `Content-Type`.
+    pub fn content_type(&self) -> &'static str {
+        self.format.content_type()
+    }
+
+    /// The response's `Content-Encoding`: `Some("gzip")` or none.
+    pub fn content_encoding(&self) -> Option<&'static str> {
+        self.gzip.then_some("gzip")
+    }
+}
+
+/// Renders registries into a buffer it keeps: once the buffers have grown to the size of a
+/// scrape, rendering allocates nothing per series. Keep one per registry and scraping thread
+/// (the exporter keeps a pool).
+///
+/// Families come in registration order (custom collectors' families where the collector was
+/// registered), preceded by `target_info` when the registry has target labels and followed by
+/// the overflow self-metric when a label family overflowed. Labels come in a fixed order: the
+/// registry's constant labels, the family's labels in declaration order, an info's own pairs, and
+/// last the label the type adds (`le`, or a state set's).
+///
+/// The encoder keeps each series' sample lines up to the value (`name_total{a="x"} `), rendered
+/// at the first scrape that sees the series, and copies them at the next scrapes: a warm scrape
+/// reads each value and writes it after its cached prefix. The cache costs about the size of
+/// the exposition without its values; it follows registrations and label sets as they come and
+/// go (see `metrics_core::Descriptor::registration`).
+///
+/// # Examples
+///
+/// ```
+/// use metrics_core::{Counter, Opts, Registry};
+/// use metrics_encode::{Encoder, Format};
+///
+/// let registry = Registry::new();
+/// let requests = Counter::new();
+/// registry.register(Opts::new("requests", "Requests served."), requests.clone())?;
+/// requests.inc_by(3);
+///
+/// let mut encoder = Encoder::new();
+/// let text = encoder.encode(&registry, Format::Text);
+/// assert_eq!(
+///     std::str::from_utf8(text)?,
+///     "# HELP requests_total Requests served.\n\
+///      ## TYPE requests_total counter\n\
+///      requests_total 3\n"
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Default)]
+pub struct Encoder {
+    out: Vec<u8>,
+    gzipped: Vec<u8>,
+    state: State,
+}
+
+/// Everything a render needs besides the output buffer.
+#[derive(Debug, Default)]
+struct State {
+    format: Format,
+    /// The current family: its name, type and which of its samples are selected.
+    name: Vec<u8>,
+    metric_type: Option<MetricType>,
+    selected: u16,
+    /// The current family's prefix cache, if it is a registered metric, and the position of the
+    /// next series in it.
+    cache: Option<usize>,
+    position: usize,
+    /// Registered families seen so far in this scrape.
+    ordinal: usize,
+    /// The layout the current family offered its values in bulk with, whether they were taken,
+    /// and whether every series read one by one so far went into the cache.
+    offered: Option<Layout>,
+    taken: bool,
+    complete: bool,
+    caches: Caches,
+    /// Prefixes of a series that is not cached.
+    scratch: Lines,
+    /// The labels of the series being rendered: `a="x",b="y"`.
+    labels: Vec<u8>,
+    /// A state set's label, rendered: `name="state"`.
+    extra: Vec<u8>,
+    /// The `_min` and `_max` families of statistics, written after the family.
+    min: Vec<u8>,
+    max: Vec<u8>,
+    /// HELP of the current family, kept for the `_min` and `_max` families.
+    help: String,
+    /// Rendered `le` labels of the bucket layouts seen so far.
+    les: Vec<LeLabels>,
+}
+
+/// The rendered `le="..."` labels of one bucket layout.
+#[derive(Debug, Default)]
+struct LeLabels {
+    /// The bounds, as bits.
+    bounds: Vec<u64>,
+    /// `le="0.005"le="0.01"...le="+Inf"`, one after the other.
+    text: Vec<u8>,
+    /// Where each one ends in `text`.
+    ends: Vec<usize>,
+}
+
+/// How many bucket layouts the `le` cache keeps (most programs have a handful).
+const LE_CACHE: usize = 16;
+
+// Which samples of a family are selected (a bit per suffix).
+const PLAIN: u16 = 1;
+const TOTAL: u16 = 1 << 1;
+const BUCKET: u16 = 1 << 2;
+const COUNT: u16 = 1 << 3;
+const SUM: u16 = 1 << 4;
+const INFO: u16 = 1 << 5;
+const MIN: u16 = 1 << 6;
+const MAX: u16 = 1 << 7;
+const ALL: u16 = u16::MAX;
+
+/// The samples of `t`: suffix and selection bit.
+fn samples_of(t: MetricType) -> &'static [(&'static str, u16)] {
+    match t {
+        MetricType::Counter => &[("_total", TOTAL)],
+        MetricType::Histogram => &[("_bucket", BUCKET), ("_count", COUNT), ("_sum", SUM)],
+        MetricType::Summary => &[("_count", COUNT), ("_sum", SUM)],
+        MetricType::Statistics => &[
+            ("_count", COUNT),
+            ("_sum", SUM),
+            ("_min", MIN),
+            ("_max", MAX),
+        ],
+        MetricType::Info => &[("_info", INFO)],
+        _ => &[("", PLAIN)],
+    }
+}
+
+impl Encoder {
+    /// An encoder with empty buffers.
+    pub fn new() -> Self {
+        Encoder::default()
+    }
+
+    /// Renders everything in `registry` in `format`.
+    pub fn encode(&mut self, registry: &Registry, format: Format) -> &[u8] {
+        self.render(registry, &Scrape::new(format))
+    }
+
+    /// Renders what `scrape` asks for: its names only, reset-on-read if asked, gzipped if asked
+    /// (then the bytes are the gzip stream).
+    pub fn render(&mut self, registry: &Registry, scrape: &Scrape) -> &[u8] {
+        self.out.clear();
+        let state = &mut self.state;
+        state.format = scrape.format;
+        state.metric_type = None;
+        state.ordinal = 0;
+        state.caches.begin();
+        state.target_info(&mut self.out, registry.target_labels(), &scrape.names);
+        let mut visitor = Render {
+            out: &mut self.out,
+            state,
+            filter: &scrape.names,
+        };
+        if scrape.reset {
+            registry.collect_and_reset(&mut visitor);
+        } else {
+            registry.collect(&mut visitor);
+        }
+        visitor.state.end_family(visitor.out);
+        visitor.state.finish_cache();
+        if scrape.names.is_empty() {
+            self.state.caches.sweep();
+        }
+        if scrape.format == Format::OpenMetrics {
+            self.out.extend_from_slice(b"# EOF\n");
+        }
+        if !scrape.gzip {
+            return &self.out;
+        }
+        self.gzipped.clear();
+        let mut gz = GzEncoder::new(std::mem::take(&mut self.gzipped), Compression::fast());
+        // Writing to a Vec cannot fail.
+        let _ = gz.write_all(&self.out);
+        self.gzipped = gz.finish().unwrap_or_default();
+        &self.gzipped
+    }
+}
+
+/// Renders everything in `registry` in `format` into a new string: for tests, debugging and
+/// one-off dumps (an exporter keeps an [`Encoder`] instead).
+///
+/// # Examples
+///
+/// ```
+/// use metrics_core::{Gauge, Opts, Registry};
+/// use metrics_encode::{Format, render};
+///
+/// let registry = Registry::new();
+/// let g = Gauge::new();
+/// registry.register(Opts::new("queue_depth", "Jobs waiting."), g.clone())?;
+/// g.set(7);
+/// assert_eq!(
+///     render(&registry, Format::OpenMetrics),
+///     "# HELP queue_depth Jobs waiting.\n# TYPE queue_depth gauge\nqueue_depth 7\n# EOF\n"
+/// );
+/// # Ok::<(), metrics_core::RegistryError>(())
+/// ```
+pub fn render(registry: &Registry, format: Format) -> String {
+    let mut encoder = Encoder::new();
+    let bytes = encoder.encode(registry, format);
+    // Every byte written is either ASCII or copied from a `&str`.
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The visitor a registry drives.
+struct Render<'a> {
+    out: &'a mut Vec<u8>,
+    state: &'a mut State,
+    /// The names asked for; empty for everything.
+    filter: &'a [String],
+}
+
+/// Which samples of the family `d` the names in `filter` select (0 for none).
+fn selection(filter: &[String], d: &Descriptor) -> u16 {
+    if filter.is_empty() {
+        return ALL;
+    }
+    let name = d.name();
+    let mut selected = 0;
+    for f in filter {
+        if f == name {
+            return ALL;
+        }
+        if let Some(suffix) = f.strip_prefix(name) {
+            for &(s, bit) in samples_of(d.metric_type()) {
+                if s == suffix {
+                    selected |= bit;
+                }
+            }
+        }
+    }
+    selected
+}
+
+/// How many line prefixes a series of this value has.
+fn line_count(value: &Value<'_>) -> usize {
+    match value {
+        Value::Histogram(h) => h.bounds().len() + 3,
+        Value::Summary(_) => 2,
+        Value::Statistics(_) => 4,
+        Value::StateSet(s) => s.states.len(),
+        _ => 1,
+    }
+}
+
+impl State {
+    /// `# HELP`, `# TYPE` and `# UNIT` of a family named `name` + `suffix`. The HELP text is
+    /// `help.0`, then `help.1` (a sentence of ours, needing no escapes) after a space.
+    fn header(
+        &self,
+        out: &mut Vec<u8>,
+        suffix: &str,
+        type_name: &str,
+        help: (&str, &str),
+        unit: Option<&str>,
+    ) {
+        if !help.0.is_empty() || !help.1.is_empty() {
+            out.extend_from_slice(b"# HELP ");
+            out.extend_from_slice(&self.name);
+            out.extend_from_slice(suffix.as_bytes());
+            out.push(b' ');
+            escape::help(out, help.0, self.format);
+            if !help.0.is_empty() && !help.1.is_empty() {
+                out.push(b' ');
+            }
+            out.extend_from_slice(help.1.as_bytes());
+            out.push(b'\n');
+        }
+        out.extend_from_slice(b"# TYPE ");
+        out.extend_from_slice(&self.name);
+        out.extend_from_slice(suffix.as_bytes());
+        out.push(b' ');
+        out.extend_from_slice(type_name.as_bytes());
+        out.push(b'\n');
+        if let Some(unit) = unit {
+            out.extend_from_slice(b"# UNIT ");
+            out.extend_from_slice(&self.name);
+            out.push(b' ');
+            out.extend_from_slice(unit.as_bytes());
+            out.push(b'\n');
+        }
+    }
+
+    /// Writes `target_info` if there are target labels and `filter` lets it through.
+    fn target_info(&mut self, out: &mut Vec<u8>, labels: &[(String, String)], filter: &[String]) {
+        let wanted =
+            filter.is_empty() || filter.iter().any(|f| f == "target_info" || f == "target");
+        if labels.is_empty() || !wanted {
+            return;
+        }
+        self.name.clear();
+        self.name.extend_from_slice(b"target");
+        let help = ("Target metadata.", "");
+        match self.format {
+            Format::Text => self.header(out, "_info", "gauge", help, None),
+            Format::OpenMetrics => self.header(out, "", "info", help, None),
+        }
+        self.labels.clear();
+        for (name, value) in labels {
+            push_label(&mut self.labels, name, value);
+        }
+        head(out, &self.name, b"_info", &self.labels, &[]);
+        out.extend_from_slice(b"1\n");
+    }
+
+    /// Ends the current family's use of its cache: series beyond those read are gone, and if
+    /// they were read one by one and all cached, the cache holds the layout they offered.
+    fn finish_cache(&mut self) {
+        if let Some(slot) = self.cache.take()
+            && !self.taken
+        {
+            let cache = self.caches.get(slot);
+            cache.truncate(self.position);
+            if let Some(layout) = self.offered.filter(|_| self.complete) {
+                cache.layout = Some(layout);
+            }
+        }
+        self.offered = None;
+        self.taken = false;
+        self.complete = true;
+    }
+
+    /// Writes what statistics left for after their family (their `_min` and `_max` families).
+    fn end_family(&mut self, out: &mut Vec<u8>) {
+        if self.metric_type != Some(MetricType::Statistics) {
+            return;
+        }
+        self.metric_type = None;
+        let help = std::mem::take(&mut self.help);
+        if !self.min.is_empty() {
+            self.header(out, "_min", "gauge", (&help, "Smallest observation."), None);
+            out.extend_from_slice(&self.min);
+            self.min.clear();
+        }
+        if !self.max.is_empty() {
+            self.header(out, "_max", "gauge", (&help, "Largest observation."), None);
+            out.extend_from_slice(&self.max);
+            self.max.clear();
+        }
+        self.help = help;
+    }
+
+    /// Appends the line prefixes of a series with `labels` and `value` to `lines` (the cache's
+    /// or the scratch).
+    fn build(
+        lines: &mut Lines,
+        scratch: &mut Vec<u8>,
+        extra: &mut Vec<u8>,
+        les: &mut Vec<LeLabels>,
+        name: &[u8],
+        labels: &Labels<'_>,
+        value: &Value<'_>,
+    ) {
+        scratch.clear();
+        for (n, v) in labels.iter() {
+            push_label(scratch, n, v);
+        }
+        let labels = &scratch[..];
+        let mut line = |suffix: &[u8], extra: &[u8]| {
+            head(&mut lines.bytes, name, suffix, labels, extra);
+            lines.end_line();
+        };
+        match value {
+            Value::Counter(_) => line(b"_total", &[]),
+            Value::Histogram(h) => {
+                let slot = le_slot(les, h.bounds());
+                let le = &les[slot];
+                let mut start = 0;
+                for &end in &le.ends {
+                    line(b"_bucket", &le.text[start..end]);
+                    start = end;
+                }
+                line(b"_count", &[]);
+                line(b"_sum", &[]);
+            }
+            Value::Summary(_) => {
+                line(b"_count", &[]);
+                line(b"_sum", &[]);
+            }
+            Value::Statistics(_) => {
+                line(b"_count", &[]);
+                line(b"_sum", &[]);
+                line(b"_min", &[]);
+                line(b"_max", &[]);
+            }
+            Value::Info => line(b"_info", &[]),
+            Value::StateSet(s) => {
+                // The state label is named after the family.
+                let label = std::str::from_utf8(name).unwrap_or("state");
+                for st in s.states {
+                    extra.clear();
+                    push_label(extra, label, st);
+                    line(b"", extra);
+                }
+            }
+            _ => line(b"", &[]),
+        }
+    }
+}
+
+/// Finds (or renders) the `le` labels of `bounds` in `les`.
+fn le_slot(les: &mut Vec<LeLabels>, bounds: &[f64]) -> usize {
+    let same = |c: &LeLabels| {
+        c.bounds.len() == bounds.len()
+            && c.bounds.iter().zip(bounds).all(|(&a, b)| a == b.to_bits())
+    };
+    if let Some(i) = les.iter().position(same) {
+        return i;
+    }
+    let mut entry = if les.len() >= LE_CACHE {
+        les.remove(0)
+    } else {
+        LeLabels::default()
+    };
+    entry.bounds.clear();
+    entry.text.clear();
+    entry.ends.clear();
+    for &b in bounds.iter().chain(&[f64::INFINITY]) {
+        entry.bounds.push(b.to_bits());
+        entry.text.extend_from_slice(b"le=\"");
+        entry.text.extend_from_slice(canonical_float(b).as_bytes());
+        entry.text.push(b'"');
+        entry.ends.push(entry.text.len());
+    }
+    entry.bounds.pop();
+    les.push(entry);
+    les.len() - 1
+}
+
+/// Appends `name="value"` (escaped), with a comma if `dst` is not empty.
+#[inline]
+fn push_label(dst: &mut Vec<u8>, name: &str, value: &str) {
+    if !dst.is_empty() {
+        dst.push(b',');
+    }
+    dst.extend_from_slice(name.as_bytes());
+    dst.extend_from_slice(b"=\"");
+    escape::label_value(dst, value);
+    dst.push(b'"');
+}
+
+/// Writes `name suffix{labels,extra} ` (braces only when there are labels).
+#[inline]
+fn head(out: &mut Vec<u8>, name: &[u8], suffix: &[u8], labels: &[u8], extra: &[u8]) {
+    out.extend_from_slice(name);
+    out.extend_from_slice(suffix);
+    match (labels.is_empty(), extra.is_empty()) {
+        (true, true) => {}
+        (false, true) => {
+            out.push(b'{');
+            out.extend_from_slice(labels);
+            out.push(b'}');
+        }
+        (true, false) => {
+            out.push(b'{');
+            out.extend_from_slice(extra);
+            out.push(b'}');
+        }
+        (false, false) => {
+            out.push(b'{');
+            out.extend_from_slice(labels);
+            out.push(b',');
+            out.extend_from_slice(extra);
+            out.push(b'}');
+        }
+    }
+    out.push(b' ');
+}
+
+/// Whether OpenMetrics accepts `v` as a counter-like value: not negative, not NaN.
+#[inline]
+fn counter_like(v: f64) -> bool {
+    v >= 0.0
+}
+
+/// Writes an OpenMetrics exemplar: ` # {labels} value timestamp`.
+fn exemplar(out: &mut Vec<u8>, e: &Exemplar) {
+    out.extend_from_slice(b" # {");
+    for (i, (name, value)) in e.labels().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b"=\"");
+        escape::label_value(out, value);
+        out.push(b'"');
+    }
+    out.extend_from_slice(b"} ");
+    write_float(out, e.value());
+    out.push(b' ');
+    write_float(out, e.timestamp());
+}
+
+/// Writes the `_count` and `_sum` lines of a summary or statistics series, after their
+/// `prefixes`. OpenMetrics: a negative or NaN sum (of negative observations) is left out.
+fn count_and_sum(
+    out: &mut Vec<u8>,
+    prefixes: (&[u8], &[u8]),
+    count: u64,
+    sum: f64,
+    selected: u16,
+    om: bool,
+) {
+    if selected & COUNT != 0 {
+        out.extend_from_slice(prefixes.0);
+        write_u64(out, count);
+        out.push(b'\n');
+    }
+    if selected & SUM != 0 && (!om || counter_like(sum)) {
+        out.extend_from_slice(prefixes.1);
+        write_float(out, sum);
+        out.push(b'\n');
+    }
+}
+
+/// Writes the sample lines of one series: line prefix `first + k` for line `k` (see
+/// [`State::build`] for their order), then the value.
+#[allow(clippy::too_many_arguments, reason = "the split borrows of one render")]
+#[inline]
+fn replay(
+    out: &mut Vec<u8>,
+    min: &mut Vec<u8>,
+    max: &mut Vec<u8>,
+    lines: &Lines,
+    first: usize,
+    selected: u16,
+    om: bool,
+    value: &Value<'_>,
+) {
+    let line = |k: usize| lines.line(first + k);
+    let wants = |bit: u16| selected & bit != 0;
+    match value {
+        // OpenMetrics forbids a negative or NaN total (only a callback or a custom collector
+        // can produce one): such a sample is left out there.
+        Value::Counter(c) if wants(TOTAL) && (!om || counter_like(c.value.as_f64())) => {
+            out.extend_from_slice(line(0));
+            write_number(out, c.value);
+            if let Some(e) = c.exemplar.filter(|_| om) {
+                exemplar(out, e);
+            }
+            out.push(b'\n');
+        }
+        Value::Gauge(n) | Value::Unknown(n) if wants(PLAIN) => {
+            out.extend_from_slice(line(0));
+            write_number(out, *n);
+            out.push(b'\n');
+        }
+        Value::Histogram(h) => {
+            let buckets = h.bounds().len() + 1;
+            if wants(BUCKET) {
+                for (bucket, (_, count)) in h.cumulative().enumerate() {
+                    out.extend_from_slice(line(bucket));
+                    write_u64(out, count);
+                    if let Some(e) = h.exemplar(bucket).filter(|_| om) {
+                        exemplar(out, e);
+                    }
+                    out.push(b'\n');
+                }
+            }
+            // OpenMetrics: a `_sum` is a counter (not negative, not NaN) and is not allowed
+            // with negative bounds, and `_count` comes only with `_sum`; where they cannot
+            // be written, the `+Inf` bucket still gives the count.
+            let totals =
+                !om || (counter_like(h.sum()) && h.bounds().first().is_none_or(|&b| b >= 0.0));
+            if wants(COUNT) && totals {
+                out.extend_from_slice(line(buckets));
+                write_u64(out, h.count());
+                out.push(b'\n');
+            }
+            if wants(SUM) && totals {
+                out.extend_from_slice(line(buckets + 1));
+                write_float(out, h.sum());
+                out.push(b'\n');
+            }
+        }
+        Value::Summary(s) => {
+            count_and_sum(out, (line(0), line(1)), s.count, s.sum, selected, om);
+        }
+        Value::Statistics(s) => {
+            count_and_sum(out, (line(0), line(1)), s.count, s.sum, selected, om);
+            // The extremes form gauge families of their own, after this one.
+            if let Some(v) = s.min.filter(|_| wants(MIN)) {
+                min.extend_from_slice(line(2));
+                write_float(min, v);
+                min.push(b'\n');
+            }
+            if let Some(v) = s.max.filter(|_| wants(MAX)) {
+                max.extend_from_slice(line(3));
+                write_float(max, v);
+                max.push(b'\n');
+            }
+        }
+        Value::Info if wants(INFO) => {
+            out.extend_from_slice(line(0));
+            out.extend_from_slice(b"1\n");
+        }
+        Value::StateSet(s) if wants(PLAIN) => {
+            for i in 0..s.states.len() {
+                out.extend_from_slice(line(i));
+                out.extend_from_slice(if i == s.current { b"1\n" } else { b"0\n" });
+            }
+        }
+        // Not selected, or a type this encoder does not know yet: nothing rather than
+        // something wrong.
+        _ => {}
+    }
+}
+
+impl Visitor for Render<'_> {
+    fn wants(&mut self, descriptor: &Descriptor) -> bool {
+        self.state.selected = selection(self.filter, descriptor);
+        self.state.selected != 0
+    }
+
+    fn family(&mut self, d: &Descriptor) {
+        let state = &mut *self.state;
+        state.end_family(self.out);
+        state.finish_cache();
+        state.name.clear();
+        state.name.extend_from_slice(d.name().as_bytes());
+        let t = d.metric_type();
+        state.metric_type = Some(t);
+        state.position = 0;
+        state.cache = d.registration().map(|r| {
+            state.ordinal += 1;
+            state.caches.family(r, state.ordinal - 1)
+        });
+        let om = state.format == Format::OpenMetrics;
+        let (suffix, type_name) = match (t, om) {
+            (MetricType::Counter, false) => ("_total", "counter"),
+            (MetricType::Info, false) => ("_info", "gauge"),
+            (MetricType::StateSet, false) => ("", "gauge"),
+            (MetricType::Statistics, _) => ("", "summary"),
+            (MetricType::Unknown, false) => ("", "untyped"),
+            (t, _) => ("", t.as_str()),
+        };
+        // OpenMetrics: info and state sets have no unit; neither has text 0.0.4.
+        let unit = d
+            .unit()
+            .filter(|_| om && !matches!(t, MetricType::Info | MetricType::StateSet));
+        let help = (d.help(), "");
+        match state.cache {
+            Some(slot) => {
+                let format = usize::from(om);
+                let mut header = std::mem::take(&mut state.caches.get(slot).headers[format]);
+                if header.is_empty() {
+                    state.header(&mut header, suffix, type_name, help, unit);
+                }
+                self.out.extend_from_slice(&header);
+                state.caches.get(slot).headers[format] = header;
+            }
+            None => state.header(self.out, suffix, type_name, help, unit),
+        }
+        if t == MetricType::Statistics {
+            state.help.clear();
+            state.help.push_str(d.help());
+        }
+    }
+
+    fn bulk(&mut self, layout: Layout) -> bool {
+        let state = &mut *self.state;
+        state.offered = Some(layout);
+        state.taken = match state.cache {
+            Some(slot) => state.caches.get(slot).layout == Some(layout),
+            None => false,
+        };
+        state.taken
+    }
+
+    fn values(&mut self, values: &Values<'_>) {
+        let state = &mut *self.state;
+        let Some(slot) = state.cache else {
+            return;
+        };
+        let cache = state.caches.get(slot);
+        let n = values.len();
+        if n == 0 {
+            return;
+        }
+        let per = line_count(&values.value(0));
+        // The layout promises this; should it not hold, nothing is written rather than
+        // something wrong, and the next scrape reads the family series by series.
+        if cache.len() != n || cache.lines.len() != n * per {
+            debug_assert!(false, "bulk values do not match the cached layout");
+            cache.layout = None;
+            return;
+        }
+        let om = state.format == Format::OpenMetrics;
+        let (out, min, max, selected) = (
+            &mut *self.out,
+            &mut state.min,
+            &mut state.max,
+            state.selected,
+        );
+        let mut exemplars = values.exemplar_series().filter(|_| om).peekable();
+        if exemplars.peek().is_none() && values.number(0).is_some() {
+            // Counters and gauges without exemplars: a line each.
+            let counter = matches!(values.value(0), Value::Counter(_));
+            if selected & if counter { TOTAL } else { PLAIN } == 0 {
+                return;
+            }
+            for i in 0..n {
+                let Some(v) = values.number(i) else { continue };
+                // OpenMetrics forbids a negative or NaN total (see `replay`).
+                if om && counter && !counter_like(v.as_f64()) {
+                    continue;
+                }
+                out.extend_from_slice(cache.lines.line(i));
+                write_number(out, v);
+                out.push(b'\n');
+            }
+            return;
+        }
+        for i in 0..n {
+            if exemplars.next_if_eq(&i).is_some() {
+                values.with_exemplars(i, |v| {
+                    replay(out, min, max, &cache.lines, i * per, selected, om, v);
+                });
+            } else {
+                replay(
+                    out,
+                    min,
+                    max,
+                    &cache.lines,
+                    i * per,
+                    selected,
+                    om,
+                    &values.value(i),
+                );
+            }
+        }
+    }
+
+    #[inline]
+    fn series(&mut self, labels: &Labels<'_>, value: &Value<'_>) {
+        let state = &mut *self.state;
+        let position = state.position;
+        state.position += 1;
+        // The hit path: the series is the one cached at this position.
+        if let Some(slot) = state.cache {
+            let cache = state.caches.get(slot);
+            if let Some((first, end)) = cache.lookup(position, labels.series_key())
+                && end - first == line_count(value)
+            {
+                replay(
+                    self.out,
+                    &mut state.min,
+                    &mut state.max,
+                    &cache.lines,
+                    first,
+                    state.selected,
+                    state.format == Format::OpenMetrics,
+                    value,
+                );
+                return;
+            }
+        }
+        self.miss(position, labels, value);
+    }
+}
+
+impl Render<'_> {
+    /// Renders the prefixes of a series that is not in the cache (into the cache if it can be
+    /// cached from now on), then its lines.
+    #[cold]
+    #[inline(never)]
+    fn miss(&mut self, position: usize, labels: &Labels<'_>, value: &Value<'_>) {
+        let state = &mut *self.state;
+        let key = labels.series_key();
+        let mut cache = match state.cache {
+            Some(slot) if cache::cacheable(key) => {
+                let cache = state.caches.get(slot);
+                cache.truncate(position);
+                Some(cache)
+            }
+            _ => {
+                state.complete = false;
+                state.scratch.clear();
+                None
+            }
+        };
+        let lines = match cache {
+            Some(ref mut cache) => &mut cache.lines,
+            None => &mut state.scratch,
+        };
+        let first = lines.len();
+        let (scratch, extra, les) = (&mut state.labels, &mut state.extra, &mut state.les);
+        State::build(lines, scratch, extra, les, &state.name, labels, value);
+        let lines = match cache {
+            Some(cache) => {
+                cache.push(key, first);
+                &cache.lines
+            }
+            None => &state.scratch,
+        };
+        replay(
+            self.out,
+            &mut state.min,
+            &mut state.max,
+            lines,
+            first,
+            state.selected,
+            state.format == Format::OpenMetrics,
+            value,
+        );
+    }
+}
