@@ -1,14 +1,14 @@
-//! Quickstart: the main job of the README.
+//! Quickstart: the main job of the README. Serves live metrics on a loopback `/metrics`.
 //!
 //! Shows: declaring counters, a gauge, a histogram and a callback gauge; registering them in a
-//! registry with a prefix and a constant label; updating them from several threads; rendering
-//! the live values (summed over CPU shards) as Prometheus text while the threads run.
+//! registry with a namespace and a constant label, with the process metrics; serving the registry
+//! with one call ([`metrics_exporter::start_http_server`]); updating the metrics from 4 threads
+//! while Prometheus (or curl) scrapes them.
 //!
-//! Run: `cargo run --example quickstart` (runs 3 seconds) or
-//! `cargo run --example quickstart -- 10` (10 seconds).
-//!
-//! Until `metrics-exporter` lands this prints the exposition to stdout; it will then serve it on
-//! `http://127.0.0.1:<port>/metrics` instead.
+//! Run: `cargo run --example quickstart`, then `curl http://127.0.0.1:9898/metrics`.
+//! The address comes from `--addr HOST:PORT` or the `QUICKSTART_ADDR` environment variable
+//! (default `127.0.0.1:9898`; port 0 lets the system choose); `--seconds N` stops after N
+//! seconds instead of running until interrupted.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -16,7 +16,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use metrics_core::{Counter, FnGauge, Gauge, Histogram, Opts, Registry, buckets, shard};
-use metrics_encode::{Encoder, Format};
+use metrics_exporter::{ProcessCollector, start_http_server};
 
 struct Metrics {
     requests: Counter,
@@ -26,15 +26,27 @@ struct Metrics {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let seconds: u64 = match std::env::args().nth(1) {
-        Some(arg) => arg.parse()?,
-        None => 3,
-    };
+    let mut addr = std::env::var("QUICKSTART_ADDR").unwrap_or_else(|_| "127.0.0.1:9898".into());
+    let mut seconds: Option<u64> = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match (arg.as_str(), args.next()) {
+            ("--addr", Some(a)) => addr = a,
+            ("--seconds", Some(n)) => seconds = Some(n.parse()?),
+            _ => {
+                return Err(format!(
+                    "usage: quickstart [--addr HOST:PORT] [--seconds N], got {arg:?}"
+                )
+                .into());
+            }
+        }
+    }
 
-    let registry = Registry::builder()
-        .prefix("quickstart")
-        .const_label("instance", "demo")
-        .build()?;
+    let registry = Arc::new(
+        Registry::builder()
+            .const_label("instance", "demo")
+            .build()?,
+    );
     let metrics = Arc::new(Metrics {
         requests: Counter::new(),
         errors: Counter::new(),
@@ -42,31 +54,44 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         latency: Histogram::with_buckets(&buckets::exponential(0.000_01, 4.0, 8)?)?,
     });
     registry.register(
-        Opts::new("requests", "Requests handled."),
+        Opts::new("requests", "Requests handled.").namespace("quickstart"),
         metrics.requests.clone(),
     )?;
     registry.register(
-        Opts::new("errors", "Requests that failed."),
+        Opts::new("errors", "Requests that failed.").namespace("quickstart"),
         metrics.errors.clone(),
     )?;
     registry.register(
-        Opts::new("in_flight", "Requests being served."),
+        Opts::new("in_flight", "Requests being served.").namespace("quickstart"),
         metrics.in_flight.clone(),
     )?;
     registry.register(
-        Opts::new("request_duration", "Time to serve a request.").unit("seconds"),
+        Opts::new("request_duration", "Time to serve a request.")
+            .namespace("quickstart")
+            .unit("seconds"),
         metrics.latency.clone(),
     )?;
     let started = Instant::now();
     registry.register(
-        Opts::new("uptime", "Seconds since the quickstart started.").unit("seconds"),
+        Opts::new("uptime", "Seconds since the quickstart started.")
+            .namespace("quickstart")
+            .unit("seconds"),
         FnGauge::new(move || started.elapsed().as_secs_f64()),
     )?;
 
+    // The standard process_* metrics (Linux), next to ours.
+    ProcessCollector::register(&registry)?;
+
+    let server = start_http_server(&*addr, &registry)?;
+    println!("serving metrics at http://{}/metrics", server.local_addr());
     println!(
-        "shards: {} (strategy: {}), running {seconds} s with 4 worker threads",
+        "shards: {} (strategy: {}), 4 worker threads{}",
         shard::shard_count(),
-        shard::active_strategy()
+        shard::active_strategy(),
+        match seconds {
+            Some(s) => format!(", stopping after {s} s"),
+            None => ", Ctrl-C to stop".to_owned(),
+        }
     );
 
     let stop = Arc::new(AtomicBool::new(false));
@@ -77,17 +102,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         })
         .collect();
 
-    let deadline = started + Duration::from_secs(seconds);
-    let mut encoder = Encoder::new();
-    while Instant::now() < deadline {
-        thread::sleep(Duration::from_millis(1000));
-        print_exposition(&mut encoder, &registry, started.elapsed())?;
+    match seconds {
+        Some(s) => thread::sleep(Duration::from_secs(s)),
+        None => server.wait(),
     }
     stop.store(true, Ordering::Relaxed);
     for w in workers {
         w.join().map_err(|_| "a worker panicked")?;
     }
-    print_exposition(&mut encoder, &registry, started.elapsed())?;
     Ok(())
 }
 
@@ -111,18 +133,4 @@ fn serve(worker: u64, m: &Metrics, stop: &AtomicBool) {
         m.in_flight.dec();
         n += 4;
     }
-}
-
-/// Prints what a scrape of `/metrics` would get (text format 0.0.4).
-fn print_exposition(
-    encoder: &mut Encoder,
-    registry: &Registry,
-    elapsed: Duration,
-) -> Result<(), std::str::Utf8Error> {
-    println!("--- after {:.1} s", elapsed.as_secs_f64());
-    print!(
-        "{}",
-        std::str::from_utf8(encoder.encode(registry, Format::Text))?
-    );
-    Ok(())
 }

@@ -76,6 +76,13 @@ impl Scrape {
         self
     }
 
+    /// Renders in `format` whatever the `Accept` header said (for an explicit choice, such as the
+    /// exporter's `format=` query parameter).
+    pub fn with_format(mut self, format: Format) -> Self {
+        self.format = format;
+        self
+    }
+
     /// Compresses the output with gzip.
     pub fn gzip(mut self, gzip: bool) -> Self {
         self.gzip = gzip;

@@ -1,7 +1,72 @@
 //! Exporters for `metrics-core` registries: the only crate of the workspace that does I/O.
 //!
-//! This crate will hold the HTTP endpoint (`/metrics`, `/metricsandreset`, a background server
-//! started with one call and a service to mount in an existing server), the Pushgateway client,
-//! the Graphite bridge and the process collector. It is not implemented yet.
+//! | what | feature | entry point |
+//! | --- | --- | --- |
+//! | HTTP `/metrics` on a background thread (Python's `start_http_server`) | `http` | [`start_http_server`], [`HttpServer`] |
+//! | the same as a hyper / tower service to mount in your own server (axum) | `http` | [`MetricsHandler`] |
+//! | HTTPS, client certificates (mTLS) | `tls` | [`TlsConfig`] |
+//! | Basic or bearer authentication | `http` | [`Auth`] |
+//! | Pushgateway `push`, `push_add`, `delete` | `push` | [`Pushgateway`] |
+//! | Graphite plaintext bridge | `graphite` | [`GraphiteBridge`] |
+//! | `process_*` metrics (Linux) | `process` | [`ProcessCollector`] |
+//!
+//! Default features: `http`, `push`, `graphite`, `process`; `tls` (rustls) is opt-in. Every
+//! entry point takes a [`SharedRegistry`]: `metrics_core::default_registry()` or an
+//! `Arc<Registry>`. Rendering is [`metrics_encode`]'s: the format follows the `Accept` header,
+//! gzip follows `Accept-Encoding`, and `name[]` query parameters filter.
+//!
+//! # Examples
+//!
+//! ```
+//! use std::sync::Arc;
+//! use metrics_core::{Counter, Opts, Registry};
+//!
+//! let registry = Arc::new(Registry::new());
+//! let requests = Counter::new();
+//! registry.register(Opts::new("requests", "Requests served."), requests.clone())?;
+//! # #[cfg(feature = "process")]
+//! metrics_exporter::ProcessCollector::register(&registry)?;
+//!
+//! # #[cfg(feature = "http")] {
+//! let server = metrics_exporter::start_http_server("127.0.0.1:0", &registry)?;
+//! println!("curl http://{}/metrics", server.local_addr());
+//! requests.inc();
+//! server.stop();
+//! # }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod shared;
+pub use shared::SharedRegistry;
+
+#[cfg(feature = "http")]
+mod handler;
+#[cfg(feature = "http")]
+mod server;
+#[cfg(feature = "http")]
+pub use handler::{Auth, MetricsHandler};
+#[cfg(feature = "http")]
+pub use server::{HttpServer, ServerError, ServerHandle, start_http_server};
+
+#[cfg(feature = "tls")]
+mod tls;
+#[cfg(feature = "tls")]
+pub use tls::{TlsConfig, TlsError};
+
+#[cfg(feature = "push")]
+mod push;
+#[cfg(feature = "push")]
+pub use push::{PushError, Pushgateway};
+
+#[cfg(feature = "graphite")]
+mod graphite;
+#[cfg(feature = "graphite")]
+pub use graphite::{BridgeHandle, GraphiteBridge, LabelStyle};
+
+#[cfg(feature = "process")]
+mod process;
+#[cfg(feature = "process")]
+pub use process::ProcessCollector;

@@ -1,0 +1,411 @@
+//! The Pushgateway client: `push` (PUT), `push_add` (POST) and `delete` (DELETE) of a registry
+//! under a job and a grouping key, blocking, with a timeout on the whole exchange.
+
+use std::fmt;
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE};
+use bytes::Bytes;
+use http_body_util::{BodyExt as _, Full};
+use hyper::header::{self, HeaderMap, HeaderValue};
+use hyper::{Method, Request, Uri};
+use hyper_util::rt::TokioIo;
+use metrics_core::Registry;
+use metrics_encode::{Encoder, Format};
+use tokio::net::TcpStream;
+
+type HeaderHook = Arc<dyn Fn(&mut HeaderMap) + Send + Sync>;
+
+/// A Pushgateway at a base URL (`http://127.0.0.1:9091`, or with a path prefix when it sits
+/// behind a proxy). Batch jobs push their registry before they exit (Python's
+/// `push_to_gateway`, `pushadd_to_gateway` and `delete_from_gateway`).
+///
+/// The body is the text format 0.0.4 (the Pushgateway does not read OpenMetrics); the group's
+/// URL is `/metrics/job/<job>/<name>/<value>...`. A job or grouping value that is empty or holds
+/// anything but `[A-Za-z0-9._~-]` (a `/`, a space) is sent in the gateway's base64 form
+/// (`<name>@base64/<value>`), so every value reaches the gateway unchanged.
+///
+/// Every call is blocking, bounded by the [timeout](Pushgateway::timeout) (default 10 s) from
+/// connecting to the last byte of the answer, and returns a [`PushError`] for every failure;
+/// none panics, including from inside an async runtime (the exchange then runs on a helper
+/// thread).
+///
+/// # Examples
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use metrics_core::{Gauge, Opts, Registry};
+/// use metrics_exporter::Pushgateway;
+///
+/// let registry = Registry::new();
+/// let last_success = Gauge::new();
+/// registry.register(Opts::new("batch_last_success_seconds", "Last success."), last_success.clone())?;
+/// last_success.set_to_current_time();
+///
+/// let gateway = Pushgateway::new("http://127.0.0.1:9091")?
+///     .timeout(Duration::from_secs(5))
+///     .basic_auth("batch", "s3cret");
+/// gateway.push("nightly_backup", &[("instance", "db-1")], &registry)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct Pushgateway {
+    scheme_authority: String,
+    authority: String,
+    base_path: String,
+    timeout: Duration,
+    authorization: Option<HeaderValue>,
+    hook: Option<HeaderHook>,
+}
+
+impl Pushgateway {
+    /// A client for the gateway at `url` (`http://host:port[/prefix]`).
+    ///
+    /// # Errors
+    ///
+    /// [`PushError::InvalidUrl`] for anything else (another scheme, no host, a query).
+    pub fn new(url: &str) -> Result<Pushgateway, PushError> {
+        let invalid = |why: &str| PushError::InvalidUrl(format!("{url:?}: {why}"));
+        let uri: Uri = url.parse().map_err(|e| invalid(&format!("{e}")))?;
+        match uri.scheme_str() {
+            Some("http") => {}
+            Some(other) => {
+                return Err(invalid(&format!(
+                    "scheme {other} is not supported (use http)"
+                )));
+            }
+            None => return Err(invalid("no scheme (write http://host:port)")),
+        }
+        let authority = uri.authority().ok_or_else(|| invalid("no host"))?;
+        if uri.query().is_some() {
+            return Err(invalid("a query string is not allowed"));
+        }
+        let port = authority.port_u16().unwrap_or(80);
+        Ok(Pushgateway {
+            scheme_authority: format!("http://{authority}"),
+            authority: format!("{}:{port}", authority.host()),
+            base_path: uri.path().trim_end_matches('/').to_owned(),
+            timeout: Duration::from_secs(10),
+            authorization: None,
+            hook: None,
+        })
+    }
+
+    /// The time allowed for one call, from connecting to the end of the answer.
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Sends HTTP Basic credentials with every request.
+    #[must_use]
+    pub fn basic_auth(mut self, user: &str, password: &str) -> Self {
+        let token = STANDARD.encode(format!("{user}:{password}"));
+        self.authorization = HeaderValue::from_str(&format!("Basic {token}"))
+            .ok()
+            .map(|mut v| {
+                v.set_sensitive(true);
+                v
+            });
+        self
+    }
+
+    /// Calls `hook` on every request's headers before it is sent: for bearer tokens that
+    /// rotate, signatures, or headers a proxy in front of the gateway wants.
+    #[must_use]
+    pub fn header_hook(mut self, hook: impl Fn(&mut HeaderMap) + Send + Sync + 'static) -> Self {
+        self.hook = Some(Arc::new(hook));
+        self
+    }
+
+    /// Replaces every metric of the group `job` + `grouping` with the registry's (`PUT`).
+    ///
+    /// # Errors
+    ///
+    /// [`PushError`]: the grouping key, the connection, the timeout, or the gateway's answer.
+    pub fn push(
+        &self,
+        job: &str,
+        grouping: &[(&str, &str)],
+        registry: &Registry,
+    ) -> Result<(), PushError> {
+        self.send(Method::PUT, job, grouping, Some(registry))
+    }
+
+    /// Replaces only the metrics of the group that have the names of the registry's (`POST`).
+    ///
+    /// # Errors
+    ///
+    /// As [`push`](Pushgateway::push).
+    pub fn push_add(
+        &self,
+        job: &str,
+        grouping: &[(&str, &str)],
+        registry: &Registry,
+    ) -> Result<(), PushError> {
+        self.send(Method::POST, job, grouping, Some(registry))
+    }
+
+    /// Deletes the group `job` + `grouping` (`DELETE`).
+    ///
+    /// # Errors
+    ///
+    /// As [`push`](Pushgateway::push).
+    pub fn delete(&self, job: &str, grouping: &[(&str, &str)]) -> Result<(), PushError> {
+        self.send(Method::DELETE, job, grouping, None)
+    }
+
+    /// The URL path of a group.
+    fn group_path(&self, job: &str, grouping: &[(&str, &str)]) -> Result<String, PushError> {
+        let mut path = format!("{}/metrics", self.base_path);
+        push_segment(&mut path, "job", job);
+        for (name, value) in grouping {
+            if *name == "job" || !valid_label_name(name) {
+                return Err(PushError::InvalidGroupingKey {
+                    name: (*name).to_owned(),
+                    reason: if *name == "job" {
+                        "`job` is given as the job argument"
+                    } else {
+                        "not a valid label name ([a-zA-Z_][a-zA-Z0-9_]*, no `__` prefix)"
+                    },
+                });
+            }
+            push_segment(&mut path, name, value);
+        }
+        Ok(path)
+    }
+
+    fn send(
+        &self,
+        method: Method,
+        job: &str,
+        grouping: &[(&str, &str)],
+        registry: Option<&Registry>,
+    ) -> Result<(), PushError> {
+        let path = self.group_path(job, grouping)?;
+        let body = match registry {
+            Some(registry) => Bytes::copy_from_slice(Encoder::new().encode(registry, Format::Text)),
+            None => Bytes::new(),
+        };
+        let mut request = Request::builder()
+            .method(method)
+            .uri(path)
+            .body(Full::new(body))
+            .map_err(|e| PushError::InvalidUrl(e.to_string()))?;
+        let headers = request.headers_mut();
+        headers.insert(
+            header::HOST,
+            HeaderValue::from_str(&self.authority)
+                .map_err(|e| PushError::InvalidUrl(e.to_string()))?,
+        );
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(Format::Text.content_type()),
+        );
+        headers.insert(
+            header::USER_AGENT,
+            HeaderValue::from_static(concat!("metrics-exporter/", env!("CARGO_PKG_VERSION"))),
+        );
+        if let Some(authorization) = &self.authorization {
+            headers.insert(header::AUTHORIZATION, authorization.clone());
+        }
+        if let Some(hook) = &self.hook {
+            hook(headers);
+        }
+        let exchange = exchange(self.authority.clone(), request, self.timeout);
+        if tokio::runtime::Handle::try_current().is_ok() {
+            // Blocking on a runtime from inside another one panics: use a thread of our own.
+            std::thread::scope(|s| s.spawn(|| block_on(exchange)).join())
+                .unwrap_or_else(|_| Err(PushError::Io(io::Error::other("push thread panicked"))))
+        } else {
+            block_on(exchange)
+        }
+    }
+}
+
+fn block_on(exchange: impl Future<Output = Result<(), PushError>>) -> Result<(), PushError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .enable_time()
+        .build()
+        .map_err(PushError::Io)?
+        .block_on(exchange)
+}
+
+async fn exchange(
+    authority: String,
+    request: Request<Full<Bytes>>,
+    timeout: Duration,
+) -> Result<(), PushError> {
+    let attempt = async {
+        let stream = TcpStream::connect(&authority)
+            .await
+            .map_err(PushError::Connect)?;
+        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .map_err(|e| PushError::Http(Box::new(e)))?;
+        let connection = tokio::spawn(connection);
+        let response = sender
+            .send_request(request)
+            .await
+            .map_err(|e| PushError::Http(Box::new(e)))?;
+        let status = response.status();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| PushError::Http(Box::new(e)))?
+            .to_bytes();
+        connection.abort();
+        if status.is_success() {
+            Ok(())
+        } else {
+            Err(PushError::Status {
+                status: status.as_u16(),
+                message: String::from_utf8_lossy(&body).trim().to_owned(),
+            })
+        }
+    };
+    tokio::time::timeout(timeout, attempt)
+        .await
+        .unwrap_or(Err(PushError::Timeout(timeout)))
+}
+
+/// Appends `/<name>/<value>`, or `/<name>@base64/<value>` when the value needs it.
+fn push_segment(path: &mut String, name: &str, value: &str) {
+    let plain = !value.is_empty()
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._~-".contains(&b));
+    path.push('/');
+    path.push_str(name);
+    if plain {
+        path.push('/');
+        path.push_str(value);
+    } else if value.is_empty() {
+        // The gateway's spelling of an empty value.
+        path.push_str("@base64/=");
+    } else {
+        path.push_str("@base64/");
+        path.push_str(&URL_SAFE.encode(value));
+    }
+}
+
+fn valid_label_name(name: &str) -> bool {
+    let mut bytes = name.bytes();
+    bytes
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && !name.starts_with("__")
+}
+
+impl fmt::Debug for Pushgateway {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pushgateway")
+            .field(
+                "url",
+                &format_args!("{}{}", self.scheme_authority, self.base_path),
+            )
+            .field("timeout", &self.timeout)
+            .field("basic_auth", &self.authorization.is_some())
+            .field("header_hook", &self.hook.is_some())
+            .finish()
+    }
+}
+
+/// Why a push or delete failed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum PushError {
+    /// The gateway URL cannot be used.
+    InvalidUrl(String),
+    /// A grouping key's label name cannot be used.
+    InvalidGroupingKey {
+        /// The label name.
+        name: String,
+        /// Why.
+        reason: &'static str,
+    },
+    /// The gateway could not be reached.
+    Connect(io::Error),
+    /// The exchange took longer than the timeout.
+    Timeout(Duration),
+    /// The connection broke or the answer was not HTTP.
+    Http(Box<dyn std::error::Error + Send + Sync>),
+    /// The gateway answered with an error status; `message` is its body (the reason it gives,
+    /// such as a parse error or an inconsistency with metrics pushed before).
+    Status {
+        /// The HTTP status code.
+        status: u16,
+        /// The gateway's explanation.
+        message: String,
+    },
+    /// A local I/O failure (a runtime or thread could not be created).
+    Io(io::Error),
+}
+
+impl fmt::Display for PushError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PushError::InvalidUrl(why) => write!(f, "invalid Pushgateway URL {why}"),
+            PushError::InvalidGroupingKey { name, reason } => {
+                write!(f, "invalid grouping key label {name:?}: {reason}")
+            }
+            PushError::Connect(e) => write!(f, "cannot connect to the Pushgateway: {e}"),
+            PushError::Timeout(t) => write!(f, "the Pushgateway did not answer within {t:?}"),
+            PushError::Http(e) => write!(f, "HTTP exchange with the Pushgateway failed: {e}"),
+            PushError::Status { status, message } => {
+                write!(f, "the Pushgateway answered {status}: {message}")
+            }
+            PushError::Io(e) => write!(f, "push failed: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for PushError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            PushError::Connect(e) | PushError::Io(e) => Some(e),
+            PushError::Http(e) => Some(&**e),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn group_paths() {
+        let gw = Pushgateway::new("http://127.0.0.1:9091/prefix/").unwrap();
+        assert_eq!(
+            gw.group_path("batch", &[]).unwrap(),
+            "/prefix/metrics/job/batch"
+        );
+        assert_eq!(
+            gw.group_path("a/b", &[("instance", ""), ("path", "/"), ("x", "v-1.2_~")])
+                .unwrap(),
+            "/prefix/metrics/job@base64/YS9i/instance@base64/=/path@base64/Lw==/x/v-1.2_~"
+        );
+        assert!(matches!(
+            gw.group_path("j", &[("__x", "1")]),
+            Err(PushError::InvalidGroupingKey { .. })
+        ));
+        assert!(gw.group_path("j", &[("job", "1")]).is_err());
+    }
+
+    #[test]
+    fn urls() {
+        assert!(Pushgateway::new("127.0.0.1:9091").is_err());
+        assert!(Pushgateway::new("https://127.0.0.1:9091").is_err());
+        assert!(Pushgateway::new("http://127.0.0.1:9091?x=1").is_err());
+        let gw = Pushgateway::new("http://localhost").unwrap();
+        assert_eq!(gw.authority, "localhost:80");
+    }
+}

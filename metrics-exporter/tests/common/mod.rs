@@ -1,0 +1,301 @@
+//! Helpers of the exporter's tests: real servers started on 127.0.0.1 (port 0, read back from
+//! their logs) and stopped when dropped, and a raw HTTP/1.1 client.
+
+#![allow(dead_code, unreachable_pub)]
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A temporary directory removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!(
+            "metrics-exporter-{tag}-{}-{:?}",
+            std::process::id(),
+            Instant::now()
+        ));
+        let dir = PathBuf::from(dir.to_string_lossy().replace([' ', '{', '}', ':', ','], ""));
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A child process killed (and reaped) on drop.
+pub struct Daemon {
+    pub child: Child,
+    pub log: PathBuf,
+}
+
+impl Daemon {
+    pub fn spawn(command: &mut Command, log: PathBuf) -> Daemon {
+        let file = std::fs::File::create(&log).unwrap();
+        let child = command
+            .stdin(Stdio::null())
+            .stdout(file.try_clone().unwrap())
+            .stderr(file)
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot start {command:?}: {e} (run .ci/test to install it)")
+            });
+        Daemon { child, log }
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Waits for the `msg="Listening on" address=127.0.0.1:PORT` line of a Prometheus binary.
+    pub fn listening_port(&mut self) -> u16 {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let log = self.log();
+            if let Some(rest) = log.split("msg=\"Listening on\" address=127.0.0.1:").nth(1) {
+                let port: String = rest.chars().take_while(char::is_ascii_digit).collect();
+                return port.parse().unwrap();
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("daemon exited ({status}):\n{log}");
+            }
+            assert!(Instant::now() < deadline, "no listening address in:\n{log}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    pub fn stop(&mut self) {
+        if let Ok(Some(_)) = self.child.try_wait() {
+            return;
+        }
+        let _ = Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A response read by [`request`].
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn text(&self) -> &str {
+        std::str::from_utf8(&self.body).unwrap()
+    }
+}
+
+/// Sends `raw` (a whole request; add `Connection: close`) and reads the response to the end.
+pub fn request(addr: SocketAddr, raw: &str) -> std::io::Result<Response> {
+    let mut stream = TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    stream.write_all(raw.as_bytes())?;
+    let mut bytes = Vec::new();
+    stream.read_to_end(&mut bytes)?;
+    Ok(parse(&bytes))
+}
+
+/// `GET path` with extra header lines (each ending in `\r\n`).
+pub fn get(addr: SocketAddr, path: &str, headers: &str) -> Response {
+    request(
+        addr,
+        &format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n{headers}Connection: close\r\n\r\n"),
+    )
+    .unwrap()
+}
+
+pub fn parse(bytes: &[u8]) -> Response {
+    let split = bytes
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or_else(|| panic!("no header end in {:?}", String::from_utf8_lossy(bytes)));
+    let head = std::str::from_utf8(&bytes[..split]).unwrap();
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let headers: Vec<(String, String)> = lines
+        .map(|l| {
+            let (n, v) = l.split_once(':').unwrap();
+            (n.trim().to_owned(), v.trim().to_owned())
+        })
+        .collect();
+    let mut body = bytes[split + 4..].to_vec();
+    let chunked = headers
+        .iter()
+        .any(|(n, v)| n.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
+    if chunked {
+        body = dechunk(&body);
+    }
+    Response {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn dechunk(mut data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let end = data.windows(2).position(|w| w == b"\r\n").unwrap();
+        let size =
+            usize::from_str_radix(std::str::from_utf8(&data[..end]).unwrap().trim(), 16).unwrap();
+        data = &data[end + 2..];
+        if size == 0 {
+            return out;
+        }
+        out.extend_from_slice(&data[..size]);
+        data = &data[size + 2..];
+    }
+}
+
+/// Polls `f` every 100 ms until it returns `Some`, or panics after `timeout` with `what`.
+pub fn wait_for<T>(timeout: Duration, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The value of `name_total`-style sample `line_prefix` in a text exposition.
+pub fn sample(text: &str, line_prefix: &str) -> Option<f64> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(line_prefix)?.strip_prefix(' '))
+        .map(|v| v.split(' ').next().unwrap().parse().unwrap())
+}
+
+/// A real Prometheus (Debian `prometheus`) on 127.0.0.1 with a temporary TSDB.
+pub struct Prometheus {
+    pub daemon: Daemon,
+    pub addr: SocketAddr,
+}
+
+impl Prometheus {
+    pub fn start(dir: &TempDir, config: &Path) -> Prometheus {
+        Prometheus::start_with(dir, config, &[])
+    }
+
+    pub fn start_with(dir: &TempDir, config: &Path, flags: &[&str]) -> Prometheus {
+        let data = dir.path().join("prom-data");
+        let mut daemon = Daemon::spawn(
+            Command::new("prometheus")
+                .args([
+                    format!("--config.file={}", config.display()),
+                    format!("--storage.tsdb.path={}", data.display()),
+                    "--web.listen-address=127.0.0.1:0".to_owned(),
+                ])
+                .args(flags),
+            dir.path().join("prometheus.log"),
+        );
+        let port = daemon.listening_port();
+        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        wait_for(Duration::from_secs(30), "Prometheus ready", || {
+            request(
+                addr,
+                &format!("GET /-/ready HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"),
+            )
+            .ok()
+            .filter(|r| r.status == 200)
+        });
+        Prometheus { daemon, addr }
+    }
+
+    /// The body of `GET /api/v1/query?query=...`.
+    pub fn query(&self, promql: &str) -> String {
+        let q: String = form_urlencoded::byte_serialize(promql.as_bytes()).collect();
+        get(self.addr, &format!("/api/v1/query?query={q}"), "")
+            .text()
+            .to_owned()
+    }
+
+    /// The value of the first sample of an instant query, if any.
+    pub fn query_value(&self, promql: &str) -> Option<f64> {
+        let body = self.query(promql);
+        let rest = body.split("\"value\":[").nth(1)?;
+        let value = rest.split('"').nth(1)?;
+        value.parse().ok()
+    }
+
+    /// `(job, health, lastError)` of every active target.
+    pub fn targets(&self) -> Vec<(String, String, String)> {
+        let body = get(self.addr, "/api/v1/targets", "").text().to_owned();
+        let field = |chunk: &str, key: &str| -> String {
+            chunk
+                .split(&format!("\"{key}\":\""))
+                .nth(1)
+                .map(|r| {
+                    // Up to the closing quote that is not escaped.
+                    let mut out = String::new();
+                    let mut escaped = false;
+                    for c in r.chars() {
+                        match (escaped, c) {
+                            (false, '\\') => escaped = true,
+                            (false, '"') => break,
+                            _ => {
+                                escaped = false;
+                                out.push(c);
+                            }
+                        }
+                    }
+                    out
+                })
+                .unwrap_or_default()
+        };
+        body.split("{\"discoveredLabels\"")
+            .skip(1)
+            .map(|chunk| {
+                (
+                    field(chunk, "job"),
+                    field(chunk, "health"),
+                    field(chunk, "lastError"),
+                )
+            })
+            .collect()
+    }
+}

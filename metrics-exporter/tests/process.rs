@@ -1,0 +1,85 @@
+//! The process collector's values follow what the process does.
+#![cfg(target_os = "linux")]
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use metrics_core::Registry;
+use metrics_exporter::ProcessCollector;
+
+fn value(registry: &Registry, name: &str) -> f64 {
+    registry
+        .sample_value(name, &[])
+        .unwrap_or_else(|| panic!("{name} missing"))
+}
+
+#[test]
+fn values_follow_the_process() {
+    let registry = Registry::new();
+    ProcessCollector::register(&registry).unwrap();
+    assert!(
+        ProcessCollector::register(&registry).is_err(),
+        "names registered twice"
+    );
+
+    let fds = value(&registry, "process_open_fds");
+    let files: Vec<_> = (0..10)
+        .map(|_| std::fs::File::open("/proc/self/stat").unwrap())
+        .collect();
+    assert_eq!(value(&registry, "process_open_fds"), fds + 10.0);
+    drop(files);
+
+    let limits = std::fs::read_to_string("/proc/self/limits").unwrap();
+    let soft: f64 = limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .and_then(|l| l.split_whitespace().nth(3))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(value(&registry, "process_max_fds"), soft);
+
+    let threads = value(&registry, "process_threads");
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
+    let sleepers: Vec<_> = (0..3)
+        .map(|_| {
+            let rx = std::sync::Arc::clone(&rx);
+            std::thread::spawn(move || {
+                let _ = rx.lock().unwrap().recv_timeout(Duration::from_secs(10));
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(value(&registry, "process_threads"), threads + 3.0);
+    drop(tx);
+    for s in sleepers {
+        s.join().unwrap();
+    }
+
+    let cpu = value(&registry, "process_cpu_seconds_total");
+    let start = Instant::now();
+    let mut x = 0u64;
+    while start.elapsed() < Duration::from_millis(400) {
+        x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+    }
+    let spent = value(&registry, "process_cpu_seconds_total") - cpu;
+    assert!((0.2..5.0).contains(&spent), "cpu seconds grew by {spent}");
+
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    let started = value(&registry, "process_start_time_seconds");
+    assert!(
+        started <= now + 1.0 && started > now - 3600.0,
+        "start {started}, now {now}"
+    );
+
+    let rss = value(&registry, "process_resident_memory_bytes");
+    let vm = value(&registry, "process_virtual_memory_bytes");
+    assert!(rss > 1e6 && rss < vm, "rss {rss}, vm {vm}");
+    let big = vec![1u8; 64 << 20];
+    std::hint::black_box(&big);
+    assert!(value(&registry, "process_resident_memory_bytes") > rss + 60e6);
+    drop(big);
+}

@@ -1,0 +1,275 @@
+//! The Pushgateway client against a real `prometheus-pushgateway` on 127.0.0.1, read back from
+//! the gateway and through a real Prometheus scraping it.
+
+mod common;
+
+use std::net::TcpListener;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::{Daemon, TempDir, get, sample, wait_for};
+use metrics_core::{Counter, DynLabels, Family, Gauge, Opts, Registry};
+use metrics_exporter::{PushError, Pushgateway};
+
+fn start_gateway(dir: &TempDir) -> (Daemon, String) {
+    let mut gateway = Daemon::spawn(
+        Command::new("prometheus-pushgateway").args([
+            "--web.listen-address=127.0.0.1:0",
+            "--persistence.file=",
+            "--web.enable-admin-api",
+        ]),
+        dir.path().join("pushgateway.log"),
+    );
+    let port = gateway.listening_port();
+    (gateway, format!("127.0.0.1:{port}"))
+}
+
+fn batch_registry() -> (Registry, Counter, Gauge) {
+    let registry = Registry::new();
+    let runs = Counter::new();
+    registry
+        .register(
+            Opts::new("batch_runs", "Runs of the batch job."),
+            runs.clone(),
+        )
+        .unwrap();
+    let rows = Gauge::new();
+    registry
+        .register(
+            Opts::new("batch_rows", "Rows processed by the last run."),
+            rows.clone(),
+        )
+        .unwrap();
+    (registry, runs, rows)
+}
+
+#[test]
+fn push_push_add_and_delete_against_the_real_gateway() {
+    let dir = TempDir::new("push");
+    let (_gateway, addr) = start_gateway(&dir);
+    let socket = addr.parse().unwrap();
+    let gw = Pushgateway::new(&format!("http://{addr}")).unwrap();
+
+    let (registry, runs, rows) = batch_registry();
+    runs.inc_by(3);
+    rows.set(1200);
+    // A grouping value with a `/` and an empty one travel in base64.
+    let group = [("instance", "db-1"), ("path", "/var/lib/x"), ("shard", "")];
+    gw.push("nightly", &group, &registry).unwrap();
+    let labels = r#"{instance="db-1",job="nightly",path="/var/lib/x",shard=""}"#;
+    let text = get(socket, "/metrics", "").text().to_owned();
+    assert_eq!(
+        sample(&text, &format!("batch_runs_total{labels}")),
+        Some(3.0),
+        "{text}"
+    );
+    assert_eq!(sample(&text, &format!("batch_rows{labels}")), Some(1200.0));
+    assert!(text.contains("# TYPE batch_runs_total counter"));
+
+    // POST replaces only the families it carries.
+    let extra = Registry::new();
+    let rows2 = Gauge::new();
+    extra
+        .register(
+            Opts::new("batch_rows", "Rows processed by the last run."),
+            rows2.clone(),
+        )
+        .unwrap();
+    rows2.set(7);
+    gw.push_add("nightly", &group, &extra).unwrap();
+    let text = get(socket, "/metrics", "").text().to_owned();
+    assert_eq!(sample(&text, &format!("batch_rows{labels}")), Some(7.0));
+    assert_eq!(
+        sample(&text, &format!("batch_runs_total{labels}")),
+        Some(3.0)
+    );
+
+    // PUT replaces the whole group.
+    gw.push("nightly", &group, &extra).unwrap();
+    let text = get(socket, "/metrics", "").text().to_owned();
+    assert_eq!(sample(&text, &format!("batch_runs_total{labels}")), None);
+
+    // Labelled series and a second group.
+    let labelled = Registry::new();
+    let by_table = Family::<DynLabels, Counter>::with_label_names(&["table"]).unwrap();
+    labelled
+        .register(Opts::new("batch_copied", "Rows copied."), by_table.clone())
+        .unwrap();
+    by_table.labels(&["users \"main\""]).unwrap().inc_by(5);
+    gw.push("copy", &[], &labelled).unwrap();
+    let text = get(socket, "/metrics", "").text().to_owned();
+    assert_eq!(
+        sample(
+            &text,
+            r#"batch_copied_total{instance="",job="copy",table="users \"main\""}"#
+        ),
+        Some(5.0),
+        "{text}"
+    );
+
+    gw.delete("nightly", &group).unwrap();
+    let text = get(socket, "/metrics", "").text().to_owned();
+    assert_eq!(sample(&text, &format!("batch_rows{labels}")), None);
+    assert!(text.contains("job=\"copy\""));
+}
+
+/// A family collected from elsewhere, for pushing what core's own types would not produce.
+struct Fixed(metrics_core::MetricFamily);
+
+impl metrics_core::Collect for Fixed {
+    fn collect(&self) -> Vec<metrics_core::MetricFamily> {
+        vec![self.0.clone()]
+    }
+}
+
+#[test]
+fn the_gateways_refusal_comes_back_with_its_message() {
+    let dir = TempDir::new("push-refused");
+    let (_gateway, addr) = start_gateway(&dir);
+    let gw = Pushgateway::new(&format!("http://{addr}")).unwrap();
+    // `batch_x_total` as a counter in one group and untyped in another is inconsistent.
+    let as_counter = Registry::new();
+    as_counter
+        .register(Opts::new("batch_x", "x"), Counter::new())
+        .unwrap();
+    gw.push("g1", &[], &as_counter).unwrap();
+    let untyped = Registry::new();
+    let mut family = metrics_core::UnknownMetricFamily::new("batch_x_total", "x", &[]).unwrap();
+    family.add_metric(&[], 1.0).unwrap();
+    untyped.register_collector(Fixed(family.into())).unwrap();
+    match gw.push("g2", &[], &untyped) {
+        Err(PushError::Status { status, message }) => {
+            assert_eq!(status, 400);
+            assert!(message.contains("batch_x_total"), "{message}");
+        }
+        other => panic!("expected a 400, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_gateway_that_is_down_or_silent_gives_an_error_within_the_timeout() {
+    // Nothing listens: refused at once.
+    let free = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = free.local_addr().unwrap();
+    drop(free);
+    let (registry, _, _) = batch_registry();
+    let gw = Pushgateway::new(&format!("http://{addr}"))
+        .unwrap()
+        .timeout(Duration::from_secs(2));
+    assert!(matches!(
+        gw.push("j", &[], &registry),
+        Err(PushError::Connect(_))
+    ));
+
+    // Accepts but never answers: the timeout ends it.
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let gw = Pushgateway::new(&format!("http://{}", silent.local_addr().unwrap()))
+        .unwrap()
+        .timeout(Duration::from_millis(500));
+    let start = Instant::now();
+    let err = gw.delete("j", &[]).unwrap_err();
+    assert!(matches!(err, PushError::Timeout(_)), "{err:?}");
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        start.elapsed()
+    );
+    assert!(err.to_string().contains("did not answer within"));
+
+    // From inside an async runtime it does not panic either.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let err = runtime.block_on(async { gw.delete("j", &[]) }).unwrap_err();
+    assert!(matches!(err, PushError::Timeout(_)));
+}
+
+#[test]
+fn basic_auth_and_the_header_hook_reach_the_gateway() {
+    // A loopback listener stands in for an authenticating proxy: it records the request.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = std::thread::spawn(move || {
+        use std::io::{BufRead, BufReader, Write};
+        let (stream, _) = listener.accept().unwrap();
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let mut head = String::new();
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            if line == "\r\n" {
+                break;
+            }
+            head.push_str(&line);
+        }
+        let mut stream = stream;
+        stream
+            .write_all(b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 12\r\n\r\nbad password")
+            .unwrap();
+        head
+    });
+    let gw = Pushgateway::new(&format!("http://{addr}/proxy"))
+        .unwrap()
+        .basic_auth("batch", "s3cret")
+        .header_hook(|h| {
+            h.insert("x-scope", hyper_header("team-a"));
+        });
+    let err = gw.delete("j", &[("instance", "i")]).unwrap_err();
+    let head = server.join().unwrap();
+    assert!(
+        head.starts_with("DELETE /proxy/metrics/job/j/instance/i HTTP/1.1\r\n"),
+        "{head}"
+    );
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("authorization: basic ymf0y2g6cznjcmv0\r\n"),
+        "{head}"
+    );
+    assert!(
+        head.to_ascii_lowercase().contains("x-scope: team-a\r\n"),
+        "{head}"
+    );
+    match err {
+        PushError::Status {
+            status: 401,
+            message,
+        } => assert_eq!(message, "bad password"),
+        other => panic!("{other:?}"),
+    }
+}
+
+fn hyper_header(v: &'static str) -> axum::http::HeaderValue {
+    axum::http::HeaderValue::from_static(v)
+}
+
+/// End to end: a real Prometheus scrapes the gateway (`honor_labels`) and reads the pushed value.
+#[test]
+fn prometheus_reads_what_was_pushed() {
+    let dir = TempDir::new("push-prom");
+    let (_gateway, addr) = start_gateway(&dir);
+    let (registry, runs, _) = batch_registry();
+    runs.inc_by(42);
+    Pushgateway::new(&format!("http://{addr}"))
+        .unwrap()
+        .push("e2e", &[("instance", "x")], &registry)
+        .unwrap();
+
+    let config = dir.path().join("prometheus.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\n\
+             scrape_configs:\n  - job_name: pushgateway\n    honor_labels: true\n    static_configs:\n      - targets: ['{addr}']\n"
+        ),
+    )
+    .unwrap();
+    let mut prometheus = common::Prometheus::start(&dir, &config);
+    let value = wait_for(
+        Duration::from_secs(40),
+        "the pushed value in Prometheus",
+        || prometheus.query_value("batch_runs_total{job=\"e2e\",instance=\"x\"}"),
+    );
+    assert_eq!(value, 42.0);
+    prometheus.daemon.stop();
+}
