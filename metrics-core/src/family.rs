@@ -487,13 +487,20 @@ impl<M: FamilyMetric> Family<DynLabels, M> {
     ) -> Result<Self, LabelError> {
         let names: Vec<&str> = names.iter().map(AsRef::as_ref).collect();
         check_label_names(&names, M::TYPE)?;
-        let names = Box::new(names.into_iter().map(str::to_owned).collect());
-        Ok(Family {
+        Ok(Self::with_label_names_unchecked(&names, config))
+    }
+
+    /// [`with_label_names_and_config`](Self::with_label_names_and_config) for names checked
+    /// already (by the derive, at compile time).
+    #[cfg_attr(not(feature = "macros"), allow(dead_code))]
+    pub(crate) fn with_label_names_unchecked(names: &[&str], config: M::Config) -> Self {
+        let names = Box::new(names.iter().map(|n| (*n).to_owned()).collect());
+        Family {
             dense: Dense::empty(),
             config,
             shared: crate::sync::Arc::new(Shared::new(Some(names))),
             _labels: PhantomData,
-        })
+        }
     }
 }
 

@@ -1,17 +1,34 @@
 //! Guards that measure a scope: the timer behind `start_timer` (and, with the macros,
 //! `#[timed]`).
 
-use std::time::{Duration, Instant};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+/// The process's clock, calibrated once.
+fn clock() -> &'static quanta::Clock {
+    static CLOCK: OnceLock<quanta::Clock> = OnceLock::new();
+    CLOCK.get_or_init(quanta::Clock::new)
+}
 
 /// A metric that records observations: [`Histogram`](crate::Histogram),
 /// [`Summary`](crate::Summary), [`Statistics`](crate::Statistics), and references and family
 /// children of them.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not record observations: #[timed] and timers need a Histogram, Summary or Statistics",
+    label = "not a histogram, summary or statistics metric"
+)]
 pub trait Observe {
     /// Records one observation.
     fn observe(&self, v: f64);
 }
 
 impl<T: Observe + ?Sized> Observe for &T {
+    fn observe(&self, v: f64) {
+        (**self).observe(v);
+    }
+}
+
+impl<T: Observe, F: FnOnce() -> T> Observe for std::sync::LazyLock<T, F> {
     fn observe(&self, v: f64) {
         (**self).observe(v);
     }
@@ -26,7 +43,11 @@ impl<M: Observe> Observe for crate::Child<'_, M> {
 /// Observes the seconds since it was started into its target when dropped, including on early
 /// return and unwinding, unless [stopped](Self::stop) or [discarded](Self::discard) first.
 ///
-/// The clock is [`Instant`] (monotonic).
+/// The clock is [`quanta`]'s: the CPU's time-stamp counter, calibrated against the OS's
+/// monotonic clock, when the TSC is invariant; the OS clock otherwise (the first timer of the
+/// process calibrates it). On the machine of `benches/README.md`, reading it twice costs 24 ns
+/// against 71 ns for two `std::time::Instant::now()`, and a whole timer into a histogram 51 ns
+/// against 83 ns.
 ///
 /// # Examples
 ///
@@ -46,7 +67,8 @@ impl<M: Observe> Observe for crate::Child<'_, M> {
 #[derive(Debug)]
 pub struct Timer<O: Observe> {
     target: Option<O>,
-    start: Instant,
+    /// Raw clock reading (TSC ticks, or nanoseconds of the OS clock).
+    start: u64,
 }
 
 impl<O: Observe> Timer<O> {
@@ -54,17 +76,22 @@ impl<O: Observe> Timer<O> {
     pub fn new(target: O) -> Self {
         Timer {
             target: Some(target),
-            start: Instant::now(),
+            start: clock().raw(),
         }
     }
 
     /// Observes the elapsed time now and returns it.
     pub fn stop(mut self) -> Duration {
-        let elapsed = self.start.elapsed();
+        let elapsed = self.elapsed();
         if let Some(target) = self.target.take() {
             target.observe(elapsed.as_secs_f64());
         }
         elapsed
+    }
+
+    fn elapsed(&self) -> Duration {
+        let clock = clock();
+        Duration::from_nanos(clock.delta_as_nanos(self.start, clock.raw()))
     }
 
     /// Stops the timer without observing anything.
@@ -84,7 +111,7 @@ impl<O: Observe> Timer<O> {
 impl<O: Observe> Drop for Timer<O> {
     fn drop(&mut self) {
         if let Some(target) = &self.target {
-            target.observe(self.start.elapsed().as_secs_f64());
+            target.observe(self.elapsed().as_secs_f64());
         }
     }
 }

@@ -82,6 +82,7 @@ mod custom;
 mod exemplar;
 pub mod family;
 mod gauge;
+mod group;
 mod guard;
 mod histogram;
 mod info;
@@ -114,10 +115,217 @@ pub use custom::{
 pub use exemplar::{Exemplar, ExemplarError, MAX_EXEMPLAR_LABEL_CHARS};
 pub use family::{Child, DynLabels, Family, FamilyMetric, LabelError};
 pub use gauge::{FloatGauge, Gauge};
+#[cfg(feature = "macros")]
+#[doc(hidden)]
+pub use group::__private;
+pub use group::{
+    CountFailure, FailureGuard, InProgress, Metrics, Outcome, Track, static_registration_errors,
+};
 pub use guard::{Observe, Timer};
+/// `#[derive(Metrics)]`: a struct whose fields are metrics, named and documented once.
+///
+/// ```
+/// use metrics_core::{Counter, DynLabels, Family, Gauge, Histogram, LabelSet, LabelValue, Metrics};
+///
+/// #[derive(LabelValue, Clone, Copy, PartialEq, Eq, Hash)]
+/// #[label(rename_all = "UPPERCASE")]
+/// enum Method { Get, Post }
+///
+/// #[derive(LabelSet, Clone, Copy, PartialEq, Eq, Hash)]
+/// struct Route { method: Method }
+///
+/// #[derive(Metrics)]
+/// #[metrics(namespace = "shop", subsystem = "http", static = HTTP)]
+/// pub struct HttpMetrics {
+///     /// Requests handled.
+///     requests: Family<Route, Counter>,
+///     /// Time to serve a request.
+///     #[metric(unit = "seconds", buckets = exponential(0.001, 2.0, 12))]
+///     latency: Histogram,
+///     /// Requests being served.
+///     in_flight: Gauge,
+///     /// Requests by user.
+///     #[metric(labels = ["user"], limit = 10_000)]
+///     by_user: Family<DynLabels, Counter>,
+/// }
+///
+/// // The hot path is a field access on the static: no lookup, no lock.
+/// HTTP.requests.get(&Route { method: Method::Get }).inc();
+/// let registry = metrics_core::default_registry();
+/// assert_eq!(registry.sample_value("shop_http_requests_total", &[("method", "GET")]), Some(1.0));
+/// // Registered at link time: the series exist at 0 before first use.
+/// assert_eq!(registry.sample_value("shop_http_requests_total", &[("method", "POST")]), Some(0.0));
+/// assert_eq!(registry.sample_value("shop_http_in_flight", &[]), Some(0.0));
+/// ```
+///
+/// # Container attributes: `#[metrics(..)]`
+///
+/// - `namespace = "..."`, `subsystem = "..."`: the first parts of every name, joined with `_`.
+/// - `const_labels(name = "value", ...)`: labels with fixed values on every series.
+/// - `static = NAME`: also emits `static NAME: LazyLock<Self>` (with the struct's visibility),
+///   registered in the [`default_registry`] when the program first uses that registry (the
+///   statics are collected at link time with `linkme`), so a scrape shows every series at 0
+///   before first use. A name clash with another static cannot panic: the struct still counts
+///   and [`static_registration_errors`] reports it.
+/// - `crate = path`: where `metrics_core` is, for a renamed dependency.
+///
+/// # Field attributes: `#[metric(..)]`
+///
+/// - HELP is the field's doc comment (its lines joined with spaces), or `help = "..."`. A metric
+///   without HELP is a compile error: Prometheus' own lint asks for it.
+/// - `name = "..."`: the name instead of the field's (still after namespace and subsystem). A
+///   counter's name gets `_total` in the exposition: writing it yourself is an error.
+/// - `unit = "seconds"`: the name gets the suffix `_seconds` (unless it has it), and OpenMetrics
+///   output a `# UNIT` line.
+/// - `buckets = [0.1, 0.5, 1.0]`, `buckets = linear(start, width, count)`,
+///   `buckets = exponential(start, factor, count)`: a histogram's bounds, computed and checked
+///   (finite, strictly increasing) at compile time; `+Inf` is implied.
+/// - `labels = ["method", "code"]`: the label names of a `Family<DynLabels, _>` (a typed family
+///   takes its names from its [`LabelSet`]).
+/// - `limit = 1000`: a family's cardinality limit (see [`Family::with_limit`]).
+/// - `flatten`: a field that is itself a `#[derive(Metrics)]` struct; its metrics are registered
+///   under this struct's namespace and subsystem, then its own.
+/// - `skip`: a field that is not a metric (built with `Default`).
+///
+/// Field types: [`Counter`], [`FloatCounter`], [`Gauge`], [`FloatGauge`], [`Histogram`],
+/// [`Summary`], [`Statistics`], and [`Family`]`<L, M>` of them, named by their last path segment
+/// (a type alias is not recognised). Everything a name needs is checked at compile time with an
+/// error on the field or attribute at fault: characters, reserved suffixes (`_total` on a
+/// counter, `_bucket`/`_count`/`_sum` on a histogram, ...), two fields whose samples would have
+/// the same name, label names (valid, not `__`-prefixed, not `le` on a histogram or `quantile`
+/// on a summary, not repeated), bucket layouts, unknown keys (the message lists the supported
+/// ones), tuple structs, enums, unions and generic structs.
+///
+/// # Generated code
+///
+/// `impl Metrics` (register in any registry, [`Metrics::register`]), an inherent `fn new()`
+/// (every metric at 0, not registered) and `impl Default`, and with `static = NAME` the static
+/// and its link-time registration. The generated code uses only this crate's public API, and no
+/// `unsafe`.
+#[cfg(feature = "macros")]
+pub use metrics_macros::Metrics;
+
+/// `#[derive(LabelSet)]`: a struct whose fields are a family's labels, in order.
+///
+/// Field names are the label names; `#[label(rename = "...")]` on a field and
+/// `#[label(rename_all = "...")]` on the struct change them (cases: `lowercase`, `UPPERCASE`,
+/// `snake_case`, `SCREAMING_SNAKE_CASE`, `kebab-case`, `camelCase`, `PascalCase`); each is checked
+/// at compile time (valid characters, no `__` prefix, not repeated). Field types implement
+/// [`LabelValue`]: enums deriving it, `bool`, strings and integers. A set made only of enums and
+/// `bool` has a fixed cardinality: its [`Family`] is a dense array, built up front.
+///
+/// ```
+/// use metrics_core::{Counter, Family, LabelSet, LabelValue};
+///
+/// #[derive(LabelValue, Clone, Copy, PartialEq, Eq, Hash)]
+/// #[label(rename_all = "snake_case")]
+/// enum Class { Success, ClientError, ServerError }
+///
+/// #[derive(LabelSet, Clone, Copy, PartialEq, Eq, Hash)]
+/// struct Outcome { #[label(rename = "class")] status: Class, cached: bool }
+///
+/// let hits: Family<Outcome, Counter> = Family::new(); // 3 x 2 series, all at 0
+/// hits.get(&Outcome { status: Class::ClientError, cached: false }).inc();
+/// assert_eq!(Outcome::NAMES, ["class", "cached"]);
+/// ```
+#[cfg(feature = "macros")]
+pub use metrics_macros::LabelSet;
+
+/// `#[derive(LabelValue)]`: an enum of unit variants whose names are a label's values.
+///
+/// Values are the variant names, changed by `#[label(rename_all = "...")]` on the enum or
+/// `#[label(rename = "...")]` on a variant; two variants with one value are a compile error.
+/// See [`LabelSet`](macro@LabelSet) for an example.
+#[cfg(feature = "macros")]
+pub use metrics_macros::LabelValue;
+
+/// `#[timed(METRIC)]`: observes how long each call takes, in seconds, into a [`Histogram`],
+/// [`Summary`] or [`Statistics`] (or a family's child: `#[timed(HTTP.latency.get(&route))]`).
+///
+/// The timer is a guard ([`Timer`]) made when the body starts and dropped when it ends, so an
+/// early `return`, `?` and a panic are all measured. For an `async fn` the time runs from the
+/// future's first poll to its completion, or to its drop if it is cancelled first (a future
+/// that is never polled observes nothing). Works on `fn`, `async fn`, methods with any receiver,
+/// generic functions and `impl Trait` returns; stacks with the other attributes in any order.
+/// A `const fn` or an item that is not a function is a compile error. The clock is the TSC
+/// through `quanta` (see [`Timer`]; `benches/README.md` has the measurement that chose it).
+///
+/// ```
+/// use metrics_core::{Histogram, Metrics, timed};
+///
+/// #[derive(Metrics)]
+/// #[metrics(static = DB)]
+/// pub struct DbMetrics {
+///     /// Time to run a query.
+///     #[metric(unit = "seconds")]
+///     query: Histogram,
+/// }
+///
+/// #[timed(DB.query)]
+/// fn run(sql: &str) -> usize {
+///     sql.len()
+/// }
+///
+/// run("SELECT 1");
+/// assert_eq!(DB.query.get().value().count(), 1);
+/// ```
+#[cfg(feature = "macros")]
+pub use metrics_macros::timed;
+
+/// `#[count_exceptions(METRIC)]`: counts the calls that fail into a [`Counter`]: those that return
+/// `Err` and those that panic (Python's `count_exceptions`). `on = "err"` counts only `Err`
+/// returns, `on = "panic"` only panics (for functions that do not return a `Result`). Each failed
+/// call counts exactly once; a cancelled future counts nothing. See [`FailureGuard`].
+///
+/// ```
+/// use metrics_core::{Counter, Metrics, count_exceptions};
+///
+/// #[derive(Metrics)]
+/// #[metrics(static = JOBS)]
+/// pub struct Jobs {
+///     /// Jobs that failed.
+///     failed: Counter,
+/// }
+///
+/// #[count_exceptions(JOBS.failed)]
+/// fn parse(s: &str) -> Result<u32, std::num::ParseIntError> {
+///     Ok(s.parse::<u32>()? * 2)
+/// }
+///
+/// assert!(parse("21").is_ok());
+/// assert!(parse("x").is_err());
+/// assert_eq!(JOBS.failed.get(), 1);
+/// ```
+#[cfg(feature = "macros")]
+pub use metrics_macros::count_exceptions;
+
 pub use histogram::{Histogram, HistogramSnapshot};
 pub use info::Info;
 pub use label::{LabelSet, LabelValue, LabelVisitor, ValueWriter};
+/// `#[in_progress(METRIC)]`: adds 1 to a [`Gauge`] while a call runs and takes it back when the
+/// call ends, however it ends: return, `?`, panic, or (for an `async fn`) the future dropped
+/// before completion. See [`InProgress`].
+///
+/// ```
+/// use metrics_core::{Gauge, Metrics, in_progress};
+///
+/// #[derive(Metrics)]
+/// #[metrics(static = WORK)]
+/// pub struct Work {
+///     /// Calls running now.
+///     running: Gauge,
+/// }
+///
+/// #[in_progress(WORK.running)]
+/// fn step() -> i64 {
+///     WORK.running.get()
+/// }
+///
+/// assert_eq!(step(), 1);
+/// assert_eq!(WORK.running.get(), 0);
+/// ```
+#[cfg(feature = "macros")]
+pub use metrics_macros::in_progress;
 pub use registry::{
     OVERFLOW_FAMILY, Opts, Registry, RegistryBuilder, RegistryError, default_registry,
 };

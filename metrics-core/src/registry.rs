@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::sync::Once;
 
 use crate::collect::{
     Buffers, Collector, Descriptor, FamilyLabels, Labels, Metric, MetricType, Number, Value,
@@ -47,6 +48,7 @@ pub struct Opts {
     namespace: Option<Cow<'static, str>>,
     subsystem: Option<Cow<'static, str>>,
     unit: Option<Cow<'static, str>>,
+    const_labels: Vec<(String, String)>,
 }
 
 impl Opts {
@@ -58,7 +60,28 @@ impl Opts {
             namespace: None,
             subsystem: None,
             unit: None,
+            const_labels: Vec::new(),
         }
+    }
+
+    /// Adds a label with a fixed value to every series of this metric, after the registry's
+    /// constant labels (what `#[metrics(const_labels(..))]` sets for a struct's metrics).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_core::{Counter, Opts, Registry};
+    ///
+    /// let registry = Registry::new();
+    /// let c = Counter::new();
+    /// registry.register(Opts::new("jobs", "Jobs.").const_label("queue", "email"), c.clone())?;
+    /// c.inc();
+    /// assert_eq!(registry.sample_value("jobs_total", &[("queue", "email")]), Some(1.0));
+    /// # Ok::<(), metrics_core::RegistryError>(())
+    /// ```
+    pub fn const_label(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.const_labels.push((name.into(), value.into()));
+        self
     }
 
     /// Sets the namespace, the first part of the name (after the registry's prefix).
@@ -124,6 +147,8 @@ enum Entry {
     Metric {
         descriptor: Descriptor,
         metric: Box<dyn Metric>,
+        /// The registry's constant labels, then the metric's own.
+        constant: Vec<(String, String)>,
     },
     Collector {
         collector: Box<dyn Collect>,
@@ -233,10 +258,12 @@ impl Registry {
     ///   invalid, used by the type itself, repeated, or also a constant label of the registry;
     /// - [`RegistryError::Duplicate`]: a registered family already produces one of the sample
     ///   names this one would.
-    pub fn register<M: Metric>(&self, opts: Opts, metric: M) -> Result<(), RegistryError> {
+    pub fn register<M: Metric>(&self, mut opts: Opts, metric: M) -> Result<(), RegistryError> {
         let metric_type = metric.metric_type();
+        let own_constants = std::mem::take(&mut opts.const_labels);
         let descriptor = self.descriptor(opts, metric_type)?;
         let mut labels = metric.label_names();
+        labels.extend(own_constants.iter().map(|(n, _)| n.clone()));
         if metric_type == MetricType::StateSet {
             name::check_label_name(&descriptor.name).map_err(|error| {
                 RegistryError::InvalidName {
@@ -252,9 +279,12 @@ impl Registry {
             return Err(RegistryError::Duplicate { name });
         }
         state.types.insert(descriptor.name.clone(), metric_type);
+        let mut constant = self.const_labels.clone();
+        constant.extend(own_constants);
         state.entries.push(Arc::new(Entry::Metric {
             descriptor,
             metric: Box::new(metric),
+            constant,
         }));
         Ok(())
     }
@@ -469,12 +499,16 @@ impl Registry {
         let mut overflowed: Vec<(String, f64)> = Vec::new();
         for entry in entries {
             match &**entry {
-                Entry::Metric { descriptor, metric } => {
+                Entry::Metric {
+                    descriptor,
+                    metric,
+                    constant,
+                } => {
                     if !visitor.wants(descriptor) {
                         continue;
                     }
                     visitor.family(descriptor);
-                    let labels = Labels::new(&self.const_labels);
+                    let labels = Labels::new(constant);
                     metric.collect(&mut Collector::new(visitor, labels, reset, buffers));
                     if let Some(n) = metric.overflowed_label_sets() {
                         overflowed.push((descriptor.name.to_string(), n));
@@ -635,7 +669,22 @@ impl fmt::Debug for Registry {
 /// assert_eq!(default_registry().sample_value("doc_example_up", &[]), Some(1.0));
 /// # Ok::<(), metrics_core::RegistryError>(())
 /// ```
+///
+/// Its first use registers every `#[metrics(static = NAME)]` struct of the program (they are
+/// collected at link time), so a scrape shows their series, at 0, before any is used.
 pub fn default_registry() -> &'static Registry {
+    static STATICS: Once = Once::new();
+    let registry = default_registry_unforced();
+    #[cfg(feature = "macros")]
+    STATICS.call_once(crate::group::__private::force_statics);
+    #[cfg(not(feature = "macros"))]
+    STATICS.call_once(|| {});
+    registry
+}
+
+/// The default registry without registering the statics (what a static's own registration
+/// uses, while the statics are being registered).
+pub(crate) fn default_registry_unforced() -> &'static Registry {
     static DEFAULT: OnceLock<Registry> = OnceLock::new();
     DEFAULT.get_or_init(Registry::new)
 }

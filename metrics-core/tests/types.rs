@@ -379,3 +379,23 @@ fn timers_observe_on_drop_for_every_observing_type() {
     assert_eq!(s.get().count, 1);
     assert_eq!(st.get().count, 1);
 }
+
+/// The timer's clock (quanta) agrees with the OS clock on a known sleep.
+#[test]
+fn timers_measure_wall_time() {
+    let h = metrics_core::Histogram::new();
+    let os = std::time::Instant::now();
+    let t = metrics_core::Timer::new(&h);
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    let measured = t.stop().as_secs_f64();
+    let reference = os.elapsed().as_secs_f64();
+    assert!(
+        measured >= 0.049,
+        "timer measured {measured} s for a 50 ms sleep"
+    );
+    assert!(
+        measured <= reference + 0.002,
+        "timer {measured} s, OS clock {reference} s"
+    );
+    assert_eq!(h.get().value().count(), 1);
+}

@@ -1,0 +1,168 @@
+//! The code `#[derive(Metrics)]` writes: `impl Metrics`, `new()` and `Default`, and for
+//! `static = NAME` the static and its link-time registration.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned as _;
+
+use super::model::{Container, Field, Kind, Simple};
+
+pub(crate) fn expand(c: &Container<'_>) -> TokenStream {
+    let krate = &c.krate;
+    let ident = c.ident;
+    let vis = c.vis;
+    let ns_sub: Vec<String> = c
+        .namespace
+        .iter()
+        .chain(&c.subsystem)
+        .map(|l| l.value())
+        .collect();
+    let ns_sub = ns_sub.join("_");
+
+    let mut registrations = Vec::new();
+    let mut constructors = Vec::new();
+    let mut asserts = Vec::new();
+    for f in &c.fields {
+        let field = f.ident;
+        constructors.push(constructor(c, f));
+        if f.attrs.skip.is_some() {
+            continue;
+        }
+        if f.attrs.flatten.is_some() {
+            registrations.push(quote_spanned! {f.ty.span()=>
+                #krate::Metrics::register_with_prefix(
+                    &self.#field,
+                    __metrics_registry,
+                    &#krate::__private::join(__metrics_prefix, #ns_sub),
+                )?;
+            });
+            continue;
+        }
+        let mut name_parts: Vec<String> = Vec::new();
+        if !ns_sub.is_empty() {
+            name_parts.push(ns_sub.clone());
+        }
+        name_parts.push(f.base_name().0);
+        let name = name_parts.join("_");
+        let help = f.help.as_ref().map(|h| h.0.clone()).unwrap_or_default();
+        let unit = f.attrs.unit.iter().map(|u| quote!(.unit(#u)));
+        let const_labels = c
+            .const_labels
+            .iter()
+            .map(|(k, v)| quote!(.const_label(#k, #v)));
+        registrations.push(quote! {
+            __metrics_registry.register(
+                #krate::__private::opts(#name, #help, __metrics_prefix) #(#unit)* #(#const_labels)*,
+                ::core::clone::Clone::clone(&self.#field),
+            )?;
+        });
+        if let Kind::Family {
+            labels,
+            dynamic: false,
+            metric,
+            ..
+        } = &f.kind
+        {
+            let check = match metric {
+                Simple::Histogram => Some(quote!(assert_no_le)),
+                Simple::Summary | Simple::Statistics => Some(quote!(assert_no_quantile)),
+                _ => None,
+            };
+            if let Some(check) = check {
+                asserts.push(quote_spanned! {labels.span()=>
+                    const _: () = #krate::__private::#check::<#labels>();
+                });
+            }
+        }
+    }
+
+    let fields = c.fields.iter().map(|f| f.ident);
+    let static_item = c.static_name.as_ref().map(|name| {
+        let force = format_ident!("__METRICS_FORCE_{}", name);
+        quote! {
+            /// The metrics of this struct, registered in the default registry at link time:
+            /// they show at 0 before first use.
+            #vis static #name: #krate::__private::LazyLock<#ident> =
+                #krate::__private::LazyLock::new(|| #krate::__private::register_static(#ident::new()));
+
+            #[#krate::__private::linkme::distributed_slice(#krate::__private::STATICS)]
+            #[linkme(crate = #krate::__private::linkme)]
+            #[doc(hidden)]
+            static #force: fn() = || {
+                #krate::__private::LazyLock::force(&#name);
+            };
+        }
+    });
+
+    quote! {
+        const _: () = {
+            #[automatically_derived]
+            impl #krate::Metrics for #ident {
+                fn register_with_prefix(
+                    &self,
+                    __metrics_registry: &#krate::Registry,
+                    __metrics_prefix: &str,
+                ) -> ::core::result::Result<(), #krate::RegistryError> {
+                    #(#registrations)*
+                    ::core::result::Result::Ok(())
+                }
+            }
+
+            #[automatically_derived]
+            impl ::core::default::Default for #ident {
+                fn default() -> Self {
+                    Self::new()
+                }
+            }
+
+            #[automatically_derived]
+            impl #ident {
+                /// The metrics, at 0 and not registered (see `Metrics::register`).
+                #vis fn new() -> Self {
+                    #ident { #(#fields: #constructors,)* }
+                }
+            }
+
+            #(#asserts)*
+        };
+        #static_item
+    }
+}
+
+fn constructor(c: &Container<'_>, f: &Field<'_>) -> TokenStream {
+    let krate = &c.krate;
+    let ty = f.ty;
+    if f.attrs.skip.is_some() || f.attrs.flatten.is_some() {
+        return quote_spanned!(ty.span()=> ::core::default::Default::default());
+    }
+    let buckets = f.attrs.buckets.as_ref().map(|b| {
+        let bounds = &b.bounds;
+        quote!(#krate::__private::buckets(&[#(#bounds),*]))
+    });
+    let limit = f.attrs.limit.map(|(n, _)| quote!(.with_limit(#n)));
+    match &f.kind {
+        Kind::Family {
+            dynamic: true,
+            metric_ty,
+            ..
+        } => {
+            let names = f.attrs.labels.iter().flat_map(|(l, _)| l.iter());
+            match buckets {
+                Some(b) => quote_spanned! {ty.span()=>
+                    #krate::__private::dyn_histogram_family(&[#(#names),*], #b) #limit
+                },
+                None => quote_spanned! {ty.span()=>
+                    #krate::__private::dyn_family::<#metric_ty>(&[#(#names),*]) #limit
+                },
+            }
+        }
+        Kind::Family { .. } => match buckets {
+            Some(b) => quote_spanned!(ty.span()=> <#ty>::with_config(#b) #limit),
+            None => quote_spanned!(ty.span()=> <#ty>::new() #limit),
+        },
+        _ => match buckets {
+            Some(b) => quote_spanned!(ty.span()=> <#ty>::with_config(#b)),
+            None => quote_spanned!(ty.span()=> <#ty>::new()),
+        },
+    }
+}

@@ -1,0 +1,9 @@
+//! The macros' compile errors: one mistake per file in `tests/ui/`, each with the exact message
+//! expected (`TRYBUILD=overwrite cargo test -p metrics-macros --test ui` regenerates them after a
+//! deliberate change; review the diff).
+
+#[test]
+fn ui() {
+    let t = trybuild::TestCases::new();
+    t.compile_fail("tests/ui/*.rs");
+}

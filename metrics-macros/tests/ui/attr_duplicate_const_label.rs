@@ -1,0 +1,10 @@
+use metrics_core::*;
+
+#[derive(Metrics)]
+#[metrics(const_labels(a = "1", a = "2"))]
+struct M {
+    /// Help.
+    a: Counter,
+}
+
+fn main() {}

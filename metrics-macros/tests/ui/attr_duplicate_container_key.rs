@@ -1,0 +1,10 @@
+use metrics_core::*;
+
+#[derive(Metrics)]
+#[metrics(namespace = "a", namespace = "b")]
+struct M {
+    /// Help.
+    a: Counter,
+}
+
+fn main() {}

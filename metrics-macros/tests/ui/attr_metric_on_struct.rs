@@ -1,0 +1,10 @@
+use metrics_core::*;
+
+#[derive(Metrics)]
+#[metric(name = "x")]
+struct M {
+    /// Help.
+    a: Counter,
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use metrics_core::*;
+
+#[derive(Metrics)]
+struct M {
+    /// Help.
+    #[metrics(name = "x")]
+    a: Counter,
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use metrics_core::*;
+
+#[derive(Metrics)]
+#[metrics(prefix = "x")]
+struct M {
+    /// Help.
+    a: Counter,
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use metrics_core::*;
+
+#[derive(Metrics)]
+struct M {
+    /// Help.
+    #[metric(bucket = [1.0])]
+    a: Histogram,
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use metrics_core::*;
+
+#[derive(Metrics)]
+struct M {
+    /// Help.
+    #[metric(buckets = exponential(0.0, 2.0, 3))]
+    a: Histogram,
+}
+
+fn main() {}

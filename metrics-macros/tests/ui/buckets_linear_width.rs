@@ -1,0 +1,10 @@
+use metrics_core::*;
+
+#[derive(Metrics)]
+struct M {
+    /// Help.
+    #[metric(buckets = linear(1.0, 0.0, 3))]
+    a: Histogram,
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use metrics_core::*;
+
+#[derive(Metrics)]
+struct M {
+    /// Help.
+    #[metric(buckets = [0.1, 1e400])]
+    a: Histogram,
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use metrics_core::*;
+
+#[derive(Metrics)]
+struct M {
+    /// Help.
+    #[metric(buckets = [1.0])]
+    a: Counter,
+}
+
+fn main() {}

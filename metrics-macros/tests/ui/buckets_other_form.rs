@@ -1,0 +1,10 @@
+use metrics_core::*;
+
+#[derive(Metrics)]
+struct M {
+    /// Help.
+    #[metric(buckets = "1,2")]
+    a: Histogram,
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use metrics_core::*;
+
+#[derive(Metrics)]
+#[metrics(const_labels(le = "1"))]
+struct M {
+    /// Help.
+    a: Histogram,
+}
+
+fn main() {}

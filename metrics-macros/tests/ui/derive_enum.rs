@@ -1,0 +1,8 @@
+use metrics_core::*;
+
+#[derive(Metrics)]
+enum M {
+    A,
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use metrics_core::*;
+
+#[derive(Metrics)]
+struct M<T> {
+    /// Help.
+    a: Counter,
+    b: T,
+}
+
+fn main() {}

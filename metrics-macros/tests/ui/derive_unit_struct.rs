@@ -1,0 +1,6 @@
+use metrics_core::*;
+
+#[derive(Metrics)]
+struct M;
+
+fn main() {}

@@ -1,0 +1,15 @@
+use metrics_core::*;
+
+#[derive(Metrics)]
+struct Inner {
+    /// Help.
+    a: Counter,
+}
+
+#[derive(Metrics)]
+struct M {
+    #[metric(flatten, name = "x")]
+    inner: Inner,
+}
+
+fn main() {}

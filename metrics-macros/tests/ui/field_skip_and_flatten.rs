@@ -1,0 +1,9 @@
+use metrics_core::*;
+
+#[derive(Metrics)]
+struct M {
+    #[metric(skip, flatten)]
+    a: u64,
+}
+
+fn main() {}

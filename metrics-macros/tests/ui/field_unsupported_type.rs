@@ -1,0 +1,9 @@
+use metrics_core::*;
+
+#[derive(Metrics)]
+struct M {
+    /// Help.
+    a: u64,
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use metrics_core::*;
+
+static H: std::sync::LazyLock<Histogram> = std::sync::LazyLock::new(Histogram::new);
+
+#[timed(H)]
+const fn f() -> u32 {
+    1
+}
+
+fn main() {}

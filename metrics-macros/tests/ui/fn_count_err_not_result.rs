@@ -1,0 +1,10 @@
+use metrics_core::*;
+
+static C: std::sync::LazyLock<Counter> = std::sync::LazyLock::new(Counter::new);
+
+#[count_exceptions(C)]
+fn f() -> u32 {
+    1
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use metrics_core::*;
+
+static C: std::sync::LazyLock<Counter> = std::sync::LazyLock::new(Counter::new);
+
+#[count_exceptions(C, on = "err", on = "panic")]
+fn f() -> Result<(), ()> {
+    Ok(())
+}
+
+fn main() {}

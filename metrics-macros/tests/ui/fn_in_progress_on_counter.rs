@@ -1,0 +1,8 @@
+use metrics_core::*;
+
+static C: std::sync::LazyLock<Counter> = std::sync::LazyLock::new(Counter::new);
+
+#[in_progress(C)]
+fn f() {}
+
+fn main() {}

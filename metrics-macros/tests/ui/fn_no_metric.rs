@@ -1,0 +1,6 @@
+use metrics_core::*;
+
+#[in_progress]
+fn f() {}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use metrics_core::*;
+
+static C: std::sync::LazyLock<Counter> = std::sync::LazyLock::new(Counter::new);
+
+#[count_exceptions(C)]
+struct S;
+
+fn main() {}

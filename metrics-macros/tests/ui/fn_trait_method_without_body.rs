@@ -1,0 +1,10 @@
+use metrics_core::*;
+
+static H: std::sync::LazyLock<Histogram> = std::sync::LazyLock::new(Histogram::new);
+
+trait T {
+    #[timed(H)]
+    fn f(&self);
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use metrics_core::*;
+
+static H: std::sync::LazyLock<Histogram> = std::sync::LazyLock::new(Histogram::new);
+
+#[timed(H, labels = 1)]
+fn f() {}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use metrics_core::*;
+
+#[derive(Metrics)]
+struct M {
+    requests: Counter,
+}
+
+fn main() {}

@@ -1,0 +1,11 @@
+use metrics_core::*;
+
+#[derive(Metrics)]
+#[metrics(const_labels(zone = "eu"))]
+struct M {
+    /// Help.
+    #[metric(labels = ["zone"])]
+    a: Family<DynLabels, Counter>,
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use metrics_core::*;
+
+#[derive(Metrics)]
+struct M {
+    /// Help.
+    #[metric(labels = ["http-method"])]
+    a: Family<DynLabels, Counter>,
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use metrics_core::*;
+
+#[derive(Metrics)]
+struct M {
+    /// Help.
+    #[metric(labels = ["a"])]
+    a: Counter,
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use metrics_core::*;
+
+#[derive(LabelSet)]
+struct L {}
+
+fn main() {}

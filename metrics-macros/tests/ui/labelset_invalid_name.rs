@@ -1,0 +1,9 @@
+use metrics_core::*;
+
+#[derive(LabelSet)]
+struct L {
+    #[label(rename = "a-b")]
+    a: bool,
+}
+
+fn main() {}

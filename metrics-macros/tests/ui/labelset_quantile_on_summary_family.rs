@@ -1,0 +1,14 @@
+use metrics_core::*;
+
+#[derive(LabelSet)]
+struct L {
+    quantile: bool,
+}
+
+#[derive(Metrics)]
+struct M {
+    /// Help.
+    a: Family<L, Summary>,
+}
+
+fn main() {}

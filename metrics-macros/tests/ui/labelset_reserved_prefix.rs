@@ -1,0 +1,8 @@
+use metrics_core::*;
+
+#[derive(LabelSet)]
+struct L {
+    __a: bool,
+}
+
+fn main() {}

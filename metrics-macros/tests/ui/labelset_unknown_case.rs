@@ -1,0 +1,9 @@
+use metrics_core::*;
+
+#[derive(LabelSet)]
+#[label(rename_all = "Train-Case")]
+struct L {
+    a: bool,
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use metrics_core::*;
+
+#[derive(LabelSet)]
+#[label(rename = "x")]
+struct L {
+    a: bool,
+}
+
+fn main() {}

@@ -1,0 +1,11 @@
+use metrics_core::*;
+
+#[derive(LabelValue)]
+#[label(rename_all = "lowercase")]
+enum V {
+    Get,
+    #[label(rename = "get")]
+    Fetch,
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use metrics_core::*;
+
+#[derive(LabelValue)]
+enum V {}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use metrics_core::*;
+
+#[derive(LabelValue)]
+enum V<T> {
+    A,
+    B(T),
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use metrics_core::*;
+
+#[derive(LabelValue)]
+struct V {
+    a: bool,
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use metrics_core::*;
+
+#[derive(Metrics)]
+struct M {
+    /// Help.
+    #[metric(limit = 10)]
+    a: Counter,
+}
+
+fn main() {}

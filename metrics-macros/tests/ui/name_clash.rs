@@ -1,0 +1,12 @@
+use metrics_core::*;
+
+#[derive(Metrics)]
+struct M {
+    /// Help.
+    requests: Counter,
+    /// Help.
+    #[metric(name = "requests_total")]
+    other: Gauge,
+}
+
+fn main() {}

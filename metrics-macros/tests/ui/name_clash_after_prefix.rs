@@ -1,0 +1,13 @@
+use metrics_core::*;
+
+#[derive(Metrics)]
+#[metrics(namespace = "app")]
+struct M {
+    /// Help.
+    a: Gauge,
+    /// Help.
+    #[metric(name = "a")]
+    b: Gauge,
+}
+
+fn main() {}

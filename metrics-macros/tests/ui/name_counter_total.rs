@@ -1,0 +1,9 @@
+use metrics_core::*;
+
+#[derive(Metrics)]
+struct M {
+    /// Help.
+    requests_total: Counter,
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use metrics_core::*;
+
+#[derive(Metrics)]
+struct M {
+    /// Help.
+    #[metric(name = "1requests")]
+    a: Counter,
+}
+
+fn main() {}

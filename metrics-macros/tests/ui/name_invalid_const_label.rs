@@ -1,0 +1,10 @@
+use metrics_core::*;
+
+#[derive(Metrics)]
+#[metrics(const_labels(__x = "1"))]
+struct M {
+    /// Help.
+    a: Counter,
+}
+
+fn main() {}

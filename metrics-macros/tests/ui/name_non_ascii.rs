@@ -1,0 +1,9 @@
+use metrics_core::*;
+
+#[derive(Metrics)]
+struct M {
+    /// Help.
+    größe: Gauge,
+}
+
+fn main() {}

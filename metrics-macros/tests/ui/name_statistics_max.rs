@@ -1,0 +1,10 @@
+use metrics_core::*;
+
+#[derive(Metrics)]
+struct M {
+    /// Help.
+    #[metric(name = "wait_max")]
+    wait: Statistics,
+}
+
+fn main() {}
