@@ -1,9 +1,10 @@
 //! Quickstart: the main job of the README. Serves live metrics on a loopback `/metrics`.
 //!
-//! Shows: declaring counters, a gauge, a histogram and a callback gauge; registering them in a
-//! registry with a namespace and a constant label, with the process metrics; serving the registry
-//! with one call ([`metrics_exporter::start_http_server`]); updating the metrics from 4 threads
-//! while Prometheus (or curl) scrapes them.
+//! Shows: a metrics struct declared with `#[derive(Metrics)]` (HELP from doc comments, a typed
+//! label family, histogram buckets), registered at link time in the default registry with
+//! `static = APP`; a function instrumented with `#[timed]`, `#[count_exceptions]` and
+//! `#[in_progress]`; a callback gauge and the process metrics; the registry served with one call
+//! ([`metrics_exporter::start_http_server`]) while 4 threads update the metrics.
 //!
 //! Run: `cargo run --example quickstart`, then `curl http://127.0.0.1:9898/metrics`.
 //! The address comes from `--addr HOST:PORT` or the `QUICKSTART_ADDR` environment variable
@@ -15,14 +16,38 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use metrics_core::{Counter, FnGauge, Gauge, Histogram, Opts, Registry, buckets, shard};
+use metrics_core::{
+    Counter, Family, FnGauge, Gauge, Histogram, LabelSet, LabelValue, Metrics, Opts,
+    count_exceptions, default_registry, in_progress, shard, timed,
+};
 use metrics_exporter::{ProcessCollector, start_http_server};
 
-struct Metrics {
-    requests: Counter,
+#[derive(LabelValue, Clone, Copy, PartialEq, Eq, Hash)]
+#[label(rename_all = "lowercase")]
+enum Endpoint {
+    Home,
+    Search,
+    Checkout,
+}
+
+#[derive(LabelSet, Clone, Copy, PartialEq, Eq, Hash)]
+struct Route {
+    endpoint: Endpoint,
+}
+
+/// The application's metrics: `static APP`, in the default registry before first use.
+#[derive(Metrics)]
+#[metrics(namespace = "quickstart", static = APP)]
+struct AppMetrics {
+    /// Requests handled, by endpoint.
+    requests: Family<Route, Counter>,
+    /// Requests that failed (an Err returned or a panic).
     errors: Counter,
+    /// Requests being served.
     in_flight: Gauge,
-    latency: Histogram,
+    /// Time to serve a request.
+    #[metric(unit = "seconds", buckets = exponential(0.000_01, 4.0, 8))]
+    request_duration: Histogram,
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -42,35 +67,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
 
-    let registry = Arc::new(
-        Registry::builder()
-            .const_label("instance", "demo")
-            .build()?,
-    );
-    let metrics = Arc::new(Metrics {
-        requests: Counter::new(),
-        errors: Counter::new(),
-        in_flight: Gauge::new(),
-        latency: Histogram::with_buckets(&buckets::exponential(0.000_01, 4.0, 8)?)?,
-    });
-    registry.register(
-        Opts::new("requests", "Requests handled.").namespace("quickstart"),
-        metrics.requests.clone(),
-    )?;
-    registry.register(
-        Opts::new("errors", "Requests that failed.").namespace("quickstart"),
-        metrics.errors.clone(),
-    )?;
-    registry.register(
-        Opts::new("in_flight", "Requests being served.").namespace("quickstart"),
-        metrics.in_flight.clone(),
-    )?;
-    registry.register(
-        Opts::new("request_duration", "Time to serve a request.")
-            .namespace("quickstart")
-            .unit("seconds"),
-        metrics.latency.clone(),
-    )?;
+    let registry = default_registry();
     let started = Instant::now();
     registry.register(
         Opts::new("uptime", "Seconds since the quickstart started.")
@@ -78,11 +75,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .unit("seconds"),
         FnGauge::new(move || started.elapsed().as_secs_f64()),
     )?;
-
     // The standard process_* metrics (Linux), next to ours.
-    ProcessCollector::register(&registry)?;
+    ProcessCollector::register(registry)?;
 
-    let server = start_http_server(&*addr, &registry)?;
+    let server = start_http_server(&*addr, registry)?;
     println!("serving metrics at http://{}/metrics", server.local_addr());
     println!(
         "shards: {} (strategy: {}), 4 worker threads{}",
@@ -97,8 +93,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let stop = Arc::new(AtomicBool::new(false));
     let workers: Vec<_> = (0..4u64)
         .map(|worker| {
-            let (m, stop) = (Arc::clone(&metrics), Arc::clone(&stop));
-            thread::spawn(move || serve(worker, &m, &stop))
+            let stop = Arc::clone(&stop);
+            thread::spawn(move || {
+                let mut n = worker;
+                while !stop.load(Ordering::Relaxed) {
+                    let _ = handle(n);
+                    n += 4;
+                }
+            })
         })
         .collect();
 
@@ -113,24 +115,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// A fake request loop: some work, a latency observation, an error now and then.
-fn serve(worker: u64, m: &Metrics, stop: &AtomicBool) {
-    let mut n: u64 = worker;
-    while !stop.load(Ordering::Relaxed) {
-        m.in_flight.inc();
-        let timer = m.latency.start_timer();
-        // Some work whose length varies with n.
-        let spins = 200 + (n * 7919) % 5000;
-        let mut x = n;
-        for _ in 0..spins {
-            x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
-        }
-        drop(timer);
-        m.requests.inc();
-        if x.is_multiple_of(97) {
-            m.errors.inc();
-        }
-        m.in_flight.dec();
-        n += 4;
+/// A fake request: some work whose length varies with `n`, an error now and then.
+#[timed(APP.request_duration)]
+#[count_exceptions(APP.errors)]
+#[in_progress(APP.in_flight)]
+fn handle(n: u64) -> Result<u64, &'static str> {
+    let endpoint = [Endpoint::Home, Endpoint::Search, Endpoint::Checkout][(n % 3) as usize];
+    APP.requests.get(&Route { endpoint }).inc();
+    let spins = 200 + (n * 7919) % 5000;
+    let mut x = n;
+    for _ in 0..spins {
+        x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
     }
+    if x.is_multiple_of(97) {
+        return Err("unlucky");
+    }
+    Ok(x)
 }
