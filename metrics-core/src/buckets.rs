@@ -86,12 +86,25 @@ fn intern(bounds: &[f64]) -> &'static [f64] {
 
 /// The default bounds, as Python's `prometheus_client` (tuned for request latencies in seconds,
 /// 5 ms to 10 s); `+Inf` is implied.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(metrics_core::Histogram::new().bounds(), metrics_core::buckets::DEFAULT);
+/// ```
 pub const DEFAULT: [f64; 14] = [
     0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
 ];
 
 /// The most finite bounds a histogram can have: its buckets, the implied `+Inf` bucket and its
 /// sum must fit one shard page of the slab.
+///
+/// # Examples
+///
+/// ```
+/// let too_many: Vec<f64> = (0..=metrics_core::buckets::MAX_BOUNDS).map(|i| i as f64).collect();
+/// assert!(metrics_core::Histogram::with_buckets(&too_many).is_err());
+/// ```
 pub const MAX_BOUNDS: usize = CELLS_PER_PAGE - 2;
 
 /// `count` bounds `start, start + width, start + 2 * width, ...`.
@@ -214,6 +227,16 @@ pub fn check(bounds: &[f64]) -> Result<&[f64], BucketError> {
 }
 
 /// Why a list of bucket bounds was refused.
+///
+/// # Examples
+///
+/// ```
+/// use metrics_core::{BucketError, Histogram};
+///
+/// assert!(matches!(Histogram::with_buckets(&[]), Err(BucketError::Empty)));
+/// assert!(matches!(Histogram::with_buckets(&[1.0, f64::NAN]), Err(BucketError::NotFinite { .. })));
+/// assert!(matches!(Histogram::with_buckets(&[2.0, 1.0]), Err(BucketError::NotIncreasing { .. })));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum BucketError {

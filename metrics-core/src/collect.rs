@@ -12,6 +12,25 @@ use crate::exemplar::{Exemplar, ExemplarTable};
 use crate::slab::CellRun;
 
 /// The type of a metric family, as the exposition formats name it.
+///
+/// # Examples
+///
+/// ```
+/// use metrics_core::{Histogram, MetricType, Opts, Registry, Visitor, Descriptor, Labels, Value};
+///
+/// struct Types(Vec<MetricType>);
+/// impl Visitor for Types {
+///     fn family(&mut self, d: &Descriptor) { self.0.push(d.metric_type()); }
+///     fn series(&mut self, _: &Labels<'_>, _: &Value<'_>) {}
+/// }
+/// let registry = Registry::new();
+/// registry.register(Opts::new("latency", "Latency."), Histogram::new())?;
+/// let mut types = Types(Vec::new());
+/// registry.collect(&mut types);
+/// assert_eq!(types.0, [MetricType::Histogram]);
+/// assert_eq!(MetricType::Histogram.to_string(), "histogram");
+/// # Ok::<(), metrics_core::RegistryError>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum MetricType {
@@ -160,6 +179,27 @@ impl From<isize> for Number {
 
 /// What a registry knows about a metric family: its full name (prefixes and unit applied, but
 /// without type suffixes such as `_total`), HELP text, type and unit.
+///
+/// # Examples
+///
+/// ```
+/// use metrics_core::{Counter, Descriptor, Labels, MetricType, Opts, Registry, Value, Visitor};
+///
+/// struct Names(Vec<(String, String, Option<String>)>);
+/// impl Visitor for Names {
+///     fn family(&mut self, d: &Descriptor) {
+///         self.0.push((d.name().to_owned(), d.help().to_owned(), d.unit().map(str::to_owned)));
+///         assert_eq!(d.metric_type(), MetricType::Counter);
+///     }
+///     fn series(&mut self, _: &Labels<'_>, _: &Value<'_>) {}
+/// }
+/// let registry = Registry::new();
+/// registry.register(Opts::new("cpu", "CPU time.").unit("seconds"), Counter::new())?;
+/// let mut names = Names(Vec::new());
+/// registry.collect(&mut names);
+/// assert_eq!(names.0, [("cpu_seconds".to_owned(), "CPU time.".to_owned(), Some("seconds".to_owned()))]);
+/// # Ok::<(), metrics_core::RegistryError>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Descriptor {
     pub(crate) name: Cow<'static, str>,
@@ -230,6 +270,20 @@ impl Descriptor {
 
 /// The value every label of a family's overflow series has: the series that collects the updates
 /// of label sets beyond the family's cardinality limit.
+///
+/// # Examples
+///
+/// ```
+/// use metrics_core::{Counter, DynLabels, Family, OVERFLOW_LABEL_VALUE, Opts, Registry};
+///
+/// let registry = Registry::new();
+/// let f = Family::<DynLabels, Counter>::with_label_names(&["user"])?.with_limit(1);
+/// registry.register(Opts::new("logins", "Logins."), f.clone())?;
+/// f.labels(&["ada"])?.inc();
+/// f.labels(&["grace"])?.inc(); // beyond the limit
+/// assert_eq!(registry.sample_value("logins_total", &[("user", OVERFLOW_LABEL_VALUE)]), Some(1.0));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub const OVERFLOW_LABEL_VALUE: &str = "__overflow__";
 
 /// Label names: static (from a `LabelSet`) or owned (given at run time).
@@ -279,6 +333,29 @@ pub(crate) enum FamilyLabels<'a> {
 
 /// The label pairs of one series: the registry's constant labels first, then the series' own,
 /// in the order of the family's label names.
+///
+/// # Examples
+///
+/// ```
+/// use metrics_core::{Counter, DynLabels, Family, Labels, Opts, Registry, Value, Visitor, Descriptor};
+///
+/// struct Pairs(Vec<Vec<(String, String)>>);
+/// impl Visitor for Pairs {
+///     fn family(&mut self, _: &Descriptor) {}
+///     fn series(&mut self, labels: &Labels<'_>, _: &Value<'_>) {
+///         self.0.push(labels.iter().map(|(n, v)| (n.to_owned(), v.to_owned())).collect());
+///     }
+/// }
+/// let registry = Registry::builder().const_label("zone", "eu").build()?;
+/// let f = Family::<DynLabels, Counter>::with_label_names(&["method"])?;
+/// registry.register(Opts::new("requests", "Requests."), f.clone())?;
+/// f.labels(&["GET"])?.inc();
+/// let mut pairs = Pairs(Vec::new());
+/// registry.collect(&mut pairs);
+/// let expected = vec![("zone".to_owned(), "eu".to_owned()), ("method".to_owned(), "GET".to_owned())];
+/// assert_eq!(pairs.0, [expected]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct Labels<'a> {
     constant: &'a [(String, String)],
@@ -503,6 +580,30 @@ impl<'a> Iterator for LabelsIter<'a> {
 }
 
 /// A counter series: its total and the latest exemplar, if one was recorded.
+///
+/// # Examples
+///
+/// ```
+/// use metrics_core::{Counter, Descriptor, Labels, Number, Opts, Registry, Value, Visitor};
+///
+/// struct Total(Option<Number>);
+/// impl Visitor for Total {
+///     fn family(&mut self, _: &Descriptor) {}
+///     fn series(&mut self, _: &Labels<'_>, value: &Value<'_>) {
+///         if let Value::Counter(c) = value {
+///             self.0 = Some(c.value);
+///         }
+///     }
+/// }
+/// let registry = Registry::new();
+/// let c = Counter::new();
+/// registry.register(Opts::new("jobs", "Jobs."), c.clone())?;
+/// c.inc_by(5);
+/// let mut total = Total(None);
+/// registry.collect(&mut total);
+/// assert_eq!(total.0, Some(Number::UInt(5)));
+/// # Ok::<(), metrics_core::RegistryError>(())
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct CounterValue<'a> {
     /// The total.
@@ -517,6 +618,19 @@ pub struct CounterValue<'a> {
 /// [`count`](Self::count) equals the `+Inf` bucket and [`cumulative`](Self::cumulative) never
 /// decreases, even while other threads observe. The [`sum`](Self::sum) is a separate cell: it can
 /// include an observation whose bucket the counts do not (yet) include, or the reverse.
+///
+/// # Examples
+///
+/// ```
+/// let h = metrics_core::Histogram::with_buckets(&[0.1, 1.0])?;
+/// h.observe(0.05);
+/// h.observe(0.5);
+/// let snapshot = h.get();
+/// let v = snapshot.value();
+/// assert_eq!(v.bounds(), [0.1, 1.0]);
+/// assert_eq!(v.cumulative().collect::<Vec<_>>(), [(0.1, 1), (1.0, 2), (f64::INFINITY, 2)]);
+/// # Ok::<(), metrics_core::BucketError>(())
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct HistogramValue<'a> {
     bounds: &'a [f64],
@@ -592,6 +706,16 @@ impl<'a> HistogramValue<'a> {
 }
 
 /// A summary series: count and sum (no quantiles, as Python's `Summary`).
+///
+/// # Examples
+///
+/// ```
+/// let s = metrics_core::Summary::new();
+/// s.observe(1.0);
+/// s.observe(2.0);
+/// let v = s.get();
+/// assert_eq!((v.count, v.sum), (2, 3.0));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SummaryValue {
     /// The number of observations.
@@ -601,6 +725,17 @@ pub struct SummaryValue {
 }
 
 /// A statistics series: count, sum, minimum and maximum of the observations.
+///
+/// # Examples
+///
+/// ```
+/// let s = metrics_core::Statistics::new();
+/// assert_eq!(s.get().average(), None);
+/// s.observe(2.0);
+/// s.observe(4.0);
+/// let v = s.get();
+/// assert_eq!((v.count, v.min, v.max, v.average()), (2, Some(2.0), Some(4.0), Some(3.0)));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct StatisticsValue {
     /// The number of observations.
@@ -621,6 +756,30 @@ impl StatisticsValue {
 }
 
 /// A state set series: its states and which one is set.
+///
+/// # Examples
+///
+/// ```
+/// use metrics_core::{Descriptor, Labels, Opts, Registry, StateSet, Value, Visitor};
+///
+/// struct Current(Option<String>);
+/// impl Visitor for Current {
+///     fn family(&mut self, _: &Descriptor) {}
+///     fn series(&mut self, _: &Labels<'_>, value: &Value<'_>) {
+///         if let Value::StateSet(s) = value {
+///             self.0 = Some(s.states[s.current].to_owned());
+///         }
+///     }
+/// }
+/// let registry = Registry::new();
+/// let state = StateSet::new(["starting", "running"])?;
+/// registry.register(Opts::new("phase", "Phase."), state.clone())?;
+/// state.set("running")?;
+/// let mut current = Current(None);
+/// registry.collect(&mut current);
+/// assert_eq!(current.0.as_deref(), Some("running"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct StateSetValue<'a> {
     /// The states, in the order they were declared.
@@ -630,6 +789,35 @@ pub struct StateSetValue<'a> {
 }
 
 /// The value of one series.
+///
+/// # Examples
+///
+/// ```
+/// use metrics_core::{Counter, Descriptor, Histogram, Labels, Opts, Registry, Value, Visitor};
+///
+/// #[derive(Default)]
+/// struct Totals { counter: f64, observations: u64 }
+/// impl Visitor for Totals {
+///     fn family(&mut self, _: &Descriptor) {}
+///     fn series(&mut self, _: &Labels<'_>, value: &Value<'_>) {
+///         match value {
+///             Value::Counter(c) => self.counter += c.value.as_f64(),
+///             Value::Histogram(h) => self.observations += h.count(),
+///             _ => {}
+///         }
+///     }
+/// }
+/// let registry = Registry::new();
+/// let (c, h) = (Counter::new(), Histogram::new());
+/// registry.register(Opts::new("jobs", "Jobs."), c.clone())?;
+/// registry.register(Opts::new("latency", "Latency."), h.clone())?;
+/// c.inc_by(3);
+/// h.observe(0.2);
+/// let mut totals = Totals::default();
+/// registry.collect(&mut totals);
+/// assert_eq!((totals.counter, totals.observations), (3.0, 1));
+/// # Ok::<(), metrics_core::RegistryError>(())
+/// ```
 #[derive(Clone, Copy, Debug)]
 #[non_exhaustive]
 pub enum Value<'a> {
@@ -712,6 +900,31 @@ pub trait Visitor {
 pub struct Layout(pub(crate) u64);
 
 /// How [`Values`] hold each series.
+///
+/// # Examples
+///
+/// ```
+/// use metrics_core::{BulkKind, Counter, Descriptor, Labels, Layout, Opts, Registry, Value, Values, Visitor};
+///
+/// #[derive(Default)]
+/// struct Bulk(Vec<(BulkKind, usize)>);
+/// impl Visitor for Bulk {
+///     fn family(&mut self, _: &Descriptor) {}
+///     fn series(&mut self, _: &Labels<'_>, _: &Value<'_>) {}
+///     fn bulk(&mut self, _: Layout) -> bool { true }
+///     fn values(&mut self, values: &Values<'_>) { self.0.push((values.kind(), values.len())); }
+/// }
+/// // A family's series come in bulk when the visitor asks for it.
+/// let registry = Registry::new();
+/// let jobs = metrics_core::Family::<metrics_core::DynLabels, Counter>::with_label_names(&["queue"])?;
+/// registry.register(Opts::new("jobs", "Jobs."), jobs.clone())?;
+/// jobs.labels(&["email"])?.inc();
+/// jobs.labels(&["sms"])?.inc();
+/// let mut bulk = Bulk::default();
+/// registry.collect(&mut bulk);
+/// assert_eq!(bulk.0, [(BulkKind::Counter, 2)]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum BulkKind {

@@ -374,6 +374,17 @@ impl Child for FloatCounter {
 impl FamilyMetric for FloatCounter {}
 
 /// A counter was asked to go down: the amount was negative or NaN.
+///
+/// # Examples
+///
+/// ```
+/// use metrics_core::{FloatCounter, NegativeIncrement};
+///
+/// let c = FloatCounter::new();
+/// assert_eq!(c.try_inc_by(-1.5), Err(NegativeIncrement(-1.5)));
+/// assert_eq!(c.try_inc_by(0.5), Ok(()));
+/// assert_eq!(c.get(), 0.5);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct NegativeIncrement(pub f64);
 

@@ -50,6 +50,25 @@ pub trait Collect: Send + Sync + 'static {
 /// A family built by a custom collector: descriptor, label names and samples, all owned.
 /// Built through the typed helpers ([`CounterMetricFamily`] and the others), which check names
 /// and samples as they are added.
+///
+/// # Examples
+///
+/// ```
+/// use metrics_core::{Collect, CounterMetricFamily, MetricFamily, Registry};
+///
+/// struct Hits;
+/// impl Collect for Hits {
+///     fn collect(&self) -> Vec<MetricFamily> {
+///         let mut f = CounterMetricFamily::new("cache_hits", "Cache hits.", &[]).expect("valid name");
+///         f.add_metric(&[], 7u64).expect("no labels");
+///         vec![f.into()]
+///     }
+/// }
+/// let registry = Registry::new();
+/// registry.register_collector(Hits)?;
+/// assert_eq!(registry.sample_value("cache_hits_total", &[]), Some(7.0));
+/// # Ok::<(), metrics_core::RegistryError>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct MetricFamily {
     pub(crate) descriptor: Descriptor,
@@ -422,6 +441,19 @@ impl HistogramMetricFamily {
 }
 
 /// Why a histogram sample of a custom collector was refused.
+///
+/// # Examples
+///
+/// ```
+/// use metrics_core::{HistogramMetricFamily, HistogramSampleError};
+///
+/// let mut h = HistogramMetricFamily::new("job_seconds", "Job durations.", &["queue"])?;
+/// let err = h.add_metric(&["email"], &[(1.0, 3)], 1.0).unwrap_err();
+/// assert!(matches!(err, HistogramSampleError::Buckets(_)));
+/// let err = h.add_metric(&[], &[(1.0, 1), (f64::INFINITY, 3)], 1.0).unwrap_err();
+/// assert!(matches!(err, HistogramSampleError::Label(_)));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum HistogramSampleError {

@@ -17,6 +17,30 @@ use crate::name;
 pub const MAX_EXEMPLAR_LABEL_CHARS: usize = 128;
 
 /// One exemplar: its labels, the value it stands for, and when it was recorded.
+///
+/// # Examples
+///
+/// ```
+/// use metrics_core::{Counter, Descriptor, Labels, Opts, Registry, Value, Visitor};
+///
+/// struct Trace(Option<(String, f64)>);
+/// impl Visitor for Trace {
+///     fn family(&mut self, _: &Descriptor) {}
+///     fn series(&mut self, _: &Labels<'_>, value: &Value<'_>) {
+///         if let Value::Counter(c) = value {
+///             self.0 = c.exemplar.map(|e| (e.labels().map(|(n, v)| format!("{n}={v}")).collect(), e.value()));
+///         }
+///     }
+/// }
+/// let registry = Registry::new();
+/// let c = Counter::new();
+/// registry.register(Opts::new("orders", "Orders."), c.clone())?;
+/// c.inc_by_with_exemplar(2, &[("trace_id", "abc")])?;
+/// let mut trace = Trace(None);
+/// registry.collect(&mut trace);
+/// assert_eq!(trace.0, Some(("trace_id=abc".to_owned(), 2.0)));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Exemplar {
     labels: Vec<(String, String)>,
@@ -80,6 +104,18 @@ fn check_labels(labels: &[(&str, &str)]) -> Result<(), ExemplarError> {
 }
 
 /// Why an exemplar was refused (the update itself is still made).
+///
+/// # Examples
+///
+/// ```
+/// use metrics_core::{Counter, ExemplarError, MAX_EXEMPLAR_LABEL_CHARS};
+///
+/// let c = Counter::new();
+/// let long = "x".repeat(MAX_EXEMPLAR_LABEL_CHARS);
+/// let err = c.inc_with_exemplar(&[("trace_id", &long)]).unwrap_err();
+/// assert!(matches!(err, ExemplarError::TooLong { .. }));
+/// assert_eq!(c.get(), 0, "a refused update is not counted");
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ExemplarError {

@@ -39,6 +39,17 @@ use crate::sync::{Ordering, RwLock, read, write};
 pub const MAX_DENSE_SERIES: usize = 4096;
 
 /// The default cardinality limit of a dynamic family (OpenTelemetry's default).
+///
+/// # Examples
+///
+/// ```
+/// let f = metrics_core::Family::<metrics_core::DynLabels, metrics_core::Counter>::with_label_names(&["id"])?;
+/// for i in 0..metrics_core::family::DEFAULT_LIMIT + 5 {
+///     f.labels(&[&i.to_string()])?.inc();
+/// }
+/// assert_eq!(f.len(), metrics_core::family::DEFAULT_LIMIT);
+/// # Ok::<(), metrics_core::LabelError>(())
+/// ```
 pub const DEFAULT_LIMIT: usize = 2000;
 
 pub(crate) mod child {
@@ -84,6 +95,18 @@ pub trait FamilyMetric: child::Child {}
 /// ([`Family::with_label_names`]) and whose values are given as strings
 /// ([`Family::labels`]), as in Python's client. It has no values, so [`Family::get`] cannot be
 /// called with it.
+///
+/// # Examples
+///
+/// ```
+/// use metrics_core::{DynLabels, Family, Gauge};
+///
+/// let users = Family::<DynLabels, Gauge>::with_label_names(&["plan"])?;
+/// users.labels(&["pro"])?.set(12);
+/// assert_eq!(users.labels(&["pro"])?.get(), 12);
+/// assert_eq!(users.label_names(), ["plan"]);
+/// # Ok::<(), metrics_core::LabelError>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DynLabels {}
 
@@ -102,6 +125,20 @@ impl LabelSet for DynLabels {
 /// atomic operation, and it borrows the family. From a dynamic family it holds its own reference.
 /// [`into_owned`](Self::into_owned) (or `clone()` on the metric) gives a handle that lives on its
 /// own.
+///
+/// # Examples
+///
+/// ```
+/// use metrics_core::{Counter, DynLabels, Family};
+///
+/// let hits = Family::<DynLabels, Counter>::with_label_names(&["path"])?;
+/// let child = hits.labels(&["/"])?;   // dereferences to the Counter
+/// child.inc();
+/// let owned: Counter = child.into_owned(); // keep it: later updates skip the lookup
+/// owned.inc();
+/// assert_eq!(hits.labels(&["/"])?.get(), 2);
+/// # Ok::<(), metrics_core::LabelError>(())
+/// ```
 pub struct Child<'a, M> {
     metric: M,
     _family: PhantomData<&'a ()>,
@@ -828,6 +865,20 @@ pub(crate) fn check_label_names(names: &[&str], t: MetricType) -> Result<(), Lab
 }
 
 /// Why label names or values were refused.
+///
+/// # Examples
+///
+/// ```
+/// use metrics_core::{Counter, DynLabels, Family, LabelError};
+///
+/// let f = Family::<DynLabels, Counter>::with_label_names(&["method", "code"])?;
+/// assert_eq!(f.labels(&["GET"]).unwrap_err(), LabelError::Count { expected: 2, got: 1 });
+/// assert!(matches!(
+///     Family::<DynLabels, Counter>::with_label_names(&["__name"]),
+///     Err(LabelError::InvalidName { .. })
+/// ));
+/// # Ok::<(), LabelError>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum LabelError {

@@ -59,6 +59,19 @@ pub trait Metrics {
     message = "`{Self}` cannot count what is in progress: #[in_progress] needs a Gauge or FloatGauge",
     label = "not a gauge"
 )]
+///
+/// # Examples
+///
+/// ```
+/// use metrics_core::{FloatGauge, InProgress, Track};
+///
+/// let g = FloatGauge::new();
+/// g.enter();
+/// assert_eq!(g.get(), 1.0);
+/// g.exit();
+/// let _guard = InProgress::new(&g);
+/// assert_eq!(g.get(), 1.0);
+/// ```
 pub trait Track {
     /// Adds 1.
     fn enter(&self);
@@ -151,6 +164,16 @@ impl<T: Track> Drop for InProgress<T> {
     message = "`{Self}` cannot count failures: #[count_exceptions] needs a Counter or FloatCounter",
     label = "not a counter"
 )]
+///
+/// # Examples
+///
+/// ```
+/// use metrics_core::{CountFailure, Counter};
+///
+/// let failures = Counter::new();
+/// failures.count();
+/// assert_eq!(failures.get(), 1);
+/// ```
 pub trait CountFailure {
     /// Adds 1.
     fn count(&self);
@@ -260,6 +283,15 @@ impl<T: CountFailure> Drop for FailureGuard<T> {
     label = "this function does not return a `Result`",
     note = "to count panics only, write #[count_exceptions(PATH, on = \"panic\")]"
 )]
+///
+/// # Examples
+///
+/// ```
+/// use metrics_core::Outcome;
+///
+/// assert!(Err::<(), &str>("no").is_failure());
+/// assert!(!Ok::<u8, ()>(1).is_failure());
+/// ```
 pub trait Outcome {
     /// Whether this result is a failure.
     fn is_failure(&self) -> bool;

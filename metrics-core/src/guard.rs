@@ -17,6 +17,22 @@ fn clock() -> &'static quanta::Clock {
     message = "`{Self}` does not record observations: #[timed] and timers need a Histogram, Summary or Statistics",
     label = "not a histogram, summary or statistics metric"
 )]
+///
+/// # Examples
+///
+/// ```
+/// use metrics_core::{Observe, Statistics, Summary, Timer};
+///
+/// fn record(target: &impl Observe, seconds: f64) {
+///     target.observe(seconds);
+/// }
+/// let (s, st) = (Summary::new(), Statistics::new());
+/// record(&s, 0.25);
+/// record(&st, 0.25);
+/// drop(Timer::new(&st));
+/// assert_eq!(s.get().count, 1);
+/// assert_eq!(st.get().count, 2);
+/// ```
 pub trait Observe {
     /// Records one observation.
     fn observe(&self, v: f64);

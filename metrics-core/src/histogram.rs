@@ -303,6 +303,22 @@ fn passes(v: f64, b: f64) -> bool {
 }
 
 /// A histogram's buckets, count and sum at one read.
+///
+/// # Examples
+///
+/// ```
+/// use metrics_core::Histogram;
+///
+/// let h = Histogram::with_buckets(&[1.0, 5.0])?;
+/// h.observe(0.5);
+/// h.observe(3.0);
+/// let snapshot = h.get();
+/// let v = snapshot.value();
+/// assert_eq!(v.counts(), [1, 1, 0]);
+/// assert_eq!(v.count(), 2);
+/// assert_eq!(v.sum(), 3.5);
+/// # Ok::<(), metrics_core::BucketError>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct HistogramSnapshot {
     bounds: Buckets,

@@ -42,6 +42,30 @@ use std::sync::Arc;
 /// Types with a fixed set of values (unit-only enums, `bool`) give [`VALUES`](Self::VALUES) and
 /// [`index`](Self::index); the default [`write`](Self::write) then writes `VALUES[index]`. Types
 /// with open sets (strings, integers) leave `VALUES` as `None` and implement `write`.
+///
+/// # Examples
+///
+/// ```
+/// use metrics_core::{Counter, Family, LabelSet, LabelValue, LabelVisitor};
+///
+/// // What #[derive(LabelValue)] writes for `enum Tier { Free, Pro }`.
+/// #[derive(Clone, Copy)]
+/// enum Tier { Free, Pro }
+/// impl LabelValue for Tier {
+///     const VALUES: Option<&'static [&'static str]> = Some(&["free", "pro"]);
+///     fn index(&self) -> usize { *self as usize }
+/// }
+/// struct ByTier { tier: Tier }
+/// impl LabelSet for ByTier {
+///     const NAMES: &'static [&'static str] = &["tier"];
+///     const VALUES: &'static [Option<&'static [&'static str]>] = &[Tier::VALUES];
+///     fn visit<V: LabelVisitor>(&self, v: &mut V) { v.value(&self.tier) }
+/// }
+/// let users: Family<ByTier, Counter> = Family::new();
+/// users.get(&ByTier { tier: Tier::Pro }).inc();
+/// assert_eq!(users.get(&ByTier { tier: Tier::Pro }).get(), 1);
+/// assert_eq!(<&str as LabelValue>::VALUES, None); // strings are an open set
+/// ```
 pub trait LabelValue {
     /// Every value of a fixed set, in index order; `None` for an open set.
     const VALUES: Option<&'static [&'static str]> = None;
@@ -83,6 +107,25 @@ pub trait LabelSet {
 
 /// Receives the values of a [`LabelSet`]; implemented by this crate (a dense index, an encoded
 /// key), called by label sets.
+///
+/// # Examples
+///
+/// ```
+/// use metrics_core::{LabelSet, LabelValue, LabelVisitor};
+///
+/// #[derive(metrics_core::LabelSet)]
+/// struct Route<'a> { method: &'a str, path: &'a str }
+///
+/// struct Texts(Vec<String>);
+/// impl LabelVisitor for Texts {
+///     fn value<T: LabelValue + ?Sized>(&mut self, value: &T) {
+///         self.0.push(value.as_str().unwrap_or_default().to_owned());
+///     }
+/// }
+/// let mut texts = Texts(Vec::new());
+/// Route { method: "GET", path: "/" }.visit(&mut texts);
+/// assert_eq!(texts.0, ["GET", "/"]);
+/// ```
 pub trait LabelVisitor {
     /// One label value.
     fn value<T: LabelValue + ?Sized>(&mut self, value: &T);

@@ -23,6 +23,14 @@
 //! | [`Visitor`], [`Descriptor`], [`Value`] | the read side: values already summed over shards | |
 //! | [`SampleList`], [`Registry::sample_value`] | samples as the text formats name them, for tests | |
 //!
+//! # Macros (feature `macros`, on by default)
+//!
+//! | macro | what |
+//! | --- | --- |
+//! | [`#[derive(Metrics)]`](macro@Metrics) | a struct of metrics: names, HELP (doc comments), units, buckets checked at compile time; `static = NAME` registers it at link time in the [`default_registry`] |
+//! | [`#[derive(LabelSet)]`](macro@LabelSet), [`#[derive(LabelValue)]`](macro@LabelValue) | typed labels; enums make dense families |
+//! | [`#[timed]`](macro@timed), [`#[count_exceptions]`](macro@count_exceptions), [`#[in_progress]`](macro@in_progress) | measure a function with the guards [`Timer`], [`FailureGuard`], [`InProgress`] |
+//!
 //! Reset-on-read ([`Counter::take`], [`Histogram::take`], [`Registry::collect_and_reset`]) swaps
 //! each shard with 0, so every update is reported exactly once, for `/metricsandreset`.
 //! Counters and histograms keep an [`Exemplar`] per series or bucket when updated with one

@@ -8,6 +8,17 @@
 use std::fmt;
 
 /// Why a name is not valid.
+///
+/// # Examples
+///
+/// ```
+/// use metrics_core::name::{NameError, check_label_name, check_metric_name};
+///
+/// assert_eq!(check_metric_name("http_requests"), Ok(()));
+/// assert_eq!(check_metric_name(""), Err(NameError::Empty));
+/// assert_eq!(check_metric_name("a-b"), Err(NameError::InvalidChar { index: 1 }));
+/// assert_eq!(check_label_name("__x"), Err(NameError::ReservedPrefix));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum NameError {

@@ -19,6 +19,21 @@ use crate::sync::unmodelled::{Arc, AtomicU64, OnceLock, RwLock};
 /// The family every registry adds when a label family folds label sets into its overflow
 /// series: a gauge with a `family` label, valued at the estimated number of distinct label sets
 /// folded. Its name is reserved in every registry.
+///
+/// # Examples
+///
+/// ```
+/// use metrics_core::{Counter, DynLabels, Family, OVERFLOW_FAMILY, Opts, Registry};
+///
+/// let registry = Registry::new();
+/// let f = Family::<DynLabels, Counter>::with_label_names(&["user"])?.with_limit(1);
+/// registry.register(Opts::new("logins", "Logins."), f.clone())?;
+/// for user in ["ada", "grace", "edsger"] {
+///     f.labels(&[user])?.inc();
+/// }
+/// assert_eq!(registry.sample_value(OVERFLOW_FAMILY, &[("family", "logins")]), Some(2.0));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub const OVERFLOW_FAMILY: &str = "metrics_family_overflow_label_sets";
 
 /// The name, HELP text and naming options of a metric being registered.
@@ -690,6 +705,24 @@ pub(crate) fn default_registry_unforced() -> &'static Registry {
 }
 
 /// Builds a [`Registry`] with a name prefix and constant labels; see [`Registry::builder`].
+///
+/// # Examples
+///
+/// ```
+/// use metrics_core::{Counter, Opts, Registry};
+///
+/// let registry = Registry::builder()
+///     .prefix("shop")
+///     .const_label("region", "eu-west")
+///     .target_label("service", "checkout")
+///     .build()?;
+/// let orders = Counter::new();
+/// registry.register(Opts::new("orders", "Orders placed."), orders.clone())?;
+/// orders.inc();
+/// assert_eq!(registry.sample_value("shop_orders_total", &[("region", "eu-west")]), Some(1.0));
+/// assert_eq!(registry.target_labels(), [("service".to_owned(), "checkout".to_owned())]);
+/// # Ok::<(), metrics_core::RegistryError>(())
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct RegistryBuilder {
     prefix: Option<String>,
@@ -786,6 +819,24 @@ impl RegistryBuilder {
 }
 
 /// Why a registration or registry was refused.
+///
+/// # Examples
+///
+/// ```
+/// use metrics_core::{Counter, Gauge, Opts, Registry, RegistryError};
+///
+/// let registry = Registry::new();
+/// let err = registry.register(Opts::new("requests_total", "Requests."), Counter::new()).unwrap_err();
+/// assert!(matches!(err, RegistryError::ReservedSuffix { suffix: "_total", .. }));
+/// assert!(err.to_string().contains("register it as \"requests\""));
+/// registry.register(Opts::new("requests", "Requests."), Counter::new())?;
+/// // A gauge named `requests_total` would expose a sample the counter already exposes.
+/// let err = registry.register(Opts::new("requests_total", "Clash."), Gauge::new()).unwrap_err();
+/// assert!(matches!(err, RegistryError::Duplicate { .. }));
+/// let err = registry.register(Opts::new("bad-name", "Dash."), Gauge::new()).unwrap_err();
+/// assert!(matches!(err, RegistryError::InvalidName { .. }));
+/// # Ok::<(), RegistryError>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum RegistryError {

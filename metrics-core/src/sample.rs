@@ -4,6 +4,20 @@
 use crate::collect::{Descriptor, Labels, Value, Visitor};
 
 /// One sample: a name with its type suffix, label pairs and a value.
+///
+/// # Examples
+///
+/// ```
+/// use metrics_core::{Histogram, Opts, Registry};
+///
+/// let registry = Registry::new();
+/// let h = Histogram::with_buckets(&[1.0])?;
+/// registry.register(Opts::new("size", "Sizes."), h.clone())?;
+/// h.observe(0.5);
+/// let names: Vec<String> = registry.samples().into_iter().map(|s| s.name).collect();
+/// assert_eq!(names, ["size_bucket", "size_bucket", "size_count", "size_sum"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Sample {
     /// The sample name, with its type suffix (`requests_total`, `latency_bucket`).

@@ -28,9 +28,25 @@ use crate::sync::{AtomicUsize, Ordering};
 
 /// The largest shard count. Machines with more CPUs fold several CPUs onto one shard
 /// (`cpu mod shard_count()`), trading some contention for memory.
+///
+/// # Examples
+///
+/// ```
+/// assert!(metrics_core::shard::shard_count() <= metrics_core::shard::MAX_SHARDS);
+/// ```
 pub const MAX_SHARDS: usize = 64;
 
 /// A way of choosing the calling thread's shard.
+///
+/// # Examples
+///
+/// ```
+/// use metrics_core::shard::{self, Strategy};
+///
+/// let strategy = shard::active_strategy();
+/// assert!(Strategy::ALL.contains(&strategy));
+/// println!("shard index from {strategy}");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Strategy {
@@ -207,6 +223,14 @@ pub fn set_shard_count(count: usize) -> Result<(), ShardCountError> {
 }
 
 /// Why [`set_shard_count`] refused a count.
+///
+/// # Examples
+///
+/// ```
+/// use metrics_core::shard::{ShardCountError, set_shard_count};
+///
+/// assert!(matches!(set_shard_count(3), Err(ShardCountError::NotPowerOfTwo(3))));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ShardCountError {

@@ -244,6 +244,19 @@ impl Child for StateSet {
 impl FamilyMetric for StateSet {}
 
 /// Why states or a state were refused.
+///
+/// # Examples
+///
+/// ```
+/// use metrics_core::{StateSet, StateSetError};
+///
+/// assert!(matches!(StateSet::new(Vec::<&str>::new()), Err(StateSetError::Empty)));
+/// assert!(matches!(StateSet::new(["up", "up"]), Err(StateSetError::Duplicate(_))));
+/// let s = StateSet::new(["starting", "running"])?;
+/// assert!(matches!(s.set("stopped"), Err(StateSetError::Unknown(_))));
+/// s.set("running")?;
+/// # Ok::<(), StateSetError>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum StateSetError {

@@ -3,6 +3,15 @@
 use std::fmt;
 
 /// An exposition format.
+///
+/// # Examples
+///
+/// ```
+/// use metrics_encode::Format;
+///
+/// assert_eq!(Format::default(), Format::Text);
+/// assert_eq!(Format::OpenMetrics.content_type(), "application/openmetrics-text; version=1.0.0; charset=utf-8");
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Format {

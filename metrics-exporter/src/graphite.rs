@@ -15,6 +15,23 @@ use metrics_core::Registry;
 use crate::SharedRegistry;
 
 /// How a sample's labels appear in Graphite.
+///
+/// # Examples
+///
+/// ```
+/// use metrics_core::{Counter, DynLabels, Family, Opts, Registry};
+/// use metrics_exporter::{GraphiteBridge, LabelStyle};
+///
+/// let registry = Registry::new();
+/// let jobs = Family::<DynLabels, Counter>::with_label_names(&["queue"])?;
+/// registry.register(Opts::new("jobs", "Jobs."), jobs.clone())?;
+/// jobs.labels(&["email"])?.inc();
+/// let path = GraphiteBridge::new("127.0.0.1:2003").render(&registry);
+/// assert!(path.starts_with("jobs_total.queue.email 1 "));
+/// let tags = GraphiteBridge::new("127.0.0.1:2003").label_style(LabelStyle::Tags).render(&registry);
+/// assert!(tags.starts_with("jobs_total;queue=email 1 "));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum LabelStyle {
@@ -236,6 +253,21 @@ struct Stats {
 }
 
 /// A running Graphite bridge. Dropping it stops the bridge.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use metrics_exporter::GraphiteBridge;
+///
+/// let registry = std::sync::Arc::new(metrics_core::Registry::new());
+/// // Nothing listens on port 1: attempts fail, the bridge keeps trying with backoff.
+/// let bridge = GraphiteBridge::new("127.0.0.1:1").interval(Duration::from_millis(50)).start(&registry);
+/// std::thread::sleep(Duration::from_millis(300));
+/// assert!(bridge.failures() > 0);
+/// assert_eq!(bridge.pushes(), 0);
+/// bridge.stop();
+/// ```
 #[must_use = "the bridge stops when its handle is dropped"]
 pub struct BridgeHandle {
     stop: Option<mpsc::Sender<()>>,

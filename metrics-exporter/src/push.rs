@@ -319,6 +319,19 @@ impl fmt::Debug for Pushgateway {
 }
 
 /// Why a push or delete failed.
+///
+/// # Examples
+///
+/// ```
+/// use metrics_exporter::{PushError, Pushgateway};
+///
+/// let err = Pushgateway::new("ftp://127.0.0.1:9091").unwrap_err();
+/// assert!(matches!(err, PushError::InvalidUrl(_)));
+/// let gateway = Pushgateway::new("http://127.0.0.1:9091")?;
+/// let err = gateway.delete("job", &[("__reserved", "x")]).unwrap_err();
+/// assert!(matches!(err, PushError::InvalidGroupingKey { .. }));
+/// # Ok::<(), PushError>(())
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum PushError {

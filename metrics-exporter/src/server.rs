@@ -257,6 +257,18 @@ impl Limits {
 
 /// A handle on a running server: its address, and a way to stop it. Dropping it stops the
 /// server too.
+///
+/// # Examples
+///
+/// ```
+/// let registry = std::sync::Arc::new(metrics_core::Registry::new());
+/// let server = metrics_exporter::start_http_server("127.0.0.1:0", &registry)?;
+/// let addr = server.local_addr();
+/// assert!(addr.ip().is_loopback() && addr.port() != 0);
+/// server.stop();
+/// assert!(std::net::TcpStream::connect(addr).is_err());
+/// # Ok::<(), metrics_exporter::ServerError>(())
+/// ```
 #[must_use = "the server stops when its handle is dropped"]
 pub struct ServerHandle {
     local_addr: SocketAddr,
@@ -310,6 +322,18 @@ impl fmt::Debug for ServerHandle {
 }
 
 /// Why a server could not start.
+///
+/// # Examples
+///
+/// ```
+/// use metrics_exporter::{ServerError, start_http_server};
+///
+/// let registry = std::sync::Arc::new(metrics_core::Registry::new());
+/// let first = start_http_server("127.0.0.1:0", &registry)?;
+/// let second = start_http_server(first.local_addr(), &registry);
+/// assert!(matches!(second, Err(ServerError::Bind(_))));
+/// # Ok::<(), ServerError>(())
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum ServerError {

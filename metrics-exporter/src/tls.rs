@@ -125,6 +125,16 @@ impl fmt::Debug for TlsConfig {
 }
 
 /// A certificate, key or authority file that cannot be used.
+///
+/// # Examples
+///
+/// ```
+/// use metrics_exporter::TlsConfig;
+///
+/// let err = TlsConfig::from_pem_files("/nonexistent/server.pem", "/nonexistent/server.key").unwrap_err();
+/// assert_eq!(err.path(), Some(std::path::Path::new("/nonexistent/server.pem")));
+/// assert!(err.to_string().starts_with("TLS: /nonexistent/server.pem: "));
+/// ```
 #[derive(Debug)]
 pub struct TlsError {
     path: Option<PathBuf>,

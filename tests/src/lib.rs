@@ -1,8 +1,8 @@
 //! Cross-crate and end-to-end tests of the workspace; nothing here is published.
 //!
-//! For now it runs the README's Rust code as doc tests, so the README cannot drift from the API.
-//! The macro UI tests (`tests/ui.rs`) and the end-to-end tests against real Prometheus,
-//! Pushgateway and carbon (`tests/e2e.rs`) join it with the issues that bring those parts.
+//! It runs the Rust code of the README and of the guides in `docs/` as doc tests, so they cannot
+//! drift from the API. (The macros' UI tests live in `metrics-macros/tests/`, the end-to-end
+//! tests against real Prometheus, Pushgateway and carbon in `metrics-exporter/tests/`.)
 
 #![forbid(unsafe_code)]
 
@@ -10,3 +10,13 @@
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
+
+/// The migration guide's code blocks.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/migrating-from-prometheus-client.md")]
+pub struct MigrationGuideDoctests;
+
+/// The semantics guide's code blocks.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/semantics.md")]
+pub struct SemanticsGuideDoctests;

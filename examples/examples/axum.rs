@@ -1,0 +1,73 @@
+//! axum: the metrics endpoint mounted in an application that already runs a server.
+//!
+//! Shows: `MetricsHandler` (a tower service) on `/metrics` next to the application's own routes,
+//! with the application's handler instrumented by `#[timed]` and `#[in_progress]` on an
+//! `async fn`; one server, one port, one runtime (the application's).
+//!
+//! Run: `cargo run --example axum`, then `curl http://127.0.0.1:3000/hello` and
+//! `curl http://127.0.0.1:3000/metrics`. `--addr HOST:PORT` changes the address (port 0: the
+//! system chooses); `--seconds N` stops after N seconds.
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::get;
+use metrics_core::{Counter, Gauge, Histogram, Metrics, default_registry, in_progress, timed};
+use metrics_exporter::MetricsHandler;
+
+/// The application's metrics, in the default registry.
+#[derive(Metrics)]
+#[metrics(namespace = "axum_example", static = APP)]
+struct AppMetrics {
+    /// Greetings served.
+    greetings: Counter,
+    /// Greetings being served.
+    in_flight: Gauge,
+    /// Time to greet.
+    #[metric(unit = "seconds", buckets = exponential(0.000_1, 4.0, 8))]
+    greeting_duration: Histogram,
+}
+
+#[timed(APP.greeting_duration)]
+#[in_progress(APP.in_flight)]
+async fn hello() -> &'static str {
+    APP.greetings.inc();
+    tokio::time::sleep(Duration::from_millis(2)).await;
+    "hello\n"
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut addr = "127.0.0.1:3000".to_owned();
+    let mut seconds = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match (arg.as_str(), args.next()) {
+            ("--addr", Some(a)) => addr = a,
+            ("--seconds", Some(n)) => seconds = Some(n.parse::<u64>()?),
+            _ => {
+                return Err(
+                    format!("usage: axum [--addr HOST:PORT] [--seconds N], got {arg:?}").into(),
+                );
+            }
+        }
+    }
+    let app = Router::new()
+        .route("/hello", get(hello))
+        .route_service("/metrics", MetricsHandler::new(default_registry()));
+    let listener = tokio::net::TcpListener::bind(&addr).await?;
+    let local = listener.local_addr()?;
+    println!("try http://{local}/hello, then http://{local}/metrics");
+    let stop = async move {
+        match seconds {
+            Some(s) => tokio::time::sleep(Duration::from_secs(s)).await,
+            None => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    };
+    axum::serve(listener, app)
+        .with_graceful_shutdown(stop)
+        .await?;
+    Ok(())
+}
