@@ -34,6 +34,14 @@ impl Buckets {
     /// # Errors
     ///
     /// As [`check`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let b = metrics_core::Buckets::new(&[0.1, 1.0])?;
+    /// assert_eq!(b.bounds(), [0.1, 1.0]);
+    /// # Ok::<(), metrics_core::BucketError>(())
+    /// ```
     pub fn new(bounds: &[f64]) -> Result<Self, BucketError> {
         check(bounds).map(|b| Buckets(intern(b)))
     }
@@ -43,6 +51,14 @@ impl Buckets {
     /// # Errors
     ///
     /// As [`linear`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let b = metrics_core::Buckets::linear(10.0, 5.0, 3)?;
+    /// assert_eq!(b.bounds(), [10.0, 15.0, 20.0]);
+    /// # Ok::<(), metrics_core::BucketError>(())
+    /// ```
     pub fn linear(start: f64, width: f64, count: usize) -> Result<Self, BucketError> {
         Self::new(&linear(start, width, count)?)
     }
@@ -52,11 +68,25 @@ impl Buckets {
     /// # Errors
     ///
     /// As [`exponential`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let b = metrics_core::Buckets::exponential(1.0, 10.0, 3)?;
+    /// assert_eq!(b.bounds(), [1.0, 10.0, 100.0]);
+    /// # Ok::<(), metrics_core::BucketError>(())
+    /// ```
     pub fn exponential(start: f64, factor: f64, count: usize) -> Result<Self, BucketError> {
         Self::new(&exponential(start, factor, count)?)
     }
 
     /// The finite upper bounds.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(metrics_core::Buckets::default().bounds(), metrics_core::buckets::DEFAULT);
+    /// ```
     pub fn bounds(&self) -> &'static [f64] {
         self.0
     }

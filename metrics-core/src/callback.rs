@@ -34,11 +34,29 @@ where
     T: Into<Number>,
 {
     /// A gauge that reads `f`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_core::{FnGauge, Number};
+    ///
+    /// let g = FnGauge::new(|| 42i64);
+    /// assert_eq!(g.get(), Number::Int(42));
+    /// ```
     pub fn new(f: F) -> Self {
         FnGauge { f }
     }
 
     /// Calls the callback.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_core::{FnGauge, Number};
+    ///
+    /// let g = FnGauge::new(|| 0.5f64);
+    /// assert_eq!(g.get(), Number::Float(0.5));
+    /// ```
     pub fn get(&self) -> Number {
         (self.f)().into()
     }
@@ -96,11 +114,29 @@ where
     T: Into<Number>,
 {
     /// A counter that reads `f`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_core::{FnCounter, Number};
+    ///
+    /// let c = FnCounter::new(|| 7u64);
+    /// assert_eq!(c.get(), Number::UInt(7));
+    /// ```
     pub fn new(f: F) -> Self {
         FnCounter { f }
     }
 
     /// Calls the callback.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_core::{FnCounter, Number};
+    ///
+    /// let c = FnCounter::new(|| 7u64);
+    /// assert_eq!(c.get().as_f64(), 7.0);
+    /// ```
     pub fn get(&self) -> Number {
         (self.f)().into()
     }

@@ -248,21 +248,93 @@ impl Descriptor {
     }
 
     /// The family name, e.g. `shop_http_request_duration_seconds`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_core::{Counter, Descriptor, Labels, Opts, Registry, Value, Visitor};
+    ///
+    /// struct Seen(Vec<String>);
+    /// impl Visitor for Seen {
+    ///     fn family(&mut self, d: &Descriptor) { self.0.push(format!("{}", d.name())); }
+    ///     fn series(&mut self, _l: &Labels<'_>, _v: &Value<'_>) {  }
+    /// }
+    /// let registry = Registry::builder().const_label("zone", "eu").build()?;
+    /// registry.register(Opts::new("cpu", "CPU time.").unit("seconds"), Counter::new())?;
+    /// let mut seen = Seen(Vec::new());
+    /// registry.collect(&mut seen);
+    /// assert_eq!(seen.0, ["cpu_seconds"]);
+    /// # Ok::<(), metrics_core::RegistryError>(())
+    /// ```
     pub fn name(&self) -> &str {
         &self.name
     }
 
     /// The HELP text, unescaped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_core::{Counter, Descriptor, Labels, Opts, Registry, Value, Visitor};
+    ///
+    /// struct Seen(Vec<String>);
+    /// impl Visitor for Seen {
+    ///     fn family(&mut self, d: &Descriptor) { self.0.push(format!("{}", d.help())); }
+    ///     fn series(&mut self, _l: &Labels<'_>, _v: &Value<'_>) {  }
+    /// }
+    /// let registry = Registry::builder().const_label("zone", "eu").build()?;
+    /// registry.register(Opts::new("cpu", "CPU time.").unit("seconds"), Counter::new())?;
+    /// let mut seen = Seen(Vec::new());
+    /// registry.collect(&mut seen);
+    /// assert_eq!(seen.0, ["CPU time."]);
+    /// # Ok::<(), metrics_core::RegistryError>(())
+    /// ```
     pub fn help(&self) -> &str {
         &self.help
     }
 
     /// The metric type.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_core::{Counter, Descriptor, Labels, Opts, Registry, Value, Visitor};
+    ///
+    /// struct Seen(Vec<String>);
+    /// impl Visitor for Seen {
+    ///     fn family(&mut self, d: &Descriptor) { self.0.push(format!("{}", d.metric_type())); }
+    ///     fn series(&mut self, _l: &Labels<'_>, _v: &Value<'_>) {  }
+    /// }
+    /// let registry = Registry::builder().const_label("zone", "eu").build()?;
+    /// registry.register(Opts::new("cpu", "CPU time.").unit("seconds"), Counter::new())?;
+    /// let mut seen = Seen(Vec::new());
+    /// registry.collect(&mut seen);
+    /// assert_eq!(seen.0, ["counter"]);
+    /// # Ok::<(), metrics_core::RegistryError>(())
+    /// ```
     pub fn metric_type(&self) -> MetricType {
         self.metric_type
     }
 
     /// The unit, if one was given (the name then ends with `_<unit>`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_core::{Counter, Descriptor, Labels, Opts, Registry, Value, Visitor};
+    ///
+    /// struct Seen(Vec<String>);
+    /// impl Visitor for Seen {
+    ///     fn family(&mut self, d: &Descriptor) { self.0.push(format!("{}", d.unit().unwrap_or(""))); }
+    ///     fn series(&mut self, _l: &Labels<'_>, _v: &Value<'_>) {  }
+    /// }
+    /// let registry = Registry::builder().const_label("zone", "eu").build()?;
+    /// registry.register(Opts::new("cpu", "CPU time.").unit("seconds"), Counter::new())?;
+    /// let mut seen = Seen(Vec::new());
+    /// registry.collect(&mut seen);
+    /// assert_eq!(seen.0, ["seconds"]);
+    /// # Ok::<(), metrics_core::RegistryError>(())
+    /// ```
     pub fn unit(&self) -> Option<&str> {
         self.unit.as_deref()
     }
@@ -408,6 +480,24 @@ impl<'a> Labels<'a> {
     }
 
     /// The (name, value) pairs; values are unescaped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_core::{Counter, Descriptor, Labels, Opts, Registry, Value, Visitor};
+    ///
+    /// struct Seen(Vec<String>);
+    /// impl Visitor for Seen {
+    ///     fn family(&mut self, d: &Descriptor) { self.0.push(format!("{}", "")); }
+    ///     fn series(&mut self, _l: &Labels<'_>, _v: &Value<'_>) { self.0.extend(_l.iter().map(|(n, v)| format!("{n}={v}"))); }
+    /// }
+    /// let registry = Registry::builder().const_label("zone", "eu").build()?;
+    /// registry.register(Opts::new("cpu", "CPU time.").unit("seconds"), Counter::new())?;
+    /// let mut seen = Seen(Vec::new());
+    /// registry.collect(&mut seen);
+    /// assert_eq!(seen.0, ["", "zone=eu"]);
+    /// # Ok::<(), metrics_core::RegistryError>(())
+    /// ```
     pub fn iter(&self) -> LabelsIter<'a> {
         LabelsIter {
             constant: self.constant.iter(),
@@ -424,6 +514,24 @@ impl<'a> Labels<'a> {
     }
 
     /// The number of pairs.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_core::{Counter, Descriptor, Labels, Opts, Registry, Value, Visitor};
+    ///
+    /// struct Seen(Vec<String>);
+    /// impl Visitor for Seen {
+    ///     fn family(&mut self, d: &Descriptor) { self.0.push(format!("{}", "")); }
+    ///     fn series(&mut self, _l: &Labels<'_>, _v: &Value<'_>) { self.0.push(_l.len().to_string()); }
+    /// }
+    /// let registry = Registry::builder().const_label("zone", "eu").build()?;
+    /// registry.register(Opts::new("cpu", "CPU time.").unit("seconds"), Counter::new())?;
+    /// let mut seen = Seen(Vec::new());
+    /// registry.collect(&mut seen);
+    /// assert_eq!(seen.0, ["", "1"]);
+    /// # Ok::<(), metrics_core::RegistryError>(())
+    /// ```
     pub fn len(&self) -> usize {
         self.extra.iter().filter(|(n, _)| !self.taken(n)).count()
             + self.constant.len()
@@ -440,6 +548,24 @@ impl<'a> Labels<'a> {
     }
 
     /// Whether the series has no labels.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_core::{Counter, Descriptor, Labels, Opts, Registry, Value, Visitor};
+    ///
+    /// struct Seen(Vec<String>);
+    /// impl Visitor for Seen {
+    ///     fn family(&mut self, d: &Descriptor) { self.0.push(format!("{}", "")); }
+    ///     fn series(&mut self, _l: &Labels<'_>, _v: &Value<'_>) { self.0.push(_l.is_empty().to_string()); }
+    /// }
+    /// let registry = Registry::builder().const_label("zone", "eu").build()?;
+    /// registry.register(Opts::new("cpu", "CPU time.").unit("seconds"), Counter::new())?;
+    /// let mut seen = Seen(Vec::new());
+    /// registry.collect(&mut seen);
+    /// assert_eq!(seen.0, ["", "false"]);
+    /// # Ok::<(), metrics_core::RegistryError>(())
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -656,22 +782,70 @@ impl<'a> HistogramValue<'a> {
     }
 
     /// The finite upper bounds, strictly increasing (`+Inf` is implied after the last).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let h = metrics_core::Histogram::with_buckets(&[1.0])?;
+    /// h.observe(0.5);
+    /// h.observe(2.0);
+    /// let snapshot = h.get();
+    /// let v = snapshot.value();
+    /// assert_eq!(v.bounds(), [1.0]);
+    /// # Ok::<(), metrics_core::BucketError>(())
+    /// ```
     pub fn bounds(&self) -> &'a [f64] {
         self.bounds
     }
 
     /// Observations per bucket, *not* cumulative: `counts()[i]` counts values in
     /// `(bounds[i-1], bounds[i]]`, and the last entry those above every bound (and NaN).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let h = metrics_core::Histogram::with_buckets(&[1.0])?;
+    /// h.observe(0.5);
+    /// h.observe(2.0);
+    /// let snapshot = h.get();
+    /// let v = snapshot.value();
+    /// assert_eq!(v.counts(), [1, 1]); // the last is +Inf
+    /// # Ok::<(), metrics_core::BucketError>(())
+    /// ```
     pub fn counts(&self) -> &'a [u64] {
         self.counts
     }
 
     /// The sum of all observed values.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let h = metrics_core::Histogram::with_buckets(&[1.0])?;
+    /// h.observe(0.5);
+    /// h.observe(2.0);
+    /// let snapshot = h.get();
+    /// let v = snapshot.value();
+    /// assert_eq!(v.sum(), 2.5);
+    /// # Ok::<(), metrics_core::BucketError>(())
+    /// ```
     pub fn sum(&self) -> f64 {
         self.sum
     }
 
     /// The number of observations: the sum of the buckets, so always equal to the `+Inf` bucket.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let h = metrics_core::Histogram::with_buckets(&[1.0])?;
+    /// h.observe(0.5);
+    /// h.observe(2.0);
+    /// let snapshot = h.get();
+    /// let v = snapshot.value();
+    /// assert_eq!(v.count(), 2);
+    /// # Ok::<(), metrics_core::BucketError>(())
+    /// ```
     pub fn count(&self) -> u64 {
         self.counts.iter().fold(0, |acc, &c| acc.wrapping_add(c))
     }
@@ -699,6 +873,18 @@ impl<'a> HistogramValue<'a> {
     }
 
     /// The latest exemplar recorded in bucket `bucket` (`bounds().len()` is `+Inf`), if any.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let h = metrics_core::Histogram::with_buckets(&[1.0])?;
+    /// h.observe(0.5);
+    /// h.observe(2.0);
+    /// let snapshot = h.get();
+    /// let v = snapshot.value();
+    /// assert!(v.exemplar(0).is_none()); // observed without one
+    /// # Ok::<(), metrics_core::BucketError>(())
+    /// ```
     pub fn exemplar(&self, bucket: usize) -> Option<&'a Exemplar> {
         let (table, offset) = self.exemplars?;
         table.get(offset + bucket as u32)
@@ -750,6 +936,15 @@ pub struct StatisticsValue {
 
 impl StatisticsValue {
     /// `sum / count`, `None` before the first observation.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = metrics_core::Statistics::new();
+    /// s.observe(1.0);
+    /// s.observe(3.0);
+    /// assert_eq!(s.get().average(), Some(2.0));
+    /// ```
     pub fn average(&self) -> Option<f64> {
         (self.count > 0).then(|| self.sum / self.count as f64)
     }

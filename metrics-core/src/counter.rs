@@ -48,6 +48,13 @@ pub struct Counter {
 
 impl Counter {
     /// A counter at 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let c = metrics_core::Counter::new();
+    /// assert_eq!(c.get(), 0);
+    /// ```
     pub fn new() -> Self {
         Counter {
             cells: CellRun::new(1),
@@ -55,12 +62,28 @@ impl Counter {
     }
 
     /// Adds 1.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let c = metrics_core::Counter::new();
+    /// c.inc();
+    /// assert_eq!(c.get(), 1);
+    /// ```
     #[inline]
     pub fn inc(&self) {
         self.cells.add(0, 1);
     }
 
     /// Adds `v`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let c = metrics_core::Counter::new();
+    /// c.inc_by(5);
+    /// assert_eq!(c.get(), 5);
+    /// ```
     #[inline]
     pub fn inc_by(&self, v: u64) {
         self.cells.add(0, v);
@@ -98,11 +121,28 @@ impl Counter {
     /// # Errors
     ///
     /// As [`inc_by_with_exemplar`](Self::inc_by_with_exemplar).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let c = metrics_core::Counter::new();
+    /// c.inc_with_exemplar(&[("trace_id", "abc")])?;
+    /// assert_eq!(c.get(), 1);
+    /// # Ok::<(), metrics_core::ExemplarError>(())
+    /// ```
     pub fn inc_with_exemplar(&self, labels: &[(&str, &str)]) -> Result<(), ExemplarError> {
         self.inc_by_with_exemplar(1, labels)
     }
 
     /// The current value, summed over shards.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let c = metrics_core::Counter::new();
+    /// c.inc_by(2);
+    /// assert_eq!(c.get(), 2);
+    /// ```
     pub fn get(&self) -> u64 {
         self.cells.sum(0)
     }
@@ -237,6 +277,13 @@ pub struct FloatCounter {
 
 impl FloatCounter {
     /// A counter at 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let c = metrics_core::FloatCounter::new();
+    /// assert_eq!(c.get(), 0.0);
+    /// ```
     pub fn new() -> Self {
         FloatCounter {
             cells: CellRun::new(1),
@@ -244,6 +291,14 @@ impl FloatCounter {
     }
 
     /// Adds 1.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let c = metrics_core::FloatCounter::new();
+    /// c.inc();
+    /// assert_eq!(c.get(), 1.0);
+    /// ```
     #[inline]
     pub fn inc(&self) {
         self.cells.add_f64(0, 1.0);
@@ -251,6 +306,15 @@ impl FloatCounter {
 
     /// Adds `v` if it is zero or positive (`+Inf` included); ignores negative and NaN values,
     /// which would make the counter go down or become meaningless.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let c = metrics_core::FloatCounter::new();
+    /// c.inc_by(0.25);
+    /// c.inc_by(-1.0); // ignored: a counter never goes down
+    /// assert_eq!(c.get(), 0.25);
+    /// ```
     #[inline]
     pub fn inc_by(&self, v: f64) {
         if v >= 0.0 {
@@ -263,6 +327,16 @@ impl FloatCounter {
     /// # Errors
     ///
     /// [`NegativeIncrement`] if `v` is negative or NaN; the counter is unchanged.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let c = metrics_core::FloatCounter::new();
+    /// assert!(c.try_inc_by(f64::NAN).is_err());
+    /// c.try_inc_by(1.0)?;
+    /// assert_eq!(c.get(), 1.0);
+    /// # Ok::<(), metrics_core::NegativeIncrement>(())
+    /// ```
     pub fn try_inc_by(&self, v: f64) -> Result<(), NegativeIncrement> {
         if v >= 0.0 {
             self.cells.add_f64(0, v);
@@ -279,6 +353,15 @@ impl FloatCounter {
     ///
     /// [`ExemplarError`] if the labels are invalid or longer than OpenMetrics allows; the counter
     /// is then unchanged.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let c = metrics_core::FloatCounter::new();
+    /// c.inc_by_with_exemplar(1.5, &[("trace_id", "abc")])?;
+    /// assert_eq!(c.get(), 1.5);
+    /// # Ok::<(), metrics_core::ExemplarError>(())
+    /// ```
     pub fn inc_by_with_exemplar(
         &self,
         v: f64,
@@ -293,12 +376,29 @@ impl FloatCounter {
     }
 
     /// The current value, summed over shards.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let c = metrics_core::FloatCounter::new();
+    /// c.inc_by(2.5);
+    /// assert_eq!(c.get(), 2.5);
+    /// ```
     pub fn get(&self) -> f64 {
         self.cells.sum_f64(0)
     }
 
     /// Returns the current value and resets the counter to 0, atomically per shard (see
     /// [`Counter::take`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let c = metrics_core::FloatCounter::new();
+    /// c.inc_by(2.5);
+    /// assert_eq!(c.take(), 2.5);
+    /// assert_eq!(c.get(), 0.0);
+    /// ```
     pub fn take(&self) -> f64 {
         self.cells.take_f64(0)
     }

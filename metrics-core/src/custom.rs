@@ -476,6 +476,16 @@ impl std::error::Error for HistogramSampleError {}
 
 impl MetricFamily {
     /// The family's descriptor (name without the registry's prefix).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_core::{GaugeMetricFamily, MetricFamily};
+    ///
+    /// let family: MetricFamily = GaugeMetricFamily::new("queue_length", "Jobs waiting.", &[])?.into();
+    /// assert_eq!(family.descriptor().name(), "queue_length");
+    /// # Ok::<(), metrics_core::RegistryError>(())
+    /// ```
     pub fn descriptor(&self) -> &Descriptor {
         &self.descriptor
     }

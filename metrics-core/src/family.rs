@@ -153,6 +153,18 @@ impl<M: FamilyMetric> Child<'_, M> {
     }
 
     /// A handle to the child that lives on its own (a clone if this is a view).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// #[derive(metrics_core::LabelSet)]
+    /// struct Path<'a> { path: &'a str }
+    ///
+    /// let f = metrics_core::Family::<Path<'static>, metrics_core::Counter>::new();
+    /// let c: metrics_core::Counter = f.get(&Path { path: "/" }).into_owned();
+    /// c.inc();
+    /// assert_eq!(f.get(&Path { path: "/" }).get(), 1);
+    /// ```
     pub fn into_owned(self) -> M {
         if self.metric.run().is_view() {
             self.metric.clone()
@@ -311,6 +323,18 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
     };
 
     /// A family with the default configuration of `M` (default buckets for histograms).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_core::{Counter, Family};
+    ///
+    /// #[derive(metrics_core::LabelSet)]
+    /// struct Up { up: bool }
+    ///
+    /// let f: Family<Up, Counter> = Family::new();
+    /// assert_eq!(f.len(), 2); // dense: both series exist
+    /// ```
     pub fn new() -> Self
     where
         M::Config: Default,
@@ -350,6 +374,17 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
     /// The child for `labels`: for a dense family a borrowed child found by index arithmetic;
     /// for a dynamic one an owned handle, created at 0 on first use (or the overflow series once
     /// the family is at its limit).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// #[derive(metrics_core::LabelSet)]
+    /// struct Path<'a> { path: &'a str }
+    ///
+    /// let f = metrics_core::Family::<Path<'static>, metrics_core::Counter>::new();
+    /// f.get(&Path { path: "/a" }).inc();
+    /// assert_eq!(f.get(&Path { path: "/a" }).get(), 1);
+    /// ```
     #[inline]
     pub fn get(&self, labels: &L) -> Child<'_, M> {
         if Self::DENSE {
@@ -370,6 +405,22 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
     /// Creates the child for `labels` at 0 if it does not exist yet, so its series shows before
     /// the first update (Python's "initializing label values"); dense families have all their
     /// children from the start.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_core::{Counter, Family, Opts, Registry};
+    ///
+    /// #[derive(metrics_core::LabelSet)]
+    /// struct Path<'a> { path: &'a str }
+    ///
+    /// let registry = Registry::new();
+    /// let f = Family::<Path<'static>, Counter>::new();
+    /// registry.register(Opts::new("hits", "Hits."), f.clone())?;
+    /// f.init(&Path { path: "/" });
+    /// assert_eq!(registry.sample_value("hits_total", &[("path", "/")]), Some(0.0));
+    /// # Ok::<(), metrics_core::RegistryError>(())
+    /// ```
     pub fn init(&self, labels: &L) {
         if !Self::DENSE {
             let _ = with_key(labels, |key| self.get_key(key));
@@ -380,6 +431,18 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
     /// cells are freed once the last handle to it is dropped; handles kept elsewhere keep
     /// working but are no longer read. Dense families keep all their children and return
     /// `false`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// #[derive(metrics_core::LabelSet)]
+    /// struct Path<'a> { path: &'a str }
+    ///
+    /// let f = metrics_core::Family::<Path<'static>, metrics_core::Counter>::new();
+    /// f.get(&Path { path: "/a" }).inc();
+    /// assert!(f.remove(&Path { path: "/a" }));
+    /// assert!(f.is_empty());
+    /// ```
     pub fn remove(&self, labels: &L) -> bool {
         !Self::DENSE && with_key(labels, |key| self.remove_key(key))
     }
@@ -518,6 +581,16 @@ impl<M: FamilyMetric> Family<DynLabels, M> {
     /// # Errors
     ///
     /// As [`with_label_names`](Self::with_label_names).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_core::{Buckets, DynLabels, Family, Histogram};
+    ///
+    /// let f = Family::<DynLabels, Histogram>::with_label_names_and_config(&["queue"], Buckets::linear(1.0, 1.0, 2)?)?;
+    /// assert_eq!(f.labels(&["a"])?.bounds(), [1.0, 2.0]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn with_label_names_and_config<S: AsRef<str>>(
         names: &[S],
         config: M::Config,
@@ -545,6 +618,19 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
     /// Sets the cardinality limit of a dynamic family: once it holds `limit` label sets, new
     /// ones share the overflow series (existing ones keep theirs). Lowering it does not remove
     /// children. Dense families have no limit.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_core::{Counter, DynLabels, Family};
+    ///
+    /// let f = Family::<DynLabels, Counter>::with_label_names(&["id"])?.with_limit(2);
+    /// for id in ["a", "b", "c"] {
+    ///     f.labels(&[id])?.inc();
+    /// }
+    /// assert_eq!(f.len(), 2); // "c" went to the overflow series
+    /// # Ok::<(), metrics_core::LabelError>(())
+    /// ```
     pub fn with_limit(self, limit: usize) -> Self {
         let limit = u32::try_from(limit).unwrap_or(u32::MAX);
         // Relaxed: the limit is a threshold read under the map's lock.
@@ -553,6 +639,14 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
     }
 
     /// The label names, in order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let f = metrics_core::Family::<metrics_core::DynLabels, metrics_core::Counter>::with_label_names(&["method", "code"])?;
+    /// assert_eq!(f.label_names(), ["method", "code"]);
+    /// # Ok::<(), metrics_core::LabelError>(())
+    /// ```
     pub fn label_names(&self) -> Vec<&str> {
         match &self.shared.names {
             Some(names) => names.iter().map(String::as_str).collect(),
@@ -574,6 +668,15 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
     ///
     /// [`LabelError::Count`] if there are not as many values as label names;
     /// [`LabelError::UnknownValue`] if a label with a fixed set of values gets another value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let f = metrics_core::Family::<metrics_core::DynLabels, metrics_core::Counter>::with_label_names(&["method"])?;
+    /// f.labels(&["GET"])?.inc();
+    /// assert!(f.labels(&["GET", "extra"]).is_err());
+    /// # Ok::<(), metrics_core::LabelError>(())
+    /// ```
     pub fn labels(&self, values: &[&str]) -> Result<Child<'_, M>, LabelError> {
         match self.dense_index_of(values)? {
             Some(index) => Ok(Child::new(M::from_run(
@@ -589,6 +692,15 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
     /// # Errors
     ///
     /// As [`labels`](Self::labels).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let f = metrics_core::Family::<metrics_core::DynLabels, metrics_core::Counter>::with_label_names(&["method"])?;
+    /// f.init_labels(&["POST"])?;
+    /// assert_eq!(f.len(), 1);
+    /// # Ok::<(), metrics_core::LabelError>(())
+    /// ```
     pub fn init_labels(&self, values: &[&str]) -> Result<(), LabelError> {
         self.labels(values).map(drop)
     }
@@ -598,6 +710,16 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
     /// # Errors
     ///
     /// As [`labels`](Self::labels).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let f = metrics_core::Family::<metrics_core::DynLabels, metrics_core::Counter>::with_label_names(&["method"])?;
+    /// f.labels(&["GET"])?.inc();
+    /// assert_eq!(f.remove_labels(&["GET"]), Ok(true));
+    /// assert_eq!(f.remove_labels(&["GET"]), Ok(false));
+    /// # Ok::<(), metrics_core::LabelError>(())
+    /// ```
     pub fn remove_labels(&self, values: &[&str]) -> Result<bool, LabelError> {
         match self.dense_index_of(values)? {
             Some(_) => Ok(false),
@@ -607,6 +729,16 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
 
     /// Removes every child of a dynamic family (and its overflow series), as
     /// [`remove`](Self::remove) does one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let f = metrics_core::Family::<metrics_core::DynLabels, metrics_core::Counter>::with_label_names(&["method"])?;
+    /// f.labels(&["GET"])?.inc();
+    /// f.clear();
+    /// assert!(f.is_empty());
+    /// # Ok::<(), metrics_core::LabelError>(())
+    /// ```
     pub fn clear(&self) {
         let mut map = write(&self.shared.map);
         map.clear();
@@ -614,6 +746,15 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
 
     /// The number of children: all of a dense family's, the label sets a dynamic family holds
     /// (not counting the overflow series).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let f = metrics_core::Family::<metrics_core::DynLabels, metrics_core::Gauge>::with_label_names(&["q"])?;
+    /// f.labels(&["a"])?.set(1);
+    /// assert_eq!(f.len(), 1);
+    /// # Ok::<(), metrics_core::LabelError>(())
+    /// ```
     pub fn len(&self) -> usize {
         match self.dense.len {
             0 => read(&self.shared.map).live as usize,
@@ -622,6 +763,14 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
     }
 
     /// Whether the family has no children.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let f = metrics_core::Family::<metrics_core::DynLabels, metrics_core::Gauge>::with_label_names(&["q"])?;
+    /// assert!(f.is_empty());
+    /// # Ok::<(), metrics_core::LabelError>(())
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

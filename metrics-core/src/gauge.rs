@@ -41,6 +41,13 @@ pub struct Gauge {
 // Relaxed throughout: the gauge is one independent value; nothing else is published through it.
 impl Gauge {
     /// A gauge at 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let g = metrics_core::Gauge::new();
+    /// assert_eq!(g.get(), 0);
+    /// ```
     pub fn new() -> Self {
         Gauge {
             cell: CellRun::new_in(Kind::Unsharded, 1),
@@ -53,36 +60,84 @@ impl Gauge {
     }
 
     /// Sets the value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let g = metrics_core::Gauge::new();
+    /// g.set(-4);
+    /// assert_eq!(g.get(), -4);
+    /// ```
     #[inline]
     pub fn set(&self, v: i64) {
         self.value().store(v as u64, Ordering::Relaxed);
     }
 
     /// Adds 1.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let g = metrics_core::Gauge::new();
+    /// g.inc();
+    /// assert_eq!(g.get(), 1);
+    /// ```
     #[inline]
     pub fn inc(&self) {
         self.add(1);
     }
 
     /// Subtracts 1.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let g = metrics_core::Gauge::new();
+    /// g.dec();
+    /// assert_eq!(g.get(), -1);
+    /// ```
     #[inline]
     pub fn dec(&self) {
         self.sub(1);
     }
 
     /// Adds `v` (wrapping: two's-complement addition on the bits is signed addition).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let g = metrics_core::Gauge::new();
+    /// g.add(10);
+    /// assert_eq!(g.get(), 10);
+    /// ```
     #[inline]
     pub fn add(&self, v: i64) {
         self.value().fetch_add(v as u64, Ordering::Relaxed);
     }
 
     /// Subtracts `v` (wrapping).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let g = metrics_core::Gauge::new();
+    /// g.sub(3);
+    /// assert_eq!(g.get(), -3);
+    /// ```
     #[inline]
     pub fn sub(&self, v: i64) {
         self.value().fetch_sub(v as u64, Ordering::Relaxed);
     }
 
     /// The current value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let g = metrics_core::Gauge::new();
+    /// g.set(7);
+    /// assert_eq!(g.get(), 7);
+    /// ```
     pub fn get(&self) -> i64 {
         self.value().load(Ordering::Relaxed) as i64
     }
@@ -95,6 +150,14 @@ impl Gauge {
     /// let last_success = metrics_core::Gauge::new();
     /// last_success.set_to_current_time();
     /// assert!(last_success.get() > 1_600_000_000);
+    /// ```
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let g = metrics_core::Gauge::new();
+    /// g.set_to_current_time();
+    /// assert!(g.get() > 1_700_000_000);
     /// ```
     pub fn set_to_current_time(&self) {
         self.set(unix_time().floor() as i64);
@@ -180,6 +243,13 @@ pub struct FloatGauge {
 
 impl FloatGauge {
     /// A gauge at 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let g = metrics_core::FloatGauge::new();
+    /// assert_eq!(g.get(), 0.0);
+    /// ```
     pub fn new() -> Self {
         FloatGauge {
             cell: CellRun::new_in(Kind::Unsharded, 1),
@@ -192,41 +262,97 @@ impl FloatGauge {
     }
 
     /// Sets the value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let g = metrics_core::FloatGauge::new();
+    /// g.set(0.75);
+    /// assert_eq!(g.get(), 0.75);
+    /// ```
     #[inline]
     pub fn set(&self, v: f64) {
         self.bits().store(v.to_bits(), Ordering::Relaxed);
     }
 
     /// Adds 1.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let g = metrics_core::FloatGauge::new();
+    /// g.inc();
+    /// assert_eq!(g.get(), 1.0);
+    /// ```
     #[inline]
     pub fn inc(&self) {
         self.add(1.0);
     }
 
     /// Subtracts 1.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let g = metrics_core::FloatGauge::new();
+    /// g.dec();
+    /// assert_eq!(g.get(), -1.0);
+    /// ```
     #[inline]
     pub fn dec(&self) {
         self.add(-1.0);
     }
 
     /// Adds `v`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let g = metrics_core::FloatGauge::new();
+    /// g.add(0.5);
+    /// assert_eq!(g.get(), 0.5);
+    /// ```
     #[inline]
     pub fn add(&self, v: f64) {
         add_f64(self.bits(), v);
     }
 
     /// Subtracts `v`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let g = metrics_core::FloatGauge::new();
+    /// g.sub(0.5);
+    /// assert_eq!(g.get(), -0.5);
+    /// ```
     #[inline]
     pub fn sub(&self, v: f64) {
         add_f64(self.bits(), -v);
     }
 
     /// The current value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let g = metrics_core::FloatGauge::new();
+    /// g.set(2.5);
+    /// assert_eq!(g.get(), 2.5);
+    /// ```
     pub fn get(&self) -> f64 {
         f64::from_bits(self.bits().load(Ordering::Relaxed))
     }
 
     /// Sets the value to the current Unix time in seconds, with sub-second precision.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let g = metrics_core::FloatGauge::new();
+    /// g.set_to_current_time();
+    /// assert!(g.get() > 1.7e9);
+    /// ```
     pub fn set_to_current_time(&self) {
         self.set(unix_time());
     }

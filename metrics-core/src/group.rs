@@ -147,6 +147,16 @@ pub struct InProgress<T: Track> {
 
 impl<T: Track> InProgress<T> {
     /// Adds 1 to `gauge` until the guard is dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let g = metrics_core::Gauge::new();
+    /// let guard = metrics_core::InProgress::new(&g);
+    /// assert_eq!(g.get(), 1);
+    /// drop(guard);
+    /// assert_eq!(g.get(), 0);
+    /// ```
     pub fn new(gauge: T) -> Self {
         gauge.enter();
         InProgress { gauge }
@@ -249,6 +259,15 @@ pub struct FailureGuard<T: CountFailure> {
 
 impl<T: CountFailure> FailureGuard<T> {
     /// A guard counting into `counter`: panics if `on_panic`, `Err` results if `on_err`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let errors = metrics_core::Counter::new();
+    /// let guard = metrics_core::FailureGuard::new(&errors, true, true);
+    /// drop(guard); // no panic, nothing checked: nothing counted
+    /// assert_eq!(errors.get(), 0);
+    /// ```
     pub fn new(counter: T, on_panic: bool, on_err: bool) -> Self {
         FailureGuard {
             counter,
@@ -260,6 +279,16 @@ impl<T: CountFailure> FailureGuard<T> {
 
     /// Counts `result` if it is a failure (an `Err`, when counting errors), then returns it;
     /// the guard is spent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let errors = metrics_core::Counter::new();
+    /// let guard = metrics_core::FailureGuard::new(&errors, true, true);
+    /// let result: Result<(), &str> = guard.check(Err("no"));
+    /// assert!(result.is_err());
+    /// assert_eq!(errors.get(), 1);
+    /// ```
     pub fn check<R: Outcome>(mut self, result: R) -> R {
         self.armed = false;
         if self.on_err && result.is_failure() {

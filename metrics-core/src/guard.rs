@@ -89,6 +89,17 @@ pub struct Timer<O: Observe> {
 
 impl<O: Observe> Timer<O> {
     /// Starts timing now, for `target`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_core::{Histogram, Timer};
+    ///
+    /// let h = Histogram::new();
+    /// let timer = Timer::new(h.clone()); // owns its target: can be sent or stored
+    /// drop(timer);
+    /// assert_eq!(h.get().value().count(), 1);
+    /// ```
     pub fn new(target: O) -> Self {
         Timer {
             target: Some(target),
@@ -97,6 +108,14 @@ impl<O: Observe> Timer<O> {
     }
 
     /// Observes the elapsed time now and returns it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let h = metrics_core::Histogram::new();
+    /// let elapsed = h.start_timer().stop();
+    /// assert_eq!(h.get().value().sum(), elapsed.as_secs_f64());
+    /// ```
     pub fn stop(mut self) -> Duration {
         let elapsed = self.elapsed();
         if let Some(target) = self.target.take() {

@@ -50,6 +50,13 @@ pub struct Histogram {
 
 impl Histogram {
     /// A histogram with the [default bounds](crate::buckets::DEFAULT).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let h = metrics_core::Histogram::new();
+    /// assert_eq!(h.bounds(), metrics_core::buckets::DEFAULT);
+    /// ```
     pub fn new() -> Self {
         Self::with_config(Buckets::default())
     }
@@ -75,6 +82,16 @@ impl Histogram {
     }
 
     /// A histogram with checked bounds.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_core::{Buckets, Histogram};
+    ///
+    /// let h = Histogram::with_config(Buckets::linear(1.0, 1.0, 3)?);
+    /// assert_eq!(h.bounds(), [1.0, 2.0, 3.0]);
+    /// # Ok::<(), metrics_core::BucketError>(())
+    /// ```
     pub fn with_config(bounds: Buckets) -> Self {
         Histogram {
             cells: CellRun::new(bounds.bounds().len() + 2),
@@ -83,11 +100,29 @@ impl Histogram {
     }
 
     /// The finite upper bounds.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let h = metrics_core::Histogram::with_buckets(&[0.5, 1.0])?;
+    /// assert_eq!(h.bounds(), [0.5, 1.0]);
+    /// # Ok::<(), metrics_core::BucketError>(())
+    /// ```
     pub fn bounds(&self) -> &[f64] {
         self.bounds.bounds()
     }
 
     /// Records one observation.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let h = metrics_core::Histogram::with_buckets(&[1.0])?;
+    /// h.observe(0.3);
+    /// h.observe(7.0);
+    /// assert_eq!(h.get().value().counts(), [1, 1]);
+    /// # Ok::<(), metrics_core::BucketError>(())
+    /// ```
     #[inline]
     pub fn observe(&self, v: f64) {
         let bounds = self.bounds.bounds();
@@ -126,6 +161,14 @@ impl Histogram {
     }
 
     /// Records a duration in seconds.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let h = metrics_core::Histogram::new();
+    /// h.observe_duration(std::time::Duration::from_millis(20));
+    /// assert_eq!(h.get().value().sum(), 0.02);
+    /// ```
     #[inline]
     pub fn observe_duration(&self, d: Duration) {
         self.observe(d.as_secs_f64());
@@ -143,11 +186,29 @@ impl Histogram {
     /// assert_eq!(h.get().value().count(), 1);
     /// assert!(h.get().value().sum() >= elapsed.as_secs_f64());
     /// ```
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let h = metrics_core::Histogram::new();
+    /// {
+    ///     let _timer = h.start_timer();
+    /// }
+    /// assert_eq!(h.get().value().count(), 1);
+    /// ```
     pub fn start_timer(&self) -> Timer<&Self> {
         Timer::new(self)
     }
 
     /// The current buckets, count and sum, summed over shards.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let h = metrics_core::Histogram::new();
+    /// h.observe(1.0);
+    /// assert_eq!(h.get().value().count(), 1);
+    /// ```
     pub fn get(&self) -> HistogramSnapshot {
         self.snapshot(false)
     }
@@ -328,6 +389,15 @@ pub struct HistogramSnapshot {
 
 impl HistogramSnapshot {
     /// The read-side view: bounds, per-bucket counts, count, sum, cumulative buckets.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let h = metrics_core::Histogram::new();
+    /// h.observe(0.5);
+    /// let snapshot = h.get();
+    /// assert_eq!(snapshot.value().sum(), 0.5);
+    /// ```
     pub fn value(&self) -> HistogramValue<'_> {
         HistogramValue::new(self.bounds.bounds(), &self.counts, self.sum)
     }

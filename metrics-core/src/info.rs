@@ -44,6 +44,14 @@ impl Info {
     /// # Errors
     ///
     /// [`LabelError`] for an invalid or duplicate label name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let build = metrics_core::Info::new(&[("version", "1.2.3")])?;
+    /// assert_eq!(build.get(), [("version".to_owned(), "1.2.3".to_owned())]);
+    /// # Ok::<(), metrics_core::LabelError>(())
+    /// ```
     pub fn new(pairs: &[(&str, &str)]) -> Result<Self, LabelError> {
         let info = Info {
             cell: CellRun::new_in(Kind::Unsharded, 1),
@@ -57,6 +65,15 @@ impl Info {
     /// # Errors
     ///
     /// [`LabelError`] for an invalid or duplicate label name; the pairs are then unchanged.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let build = metrics_core::Info::new(&[("version", "1.2.3")])?;
+    /// build.set(&[("version", "1.2.4")])?;
+    /// assert_eq!(build.get()[0].1, "1.2.4");
+    /// # Ok::<(), metrics_core::LabelError>(())
+    /// ```
     pub fn set(&self, pairs: &[(&str, &str)]) -> Result<(), LabelError> {
         let names: Vec<&str> = pairs.iter().map(|(n, _)| *n).collect();
         check_label_names(&names, MetricType::Info)?;
@@ -69,6 +86,14 @@ impl Info {
     }
 
     /// The current pairs.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let build = metrics_core::Info::new(&[("commit", "4f2a9c1")])?;
+    /// assert_eq!(build.get().len(), 1);
+    /// # Ok::<(), metrics_core::LabelError>(())
+    /// ```
     pub fn get(&self) -> Vec<(String, String)> {
         pairs(&self.cell)
     }

@@ -190,6 +190,26 @@ pub struct ValueWriter<'a> {
 
 impl ValueWriter<'_> {
     /// Appends text to the value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_core::{LabelValue, ValueWriter};
+    ///
+    /// // A label value type with an open set of values, written at scrape time.
+    /// struct Version(u32, u32);
+    /// impl LabelValue for Version {
+    ///     fn write(&self, out: &mut ValueWriter<'_>) {
+    ///         out.push_str(&format!("{}.{}", self.0, self.1));
+    ///     }
+    /// }
+    /// #[derive(metrics_core::LabelSet)]
+    /// struct ByVersion { version: Version }
+    ///
+    /// let f = metrics_core::Family::<ByVersion, metrics_core::Counter>::new();
+    /// f.get(&ByVersion { version: Version(1, 2) }).inc();
+    /// assert_eq!(f.get(&ByVersion { version: Version(1, 2) }).get(), 1);
+    /// ```
     #[inline]
     pub fn push_str(&mut self, s: &str) {
         self.key.extend_from_slice(s.as_bytes());

@@ -68,6 +68,17 @@ pub struct Opts {
 
 impl Opts {
     /// A name and its HELP text (Prometheus' own lint asks for HELP on every metric).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_core::{Counter, Opts, Registry};
+    ///
+    /// let registry = Registry::new();
+    /// registry.register(Opts::new("jobs", "Jobs run."), Counter::new())?;
+    /// assert_eq!(registry.sample_value("jobs_total", &[]), Some(0.0));
+    /// # Ok::<(), metrics_core::RegistryError>(())
+    /// ```
     pub fn new(name: impl Into<Cow<'static, str>>, help: impl Into<Cow<'static, str>>) -> Self {
         Opts {
             name: name.into(),
@@ -100,12 +111,35 @@ impl Opts {
     }
 
     /// Sets the namespace, the first part of the name (after the registry's prefix).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_core::{Gauge, Opts, Registry};
+    ///
+    /// let registry = Registry::new();
+    /// registry.register(Opts::new("depth", "Depth.").namespace("queue"), Gauge::new())?;
+    /// assert!(registry.sample_value("queue_depth", &[]).is_some());
+    /// # Ok::<(), metrics_core::RegistryError>(())
+    /// ```
     pub fn namespace(mut self, namespace: impl Into<Cow<'static, str>>) -> Self {
         self.namespace = Some(namespace.into());
         self
     }
 
     /// Sets the subsystem, the part between namespace and name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_core::{Gauge, Opts, Registry};
+    ///
+    /// let registry = Registry::new();
+    /// let opts = Opts::new("depth", "Depth.").namespace("app").subsystem("queue");
+    /// registry.register(opts, Gauge::new())?;
+    /// assert!(registry.sample_value("app_queue_depth", &[]).is_some());
+    /// # Ok::<(), metrics_core::RegistryError>(())
+    /// ```
     pub fn subsystem(mut self, subsystem: impl Into<Cow<'static, str>>) -> Self {
         self.subsystem = Some(subsystem.into());
         self
@@ -113,6 +147,17 @@ impl Opts {
 
     /// Sets the unit (`seconds`, `bytes`, ...): the name gets the suffix `_<unit>` unless it has
     /// it already, and the exposition declares it where the format can (OpenMetrics `# UNIT`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_core::{Histogram, Opts, Registry};
+    ///
+    /// let registry = Registry::new();
+    /// registry.register(Opts::new("latency", "Latency.").unit("seconds"), Histogram::new())?;
+    /// assert_eq!(registry.sample_value("latency_seconds_count", &[]), Some(0.0));
+    /// # Ok::<(), metrics_core::RegistryError>(())
+    /// ```
     pub fn unit(mut self, unit: impl Into<Cow<'static, str>>) -> Self {
         self.unit = Some(unit.into());
         self
@@ -214,6 +259,13 @@ impl State {
 
 impl Registry {
     /// An empty registry without prefix or constant labels.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let registry = metrics_core::Registry::new();
+    /// assert!(registry.samples().is_empty());
+    /// ```
     pub fn new() -> Self {
         Registry {
             prefix: None,
@@ -243,11 +295,27 @@ impl Registry {
     }
 
     /// The prefix added to every name, if any.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let registry = metrics_core::Registry::builder().prefix("shop").build()?;
+    /// assert_eq!(registry.prefix(), Some("shop"));
+    /// # Ok::<(), metrics_core::RegistryError>(())
+    /// ```
     pub fn prefix(&self) -> Option<&str> {
         self.prefix.as_deref()
     }
 
     /// The constant labels added to every series, in order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let registry = metrics_core::Registry::builder().const_label("zone", "eu").build()?;
+    /// assert_eq!(registry.const_labels().iter().collect::<Vec<_>>(), [("zone", "eu")]);
+    /// # Ok::<(), metrics_core::RegistryError>(())
+    /// ```
     pub fn const_labels(&self) -> Labels<'_> {
         Labels::new(&self.const_labels)
     }
@@ -255,6 +323,14 @@ impl Registry {
     /// The labels that describe the target as a whole (service, version, host), exposed once as
     /// OpenMetrics' `target_info` rather than on every series; empty unless set with
     /// [`RegistryBuilder::target_label`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let registry = metrics_core::Registry::builder().target_label("service", "api").build()?;
+    /// assert_eq!(registry.target_labels()[0].1, "api");
+    /// # Ok::<(), metrics_core::RegistryError>(())
+    /// ```
     pub fn target_labels(&self) -> &[(String, String)] {
         &self.target_labels
     }
@@ -273,6 +349,19 @@ impl Registry {
     ///   invalid, used by the type itself, repeated, or also a constant label of the registry;
     /// - [`RegistryError::Duplicate`]: a registered family already produces one of the sample
     ///   names this one would.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_core::{Counter, Opts, Registry};
+    ///
+    /// let registry = Registry::new();
+    /// let c = Counter::new();
+    /// registry.register(Opts::new("jobs", "Jobs."), c.clone())?;
+    /// c.inc();
+    /// assert_eq!(registry.sample_value("jobs_total", &[]), Some(1.0));
+    /// # Ok::<(), metrics_core::RegistryError>(())
+    /// ```
     pub fn register<M: Metric>(&self, mut opts: Opts, metric: M) -> Result<(), RegistryError> {
         let metric_type = metric.metric_type();
         let own_constants = std::mem::take(&mut opts.const_labels);
@@ -312,6 +401,25 @@ impl Registry {
     /// # Errors
     ///
     /// As [`register`](Self::register), for any of the families.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_core::{Collect, GaugeMetricFamily, MetricFamily, Registry};
+    ///
+    /// struct Uptime;
+    /// impl Collect for Uptime {
+    ///     fn collect(&self) -> Vec<MetricFamily> {
+    ///         let mut g = GaugeMetricFamily::new("uptime_seconds", "Uptime.", &[]).expect("valid");
+    ///         g.add_metric(&[], 12.5).expect("no labels");
+    ///         vec![g.into()]
+    ///     }
+    /// }
+    /// let registry = Registry::new();
+    /// registry.register_collector(Uptime)?;
+    /// assert_eq!(registry.sample_value("uptime_seconds", &[]), Some(12.5));
+    /// # Ok::<(), metrics_core::RegistryError>(())
+    /// ```
     pub fn register_collector<C: Collect>(&self, collector: C) -> Result<(), RegistryError> {
         let families = collector.collect();
         let mut checked: Vec<(Cow<'static, str>, MetricType)> = Vec::new();
@@ -438,6 +546,19 @@ impl Registry {
     /// Removes the family registered under `name` (the full name, prefixes included), or the
     /// collector that produced it; returns whether there was one. Handles kept elsewhere keep
     /// working but are no longer read.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_core::{Counter, Opts, Registry};
+    ///
+    /// let registry = Registry::new();
+    /// registry.register(Opts::new("jobs", "Jobs."), Counter::new())?;
+    /// assert!(registry.unregister("jobs"));
+    /// assert!(!registry.unregister("jobs"));
+    /// assert_eq!(registry.sample_value("jobs_total", &[]), None);
+    /// # Ok::<(), metrics_core::RegistryError>(())
+    /// ```
     pub fn unregister(&self, name: &str) -> bool {
         let mut state = write(&self.state);
         let Some(at) = state.entries.iter().position(|e| e.owns(name)) else {
@@ -463,6 +584,19 @@ impl Registry {
     ///
     /// The registry's lock is held only to copy the list of families, so metrics can be
     /// registered while a collection runs (they show from the next one).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_core::{Counter, Opts, Registry, SampleList};
+    ///
+    /// let registry = Registry::new();
+    /// registry.register(Opts::new("jobs", "Jobs."), Counter::new())?;
+    /// let mut list = SampleList::new();
+    /// registry.collect(&mut list);
+    /// assert_eq!(list.samples().len(), 1);
+    /// # Ok::<(), metrics_core::RegistryError>(())
+    /// ```
     pub fn collect(&self, visitor: &mut dyn Visitor) {
         self.collect_with(visitor, false);
     }
@@ -732,12 +866,31 @@ pub struct RegistryBuilder {
 
 impl RegistryBuilder {
     /// A prefix for every metric name (joined with `_`), e.g. the application's name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let registry = metrics_core::Registry::builder().prefix("app").build()?;
+    /// assert_eq!(registry.prefix(), Some("app"));
+    /// # Ok::<(), metrics_core::RegistryError>(())
+    /// ```
     pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
         self.prefix = Some(prefix.into());
         self
     }
 
     /// A label added to every series of the registry, e.g. a region or a build version.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_core::{Gauge, Opts, Registry};
+    ///
+    /// let registry = Registry::builder().const_label("host", "web-1").build()?;
+    /// registry.register(Opts::new("up", "Up."), Gauge::new())?;
+    /// assert_eq!(registry.sample_value("up", &[("host", "web-1")]), Some(0.0));
+    /// # Ok::<(), metrics_core::RegistryError>(())
+    /// ```
     pub fn const_label(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.const_labels.push((name.into(), value.into()));
         self
@@ -746,6 +899,14 @@ impl RegistryBuilder {
     /// A label describing the target as a whole (service name, version, host), exposed once as
     /// `target_info{...} 1` (an OpenMetrics info family named `target`) instead of on every
     /// series. The name `target_info` is then reserved.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let registry = metrics_core::Registry::builder().target_label("version", "1.2").build()?;
+    /// assert_eq!(registry.target_labels(), [("version".to_owned(), "1.2".to_owned())]);
+    /// # Ok::<(), metrics_core::RegistryError>(())
+    /// ```
     pub fn target_label(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.target_labels.push((name.into(), value.into()));
         self

@@ -84,16 +84,43 @@ pub struct SampleList {
 
 impl SampleList {
     /// An empty list.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_core::{Counter, Opts, Registry, SampleList};
+    ///
+    /// let registry = Registry::new();
+    /// registry.register(Opts::new("jobs", "Jobs."), Counter::new())?;
+    /// let mut list = SampleList::new();
+    /// registry.collect(&mut list);
+    /// assert_eq!(list.samples()[0].name, "jobs_total");
+    /// # Ok::<(), metrics_core::RegistryError>(())
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
 
     /// The samples collected so far.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let list = metrics_core::SampleList::new();
+    /// assert!(list.samples().is_empty());
+    /// ```
     pub fn samples(&self) -> &[Sample] {
         &self.samples
     }
 
     /// The samples collected.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let list = metrics_core::SampleList::new();
+    /// assert!(list.into_samples().is_empty());
+    /// ```
     pub fn into_samples(self) -> Vec<Sample> {
         self.samples
     }

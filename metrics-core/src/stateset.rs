@@ -34,6 +34,14 @@ impl States {
     /// # Errors
     ///
     /// [`StateSetError::Empty`] or [`StateSetError::Duplicate`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let states = metrics_core::States::new(["starting", "running"])?;
+    /// assert_eq!(states.names(), ["starting", "running"]);
+    /// # Ok::<(), metrics_core::StateSetError>(())
+    /// ```
     pub fn new<S: Into<Cow<'static, str>>>(
         states: impl IntoIterator<Item = S>,
     ) -> Result<Self, StateSetError> {
@@ -56,11 +64,33 @@ impl States {
     ///
     /// [`StateSetError::Empty`] if the type has no fixed set of values (or an empty one), or
     /// [`StateSetError::Duplicate`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_core::{LabelValue, States};
+    ///
+    /// #[derive(LabelValue, Clone, Copy, PartialEq, Eq, Hash)]
+    /// #[label(rename_all = "lowercase")]
+    /// enum Phase { Starting, Running }
+    ///
+    /// let states = States::of::<Phase>()?;
+    /// assert_eq!(states.names(), ["starting", "running"]);
+    /// # Ok::<(), metrics_core::StateSetError>(())
+    /// ```
     pub fn of<E: LabelValue>() -> Result<Self, StateSetError> {
         Self::new(E::VALUES.unwrap_or(&[]).iter().copied())
     }
 
     /// The state names, in order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let states = metrics_core::States::new(["a", "b"])?;
+    /// assert_eq!(states.names().len(), 2);
+    /// # Ok::<(), metrics_core::StateSetError>(())
+    /// ```
     pub fn names(&self) -> &'static [&'static str] {
         self.0
     }
@@ -118,6 +148,14 @@ impl StateSet {
     /// # Errors
     ///
     /// As [`States::new`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = metrics_core::StateSet::new(["starting", "running"])?;
+    /// assert_eq!(s.get(), "starting");
+    /// # Ok::<(), metrics_core::StateSetError>(())
+    /// ```
     pub fn new<S: Into<Cow<'static, str>>>(
         states: impl IntoIterator<Item = S>,
     ) -> Result<Self, StateSetError> {
@@ -125,6 +163,19 @@ impl StateSet {
     }
 
     /// A state set over checked states, in the first one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_core::{StateSet, States};
+    ///
+    /// let states = States::new(["on", "off"])?;
+    /// let a = StateSet::with_config(states);
+    /// let b = StateSet::with_config(states);
+    /// b.set("off")?;
+    /// assert_eq!((a.get(), b.get()), ("on", "off"));
+    /// # Ok::<(), metrics_core::StateSetError>(())
+    /// ```
     pub fn with_config(states: States) -> Self {
         StateSet {
             cell: CellRun::new_in(Kind::Unsharded, 1),
@@ -137,6 +188,15 @@ impl StateSet {
     /// # Errors
     ///
     /// [`StateSetError::Unknown`] if it is not one of the states; the state is then unchanged.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = metrics_core::StateSet::new(["starting", "running"])?;
+    /// s.set("running")?;
+    /// assert_eq!(s.get(), "running");
+    /// # Ok::<(), metrics_core::StateSetError>(())
+    /// ```
     pub fn set(&self, state: &str) -> Result<(), StateSetError> {
         match self.states.0.iter().position(|s| *s == state) {
             Some(i) => self.set_index(i),
@@ -149,6 +209,16 @@ impl StateSet {
     /// # Errors
     ///
     /// [`StateSetError::Unknown`] if there is no such state.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = metrics_core::StateSet::new(["starting", "running"])?;
+    /// s.set_index(1)?;
+    /// assert_eq!(s.get(), "running");
+    /// assert!(s.set_index(2).is_err());
+    /// # Ok::<(), metrics_core::StateSetError>(())
+    /// ```
     #[inline]
     pub fn set_index(&self, index: usize) -> Result<(), StateSetError> {
         if index >= self.states.0.len() {
@@ -167,21 +237,60 @@ impl StateSet {
     /// # Errors
     ///
     /// [`StateSetError::Unknown`] if the index of `value` is not a state.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_core::{LabelValue, StateSet, States};
+    ///
+    /// #[derive(LabelValue, Clone, Copy, PartialEq, Eq, Hash)]
+    /// enum Mode { Read, Write }
+    ///
+    /// let s = StateSet::with_config(States::of::<Mode>()?);
+    /// s.set_value(&Mode::Write)?;
+    /// assert_eq!(s.get(), "Write");
+    /// # Ok::<(), metrics_core::StateSetError>(())
+    /// ```
     pub fn set_value<E: LabelValue>(&self, value: &E) -> Result<(), StateSetError> {
         self.set_index(value.index())
     }
 
     /// The index of the current state.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = metrics_core::StateSet::new(["a", "b"])?;
+    /// s.set("b")?;
+    /// assert_eq!(s.index(), 1);
+    /// # Ok::<(), metrics_core::StateSetError>(())
+    /// ```
     pub fn index(&self) -> usize {
         current(&self.cell, &self.states)
     }
 
     /// The current state.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = metrics_core::StateSet::new(["a", "b"])?;
+    /// assert_eq!(s.get(), "a");
+    /// # Ok::<(), metrics_core::StateSetError>(())
+    /// ```
     pub fn get(&self) -> &str {
         self.states.0[self.index()]
     }
 
     /// The states.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = metrics_core::StateSet::new(["a", "b"])?;
+    /// assert_eq!(s.states().names(), ["a", "b"]);
+    /// # Ok::<(), metrics_core::StateSetError>(())
+    /// ```
     pub fn states(&self) -> &States {
         &self.states
     }

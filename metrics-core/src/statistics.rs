@@ -68,6 +68,13 @@ fn from_key(k: u64) -> f64 {
 
 impl Statistics {
     /// Statistics with no observations.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = metrics_core::Statistics::new();
+    /// assert_eq!(s.get().count, 0);
+    /// ```
     pub fn new() -> Self {
         Statistics {
             cells: CellRun::new(4),
@@ -75,6 +82,14 @@ impl Statistics {
     }
 
     /// Records one observation.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = metrics_core::Statistics::new();
+    /// s.observe(2.5);
+    /// assert_eq!(s.get().sum, 2.5);
+    /// ```
     #[inline]
     pub fn observe(&self, v: f64) {
         let shard = self.cells.local_shard();
@@ -96,23 +111,56 @@ impl Statistics {
     }
 
     /// Records a duration in seconds.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = metrics_core::Statistics::new();
+    /// s.observe_duration(std::time::Duration::from_millis(500));
+    /// assert_eq!(s.get().sum, 0.5);
+    /// ```
     #[inline]
     pub fn observe_duration(&self, d: Duration) {
         self.observe(d.as_secs_f64());
     }
 
     /// Starts a timer that observes the seconds elapsed when dropped (see [`Timer`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = metrics_core::Statistics::new();
+    /// drop(s.start_timer());
+    /// assert_eq!(s.get().count, 1);
+    /// ```
     pub fn start_timer(&self) -> Timer<&Self> {
         Timer::new(self)
     }
 
     /// Count, sum, minimum and maximum, merged over shards.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = metrics_core::Statistics::new();
+    /// s.observe(1.0);
+    /// assert_eq!(s.get().count, 1);
+    /// ```
     pub fn get(&self) -> StatisticsValue {
         read(&self.cells, false)
     }
 
     /// Returns the statistics and resets them, atomically per shard and cell: the next read
     /// covers only later observations.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = metrics_core::Statistics::new();
+    /// s.observe(1.0);
+    /// assert_eq!(s.take().count, 1);
+    /// assert_eq!(s.get().count, 0);
+    /// ```
     pub fn take(&self) -> StatisticsValue {
         read(&self.cells, true)
     }

@@ -35,6 +35,13 @@ pub struct Summary {
 
 impl Summary {
     /// A summary with no observations.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = metrics_core::Summary::new();
+    /// assert_eq!(s.get().count, 0);
+    /// ```
     pub fn new() -> Self {
         Summary {
             cells: CellRun::new(2),
@@ -42,6 +49,14 @@ impl Summary {
     }
 
     /// Records one observation.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = metrics_core::Summary::new();
+    /// s.observe(2.5);
+    /// assert_eq!(s.get().sum, 2.5);
+    /// ```
     #[inline]
     pub fn observe(&self, v: f64) {
         let shard = self.cells.local_shard();
@@ -50,23 +65,56 @@ impl Summary {
     }
 
     /// Records a duration in seconds.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = metrics_core::Summary::new();
+    /// s.observe_duration(std::time::Duration::from_millis(500));
+    /// assert_eq!(s.get().sum, 0.5);
+    /// ```
     #[inline]
     pub fn observe_duration(&self, d: Duration) {
         self.observe(d.as_secs_f64());
     }
 
     /// Starts a timer that observes the seconds elapsed when dropped (see [`Timer`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = metrics_core::Summary::new();
+    /// drop(s.start_timer());
+    /// assert_eq!(s.get().count, 1);
+    /// ```
     pub fn start_timer(&self) -> Timer<&Self> {
         Timer::new(self)
     }
 
     /// The count and sum, summed over shards.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = metrics_core::Summary::new();
+    /// s.observe(1.0);
+    /// assert_eq!(s.get().count, 1);
+    /// ```
     pub fn get(&self) -> SummaryValue {
         read(&self.cells, false)
     }
 
     /// Returns the count and sum and resets them to 0, atomically per shard and cell (see
     /// [`Counter::take`](crate::Counter::take)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = metrics_core::Summary::new();
+    /// s.observe(1.0);
+    /// assert_eq!(s.take().count, 1);
+    /// assert_eq!(s.get().count, 0);
+    /// ```
     pub fn take(&self) -> SummaryValue {
         read(&self.cells, true)
     }

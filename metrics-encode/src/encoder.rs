@@ -35,6 +35,16 @@ pub struct Scrape {
 
 impl Scrape {
     /// Everything, in `format`, not reset, not compressed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_encode::{Format, Scrape};
+    ///
+    /// let scrape = Scrape::new(Format::OpenMetrics);
+    /// assert_eq!(scrape.format(), Format::OpenMetrics);
+    /// assert_eq!(scrape.content_encoding(), None);
+    /// ```
     pub fn new(format: Format) -> Self {
         Scrape {
             format,
@@ -44,6 +54,15 @@ impl Scrape {
 
     /// The scrape a request with these `Accept` and `Accept-Encoding` headers asks for (see
     /// [`Format::negotiate`] and [`accepts_gzip`](crate::accepts_gzip)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_encode::{Format, Scrape};
+    ///
+    /// let curl = Scrape::negotiate(Some("*/*"), None);
+    /// assert_eq!(curl.format(), Format::Text);
+    /// ```
     pub fn negotiate(accept: Option<&str>, accept_encoding: Option<&str>) -> Self {
         Scrape {
             format: Format::negotiate(accept),
@@ -58,6 +77,20 @@ impl Scrape {
     /// `build_info`, `queue_min`) selects those samples, with their family's `# HELP` and
     /// `# TYPE`. `target_info` selects the target information. No names (the default) means
     /// everything; names that match nothing give an empty exposition.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_encode::{Encoder, Format, Scrape};
+    ///
+    /// let registry = metrics_core::Registry::new();
+    /// let c = metrics_core::Counter::new();
+    /// registry.register(metrics_core::Opts::new("jobs", "Jobs."), c.clone())?;
+    /// registry.register(metrics_core::Opts::new("other", "Other."), metrics_core::Gauge::new())?;
+    /// let body = Encoder::new().render(&registry, &Scrape::new(Format::Text).names(["other"])).to_vec();
+    /// assert_eq!(String::from_utf8(body)?, "# HELP other Other.\n# TYPE other gauge\nother 0\n");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn names<I, S>(mut self, names: I) -> Self
     where
         I: IntoIterator<Item = S>,
@@ -71,6 +104,22 @@ impl Scrape {
     /// since the previous reset and restart from 0 (see
     /// [`Registry::collect_and_reset`](metrics_core::Registry::collect_and_reset)). This is
     /// what `/metricsandreset` serves.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_encode::{Encoder, Format, Scrape};
+    ///
+    /// let registry = metrics_core::Registry::new();
+    /// let c = metrics_core::Counter::new();
+    /// registry.register(metrics_core::Opts::new("jobs", "Jobs."), c.clone())?;
+    /// c.inc_by(3);
+    /// let mut encoder = Encoder::new();
+    /// let first = String::from_utf8(encoder.render(&registry, &Scrape::new(Format::Text).reset(true)).to_vec())?;
+    /// assert!(first.contains("jobs_total 3\n"));
+    /// assert_eq!(c.get(), 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn reset(mut self, reset: bool) -> Self {
         self.reset = reset;
         self
@@ -78,28 +127,70 @@ impl Scrape {
 
     /// Renders in `format` whatever the `Accept` header said (for an explicit choice, such as the
     /// exporter's `format=` query parameter).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_encode::{Format, Scrape};
+    ///
+    /// let scrape = Scrape::negotiate(Some("application/openmetrics-text;version=1.0.0"), None).with_format(Format::Text);
+    /// assert_eq!(scrape.format(), Format::Text);
+    /// ```
     pub fn with_format(mut self, format: Format) -> Self {
         self.format = format;
         self
     }
 
     /// Compresses the output with gzip.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_encode::{Encoder, Format, Scrape};
+    ///
+    /// let registry = metrics_core::Registry::new();
+    /// let c = metrics_core::Counter::new();
+    /// registry.register(metrics_core::Opts::new("jobs", "Jobs."), c.clone())?;
+    /// let gz = Encoder::new().render(&registry, &Scrape::new(Format::Text).gzip(true)).to_vec();
+    /// assert_eq!(&gz[..2], [0x1f, 0x8b]); // the gzip magic number
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn gzip(mut self, gzip: bool) -> Self {
         self.gzip = gzip;
         self
     }
 
     /// The format.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(metrics_encode::Scrape::default().format(), metrics_encode::Format::Text);
+    /// ```
     pub fn format(&self) -> Format {
         self.format
     }
 
     /// The response's `Content-Type`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let scrape = metrics_encode::Scrape::default();
+    /// assert_eq!(scrape.content_type(), "text/plain; version=0.0.4; charset=utf-8");
+    /// ```
     pub fn content_type(&self) -> &'static str {
         self.format.content_type()
     }
 
     /// The response's `Content-Encoding`: `Some("gzip")` or none.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let scrape = metrics_encode::Scrape::negotiate(None, Some("gzip, br"));
+    /// assert_eq!(scrape.content_encoding(), Some("gzip"));
+    /// ```
     pub fn content_encoding(&self) -> Option<&'static str> {
         self.gzip.then_some("gzip")
     }
@@ -228,17 +319,53 @@ fn samples_of(t: MetricType) -> &'static [(&'static str, u16)] {
 
 impl Encoder {
     /// An encoder with empty buffers.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut encoder = metrics_encode::Encoder::new();
+    /// let registry = metrics_core::Registry::new();
+    /// assert!(encoder.encode(&registry, metrics_encode::Format::Text).is_empty());
+    /// ```
     pub fn new() -> Self {
         Encoder::default()
     }
 
     /// Renders everything in `registry` in `format`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_encode::{Encoder, Format};
+    ///
+    /// let registry = metrics_core::Registry::new();
+    /// let c = metrics_core::Counter::new();
+    /// registry.register(metrics_core::Opts::new("jobs", "Jobs."), c.clone())?;
+    /// let mut encoder = Encoder::new();
+    /// let om = String::from_utf8(encoder.encode(&registry, Format::OpenMetrics).to_vec())?;
+    /// assert!(om.ends_with("jobs_total 0\n# EOF\n"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn encode(&mut self, registry: &Registry, format: Format) -> &[u8] {
         self.render(registry, &Scrape::new(format))
     }
 
     /// Renders what `scrape` asks for: its names only, reset-on-read if asked, gzipped if asked
     /// (then the bytes are the gzip stream).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_encode::{Encoder, Scrape};
+    ///
+    /// let registry = metrics_core::Registry::new();
+    /// let c = metrics_core::Counter::new();
+    /// registry.register(metrics_core::Opts::new("jobs", "Jobs."), c.clone())?;
+    /// let scrape = Scrape::negotiate(Some("text/plain"), None);
+    /// let mut encoder = Encoder::new();
+    /// assert!(encoder.render(&registry, &scrape).ends_with(b"jobs_total 0\n"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn render(&mut self, registry: &Registry, scrape: &Scrape) -> &[u8] {
         self.out.clear();
         let state = &mut self.state;

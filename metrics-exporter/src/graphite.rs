@@ -80,6 +80,13 @@ pub struct GraphiteBridge {
 impl GraphiteBridge {
     /// A bridge to carbon's plaintext receiver at `address` (`host:port`, usually port 2003),
     /// pushing every 15 s with labels folded into the path.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let bridge = metrics_exporter::GraphiteBridge::new("127.0.0.1:2003");
+    /// assert!(bridge.render(&metrics_core::Registry::new()).is_empty());
+    /// ```
     pub fn new(address: impl Into<String>) -> Self {
         GraphiteBridge {
             address: address.into(),
@@ -91,6 +98,17 @@ impl GraphiteBridge {
     }
 
     /// A prefix for every path (`myapp.web1`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let registry = metrics_core::Registry::new();
+    /// let c = metrics_core::Counter::new();
+    /// registry.register(metrics_core::Opts::new("jobs", "Jobs."), c.clone())?;
+    /// let lines = metrics_exporter::GraphiteBridge::new("127.0.0.1:2003").prefix("app.web1").render(&registry);
+    /// assert!(lines.starts_with("app.web1.jobs_total 0 "));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
         self.prefix = prefix.into().trim_matches('.').to_owned();
@@ -98,6 +116,15 @@ impl GraphiteBridge {
     }
 
     /// How labels are written.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_exporter::{GraphiteBridge, LabelStyle};
+    ///
+    /// let bridge = GraphiteBridge::new("127.0.0.1:2003").label_style(LabelStyle::Tags);
+    /// # let _ = bridge;
+    /// ```
     #[must_use]
     pub fn label_style(mut self, style: LabelStyle) -> Self {
         self.style = style;
@@ -105,6 +132,13 @@ impl GraphiteBridge {
     }
 
     /// The time between pushes (at least 10 ms).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let bridge = metrics_exporter::GraphiteBridge::new("127.0.0.1:2003").interval(std::time::Duration::from_secs(60));
+    /// # let _ = bridge;
+    /// ```
     #[must_use]
     pub fn interval(mut self, interval: Duration) -> Self {
         self.interval = interval.max(Duration::from_millis(10));
@@ -112,6 +146,13 @@ impl GraphiteBridge {
     }
 
     /// The time allowed to connect and to write one push.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let bridge = metrics_exporter::GraphiteBridge::new("127.0.0.1:2003").timeout(std::time::Duration::from_secs(2));
+    /// # let _ = bridge;
+    /// ```
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
@@ -119,6 +160,19 @@ impl GraphiteBridge {
     }
 
     /// The lines one push of `registry` sends now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let registry = metrics_core::Registry::new();
+    /// let c = metrics_core::Counter::new();
+    /// registry.register(metrics_core::Opts::new("jobs", "Jobs."), c.clone())?;
+    /// c.inc();
+    /// let line = metrics_exporter::GraphiteBridge::new("127.0.0.1:2003").render(&registry);
+    /// let fields: Vec<&str> = line.split_whitespace().collect();
+    /// assert_eq!(&fields[..2], ["jobs_total", "1"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn render(&self, registry: &Registry) -> String {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -164,6 +218,14 @@ impl GraphiteBridge {
     /// # Errors
     ///
     /// The connection or write error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// // Nothing listens on port 1: the error comes back, nothing panics.
+    /// let registry = metrics_core::Registry::new();
+    /// assert!(metrics_exporter::GraphiteBridge::new("127.0.0.1:1").push(&registry).is_err());
+    /// ```
     pub fn push(&self, registry: &Registry) -> io::Result<()> {
         let mut stream = self.connect()?;
         stream.write_all(self.render(registry).as_bytes())?;
@@ -190,6 +252,14 @@ impl GraphiteBridge {
     /// down or the connection breaks, the bridge reconnects with a backoff that starts at 100 ms
     /// and doubles up to the interval (and 30 s at most). A push that cannot be sent is dropped:
     /// the next one carries current values.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let registry = std::sync::Arc::new(metrics_core::Registry::new());
+    /// let bridge = metrics_exporter::GraphiteBridge::new("127.0.0.1:1").start(&registry);
+    /// bridge.stop();
+    /// ```
     pub fn start(self, registry: impl Into<SharedRegistry>) -> BridgeHandle {
         let registry = registry.into();
         let (stop, stopped) = mpsc::channel::<()>();
@@ -277,16 +347,40 @@ pub struct BridgeHandle {
 
 impl BridgeHandle {
     /// Pushes sent so far.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let registry = std::sync::Arc::new(metrics_core::Registry::new());
+    /// let bridge = metrics_exporter::GraphiteBridge::new("127.0.0.1:1").start(&registry);
+    /// assert_eq!(bridge.pushes(), 0);
+    /// ```
     pub fn pushes(&self) -> u64 {
         self.stats.pushes.load(Ordering::Relaxed)
     }
 
     /// Attempts that failed so far (carbon down, connection broken).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let registry = std::sync::Arc::new(metrics_core::Registry::new());
+    /// let bridge = metrics_exporter::GraphiteBridge::new("127.0.0.1:1").start(&registry);
+    /// std::thread::sleep(std::time::Duration::from_millis(200));
+    /// assert!(bridge.failures() >= 1);
+    /// ```
     pub fn failures(&self) -> u64 {
         self.stats.failures.load(Ordering::Relaxed)
     }
 
     /// Stops the bridge and waits for its thread (at most one push in progress).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let registry = std::sync::Arc::new(metrics_core::Registry::new());
+    /// metrics_exporter::GraphiteBridge::new("127.0.0.1:1").start(&registry).stop();
+    /// ```
     pub fn stop(mut self) {
         self.shut_down();
     }

@@ -43,6 +43,20 @@ enum AuthKind {
 impl Auth {
     /// HTTP Basic authentication (RFC 7617) with this user and password. Use it over HTTPS:
     /// Basic credentials travel in clear text otherwise.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_exporter::{Auth, MetricsHandler};
+    ///
+    /// let registry = std::sync::Arc::new(metrics_core::Registry::new());
+    /// let handler = MetricsHandler::new(&registry).auth(Auth::basic("prom", "pw"));
+    /// let anonymous = hyper::Request::get("/metrics").body(())?;
+    /// assert_eq!(handler.respond(&anonymous).status(), 401);
+    /// let signed = hyper::Request::get("/metrics").header("authorization", "Basic cHJvbTpwdw==").body(())?;
+    /// assert_eq!(handler.respond(&signed).status(), 200);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn basic(user: impl AsRef<str>, password: impl AsRef<str>) -> Auth {
         Auth(AuthKind::Basic(
             format!("{}:{}", user.as_ref(), password.as_ref()).into_bytes(),
@@ -51,6 +65,18 @@ impl Auth {
 
     /// A bearer token (RFC 6750): `Authorization: Bearer <token>`, what Prometheus sends for a
     /// scrape config's `authorization: { credentials: ... }`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_exporter::{Auth, MetricsHandler};
+    ///
+    /// let registry = std::sync::Arc::new(metrics_core::Registry::new());
+    /// let handler = MetricsHandler::new(&registry).auth(Auth::bearer("t0ken"));
+    /// let request = hyper::Request::get("/metrics").header("authorization", "Bearer t0ken").body(())?;
+    /// assert_eq!(handler.respond(&request).status(), 200);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn bearer(token: impl AsRef<str>) -> Auth {
         Auth(AuthKind::Bearer(token.as_ref().as_bytes().to_vec()))
     }
@@ -156,6 +182,16 @@ const POOL: usize = 4;
 
 impl MetricsHandler {
     /// A handler serving `registry` on `/metrics`, without authentication.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let registry = std::sync::Arc::new(metrics_core::Registry::new());
+    /// let handler = metrics_exporter::MetricsHandler::new(&registry);
+    /// let request = hyper::Request::get("/nope").body(())?;
+    /// assert_eq!(handler.respond(&request).status(), 404);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(registry: impl Into<SharedRegistry>) -> Self {
         MetricsHandler {
             inner: Arc::new(Inner {
@@ -168,6 +204,18 @@ impl MetricsHandler {
     }
 
     /// Requires these credentials on every request.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_exporter::{Auth, MetricsHandler};
+    ///
+    /// let registry = std::sync::Arc::new(metrics_core::Registry::new());
+    /// let handler = MetricsHandler::new(&registry).auth(Auth::bearer("s3cret"));
+    /// let request = hyper::Request::get("/metrics").body(())?;
+    /// assert_eq!(handler.respond(&request).headers()["www-authenticate"], "Bearer realm=\"metrics\"");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn auth(mut self, auth: Auth) -> Self {
         self.inner_mut().auth = Some(auth);
@@ -175,6 +223,16 @@ impl MetricsHandler {
     }
 
     /// Serves `/metricsandreset` too (off by default: see the type's documentation).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let registry = std::sync::Arc::new(metrics_core::Registry::new());
+    /// let handler = metrics_exporter::MetricsHandler::new(&registry).metrics_and_reset(true);
+    /// let request = hyper::Request::get("/metricsandreset").body(())?;
+    /// assert_eq!(handler.respond(&request).status(), 200);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn metrics_and_reset(mut self, enabled: bool) -> Self {
         self.inner_mut().reset_route = enabled;
@@ -195,16 +253,45 @@ impl MetricsHandler {
     }
 
     /// The registry it serves.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let registry = std::sync::Arc::new(metrics_core::Registry::new());
+    /// let handler = metrics_exporter::MetricsHandler::new(&registry);
+    /// assert!(handler.registry().samples().is_empty());
+    /// ```
     pub fn registry(&self) -> &SharedRegistry {
         &self.inner.registry
     }
 
     /// Answers one request (its body is not read).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let registry = std::sync::Arc::new(metrics_core::Registry::new());
+    /// let handler = metrics_exporter::MetricsHandler::new(&registry);
+    /// let request = hyper::Request::get("/metrics?format=openmetrics").body(())?;
+    /// let response = handler.respond(&request);
+    /// assert_eq!(response.headers()["content-type"], "application/openmetrics-text; version=1.0.0; charset=utf-8");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn respond<B>(&self, request: &Request<B>) -> Response<Full<Bytes>> {
         self.respond_to(request.method(), request.uri(), request.headers())
     }
 
     /// Answers a request given by its parts.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let registry = std::sync::Arc::new(metrics_core::Registry::new());
+    /// let handler = metrics_exporter::MetricsHandler::new(&registry);
+    /// let response = handler.respond_to(&hyper::Method::POST, &"/metrics".parse()?, &hyper::HeaderMap::new());
+    /// assert_eq!(response.status(), 405);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn respond_to(
         &self,
         method: &Method,

@@ -39,6 +39,14 @@ pub struct ProcessCollector {
 
 impl ProcessCollector {
     /// A collector for the current process.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let registry = metrics_core::Registry::new();
+    /// registry.register_collector(metrics_exporter::ProcessCollector::new())?;
+    /// # Ok::<(), metrics_core::RegistryError>(())
+    /// ```
     pub fn new() -> Self {
         ProcessCollector::default()
     }
@@ -48,6 +56,15 @@ impl ProcessCollector {
     /// # Errors
     ///
     /// [`RegistryError::Duplicate`] (or a name clash) when `process_*` names are taken.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let registry = metrics_core::Registry::new();
+    /// metrics_exporter::ProcessCollector::register(&registry)?;
+    /// assert!(metrics_exporter::ProcessCollector::register(&registry).is_err());
+    /// # Ok::<(), metrics_core::RegistryError>(())
+    /// ```
     pub fn register(registry: &Registry) -> Result<(), RegistryError> {
         registry.register_collector(ProcessCollector::new())
     }

@@ -67,6 +67,16 @@ impl Pushgateway {
     /// # Errors
     ///
     /// [`PushError::InvalidUrl`] for anything else (another scheme, no host, a query).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_exporter::Pushgateway;
+    ///
+    /// assert!(Pushgateway::new("http://127.0.0.1:9091/behind/a/proxy").is_ok());
+    /// assert!(Pushgateway::new("127.0.0.1:9091").is_err()); // no scheme
+    /// # Ok::<(), metrics_exporter::PushError>(())
+    /// ```
     pub fn new(url: &str) -> Result<Pushgateway, PushError> {
         let invalid = |why: &str| PushError::InvalidUrl(format!("{url:?}: {why}"));
         let uri: Uri = url.parse().map_err(|e| invalid(&format!("{e}")))?;
@@ -95,6 +105,14 @@ impl Pushgateway {
     }
 
     /// The time allowed for one call, from connecting to the end of the answer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let gateway = metrics_exporter::Pushgateway::new("http://127.0.0.1:9091")?.timeout(std::time::Duration::from_secs(3));
+    /// # let _ = gateway;
+    /// # Ok::<(), metrics_exporter::PushError>(())
+    /// ```
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
@@ -102,6 +120,14 @@ impl Pushgateway {
     }
 
     /// Sends HTTP Basic credentials with every request.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let gateway = metrics_exporter::Pushgateway::new("http://127.0.0.1:9091")?.basic_auth("batch", "s3cret");
+    /// # let _ = gateway;
+    /// # Ok::<(), metrics_exporter::PushError>(())
+    /// ```
     #[must_use]
     pub fn basic_auth(mut self, user: &str, password: &str) -> Self {
         let token = STANDARD.encode(format!("{user}:{password}"));
@@ -116,6 +142,17 @@ impl Pushgateway {
 
     /// Calls `hook` on every request's headers before it is sent: for bearer tokens that
     /// rotate, signatures, or headers a proxy in front of the gateway wants.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let gateway = metrics_exporter::Pushgateway::new("http://127.0.0.1:9091")?
+    ///     .header_hook(|headers| {
+    ///         headers.insert("x-tenant", hyper::header::HeaderValue::from_static("team-a"));
+    ///     });
+    /// # let _ = gateway;
+    /// # Ok::<(), metrics_exporter::PushError>(())
+    /// ```
     #[must_use]
     pub fn header_hook(mut self, hook: impl Fn(&mut HeaderMap) + Send + Sync + 'static) -> Self {
         self.hook = Some(Arc::new(hook));
@@ -127,6 +164,16 @@ impl Pushgateway {
     /// # Errors
     ///
     /// [`PushError`]: the grouping key, the connection, the timeout, or the gateway's answer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// // Nothing listens on port 1: a typed error, quickly, no panic.
+    /// let gateway = metrics_exporter::Pushgateway::new("http://127.0.0.1:1")?;
+    /// let registry = metrics_core::Registry::new();
+    /// assert!(matches!(gateway.push("job", &[], &registry), Err(metrics_exporter::PushError::Connect(_))));
+    /// # Ok::<(), metrics_exporter::PushError>(())
+    /// ```
     pub fn push(
         &self,
         job: &str,
@@ -141,6 +188,15 @@ impl Pushgateway {
     /// # Errors
     ///
     /// As [`push`](Pushgateway::push).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let gateway = metrics_exporter::Pushgateway::new("http://127.0.0.1:1")?;
+    /// let registry = metrics_core::Registry::new();
+    /// assert!(gateway.push_add("job", &[("instance", "a")], &registry).is_err());
+    /// # Ok::<(), metrics_exporter::PushError>(())
+    /// ```
     pub fn push_add(
         &self,
         job: &str,
@@ -155,6 +211,14 @@ impl Pushgateway {
     /// # Errors
     ///
     /// As [`push`](Pushgateway::push).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let gateway = metrics_exporter::Pushgateway::new("http://127.0.0.1:1")?;
+    /// assert!(gateway.delete("job", &[("instance", "a")]).is_err());
+    /// # Ok::<(), metrics_exporter::PushError>(())
+    /// ```
     pub fn delete(&self, job: &str, grouping: &[(&str, &str)]) -> Result<(), PushError> {
         self.send(Method::DELETE, job, grouping, None)
     }

@@ -92,11 +92,32 @@ pub struct HttpServer {
 
 impl HttpServer {
     /// A server for `registry` with the default limits.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let registry = std::sync::Arc::new(metrics_core::Registry::new());
+    /// let server = metrics_exporter::HttpServer::new(&registry).start("127.0.0.1:0")?;
+    /// server.stop();
+    /// # Ok::<(), metrics_exporter::ServerError>(())
+    /// ```
     pub fn new(registry: impl Into<SharedRegistry>) -> Self {
         Self::with_handler(MetricsHandler::new(registry))
     }
 
     /// A server for a handler configured beforehand.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_exporter::{HttpServer, MetricsHandler};
+    ///
+    /// let registry = std::sync::Arc::new(metrics_core::Registry::new());
+    /// let handler = MetricsHandler::new(&registry).metrics_and_reset(true);
+    /// let server = HttpServer::with_handler(handler).start("127.0.0.1:0")?;
+    /// server.stop();
+    /// # Ok::<(), metrics_exporter::ServerError>(())
+    /// ```
     pub fn with_handler(handler: MetricsHandler) -> Self {
         HttpServer {
             handler,
@@ -109,6 +130,17 @@ impl HttpServer {
     }
 
     /// Requires these credentials on every request (see [`MetricsHandler::auth`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_exporter::{Auth, HttpServer};
+    ///
+    /// let registry = std::sync::Arc::new(metrics_core::Registry::new());
+    /// let server = HttpServer::new(&registry).auth(Auth::bearer("t0ken")).start("127.0.0.1:0")?;
+    /// server.stop();
+    /// # Ok::<(), metrics_exporter::ServerError>(())
+    /// ```
     #[must_use]
     pub fn auth(mut self, auth: Auth) -> Self {
         self.handler = self.handler.auth(auth);
@@ -116,6 +148,15 @@ impl HttpServer {
     }
 
     /// Serves `/metricsandreset` too (see [`MetricsHandler::metrics_and_reset`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let registry = std::sync::Arc::new(metrics_core::Registry::new());
+    /// let server = metrics_exporter::HttpServer::new(&registry).metrics_and_reset(true).start("127.0.0.1:0")?;
+    /// server.stop();
+    /// # Ok::<(), metrics_exporter::ServerError>(())
+    /// ```
     #[must_use]
     pub fn metrics_and_reset(mut self, enabled: bool) -> Self {
         self.handler = self.handler.metrics_and_reset(enabled);
@@ -123,6 +164,15 @@ impl HttpServer {
     }
 
     /// The most connections served at once (at least 1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let registry = std::sync::Arc::new(metrics_core::Registry::new());
+    /// let server = metrics_exporter::HttpServer::new(&registry).max_connections(4).start("127.0.0.1:0")?;
+    /// server.stop();
+    /// # Ok::<(), metrics_exporter::ServerError>(())
+    /// ```
     #[must_use]
     pub fn max_connections(mut self, max: usize) -> Self {
         self.max_connections = max.clamp(1, Semaphore::MAX_PERMITS);
@@ -130,6 +180,17 @@ impl HttpServer {
     }
 
     /// How long a client may take to send a request's headers, or stay silent between requests.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let registry = std::sync::Arc::new(metrics_core::Registry::new());
+    /// let server = metrics_exporter::HttpServer::new(&registry)
+    ///     .header_timeout(std::time::Duration::from_secs(2))
+    ///     .start("127.0.0.1:0")?;
+    /// server.stop();
+    /// # Ok::<(), metrics_exporter::ServerError>(())
+    /// ```
     #[must_use]
     pub fn header_timeout(mut self, timeout: Duration) -> Self {
         self.header_timeout = timeout;
@@ -137,6 +198,17 @@ impl HttpServer {
     }
 
     /// How long a connection may go without a byte read or written.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let registry = std::sync::Arc::new(metrics_core::Registry::new());
+    /// let server = metrics_exporter::HttpServer::new(&registry)
+    ///     .idle_timeout(std::time::Duration::from_secs(60))
+    ///     .start("127.0.0.1:0")?;
+    /// server.stop();
+    /// # Ok::<(), metrics_exporter::ServerError>(())
+    /// ```
     #[must_use]
     pub fn idle_timeout(mut self, timeout: Duration) -> Self {
         self.idle_timeout = timeout;
@@ -144,6 +216,17 @@ impl HttpServer {
     }
 
     /// Serves HTTPS with this certificate (and client verification, if configured).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use metrics_exporter::{HttpServer, TlsConfig};
+    ///
+    /// # let registry = std::sync::Arc::new(metrics_core::Registry::new());
+    /// let tls = TlsConfig::from_pem_files("server.pem", "server.key")?;
+    /// let server = HttpServer::new(&registry).tls(tls).start("127.0.0.1:9443")?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[cfg(feature = "tls")]
     #[must_use]
     pub fn tls(mut self, tls: crate::TlsConfig) -> Self {
@@ -157,6 +240,15 @@ impl HttpServer {
     ///
     /// [`ServerError::Bind`] when the address cannot be bound, [`ServerError::Runtime`] when the
     /// thread or its runtime cannot be created.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let registry = std::sync::Arc::new(metrics_core::Registry::new());
+    /// let server = metrics_exporter::HttpServer::new(&registry).start("127.0.0.1:0")?;
+    /// assert!(server.local_addr().ip().is_loopback());
+    /// # Ok::<(), metrics_exporter::ServerError>(())
+    /// ```
     pub fn start(self, addr: impl ToSocketAddrs) -> Result<ServerHandle, ServerError> {
         let std_listener = StdListener::bind(addr).map_err(ServerError::Bind)?;
         let local_addr = std_listener.local_addr().map_err(ServerError::Bind)?;
@@ -278,17 +370,49 @@ pub struct ServerHandle {
 
 impl ServerHandle {
     /// The address the server listens on (with the port the system chose for port 0).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let registry = std::sync::Arc::new(metrics_core::Registry::new());
+    /// let server = metrics_exporter::start_http_server("127.0.0.1:0", &registry)?;
+    /// println!("http://{}/metrics", server.local_addr());
+    /// # Ok::<(), metrics_exporter::ServerError>(())
+    /// ```
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
     }
 
     /// Stops accepting, closes every connection and waits for the server thread to end.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let registry = std::sync::Arc::new(metrics_core::Registry::new());
+    /// let server = metrics_exporter::start_http_server("127.0.0.1:0", &registry)?;
+    /// let addr = server.local_addr();
+    /// server.stop();
+    /// assert!(std::net::TcpStream::connect(addr).is_err());
+    /// # Ok::<(), metrics_exporter::ServerError>(())
+    /// ```
     pub fn stop(mut self) {
         self.shut_down();
     }
 
     /// Blocks the calling thread for as long as the server runs (for a binary whose only job is
     /// serving).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let registry = std::sync::Arc::new(metrics_core::Registry::new());
+    /// let server = metrics_exporter::start_http_server("127.0.0.1:0", &registry)?;
+    /// // A binary whose only job is serving: block until the server ends.
+    /// if false {
+    ///     server.wait();
+    /// }
+    /// # Ok::<(), metrics_exporter::ServerError>(())
+    /// ```
     pub fn wait(mut self) {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();

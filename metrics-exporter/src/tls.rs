@@ -40,6 +40,13 @@ impl TlsConfig {
     ///
     /// [`TlsError`] when a file cannot be read or parsed, holds no certificate, or the key does
     /// not suit the certificate.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let missing = metrics_exporter::TlsConfig::from_pem_files("/nonexistent/a.pem", "/nonexistent/a.key");
+    /// assert!(missing.is_err());
+    /// ```
     pub fn from_pem_files(
         certificate_chain: impl AsRef<Path>,
         private_key: impl AsRef<Path>,
@@ -60,6 +67,17 @@ impl TlsConfig {
     /// # Errors
     ///
     /// [`TlsError`] when the file cannot be read or holds no usable certificate.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn make() -> Result<(), metrics_exporter::TlsError> {
+    /// let tls = metrics_exporter::TlsConfig::from_pem_files("server.pem", "server.key")?
+    ///     .client_ca_file("clients-ca.pem")?; // clients must present a certificate it signed
+    /// # let _ = tls;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn client_ca_file(self, authorities: impl AsRef<Path>) -> Result<TlsConfig, TlsError> {
         let path = authorities.as_ref();
         let mut roots = RootCertStore::empty();
@@ -157,6 +175,13 @@ impl TlsError {
     }
 
     /// The file at fault, if one is.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let err = metrics_exporter::TlsConfig::from_pem_files("/nonexistent/a.pem", "k").unwrap_err();
+    /// assert_eq!(err.path(), Some(std::path::Path::new("/nonexistent/a.pem")));
+    /// ```
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
     }
