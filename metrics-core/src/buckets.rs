@@ -1,4 +1,15 @@
 //! Histogram bucket bounds: the defaults, generators and validation.
+//!
+//! # Examples
+//!
+//! ```
+//! use metrics_core::{Histogram, buckets};
+//!
+//! let h = Histogram::with_buckets(&buckets::exponential(0.001, 10.0, 4)?)?;
+//! assert_eq!(h.bounds(), [0.001, 0.01, 0.1, 1.0]);
+//! assert_eq!(buckets::linear(0.0, 0.5, 3)?, [0.0, 0.5, 1.0]);
+//! # Ok::<(), metrics_core::BucketError>(())
+//! ```
 
 use std::fmt;
 

@@ -123,6 +123,16 @@ impl fmt::Display for MetricType {
 }
 
 /// A sample value: integers stay exact, floats are floats.
+///
+/// # Examples
+///
+/// ```
+/// use metrics_core::Number;
+///
+/// assert_eq!(Number::from(3u64), Number::UInt(3));
+/// assert_eq!(Number::from(-2i64).as_f64(), -2.0);
+/// assert_eq!(Number::from(0.5f64), Number::Float(0.5));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Number {
     /// An unsigned integer (counters).
@@ -614,6 +624,28 @@ impl<'a> Labels<'a> {
 }
 
 /// What tells a series from the others of its family: see [`Labels::series_key`].
+///
+/// # Examples
+///
+/// ```
+/// use metrics_core::{Counter, Descriptor, DynLabels, Family, Labels, Opts, Registry, SeriesKey, Value, Visitor};
+///
+/// struct Keys(Vec<bool>);
+/// impl Visitor for Keys {
+///     fn family(&mut self, _: &Descriptor) {}
+///     fn series(&mut self, labels: &Labels<'_>, _: &Value<'_>) {
+///         self.0.push(matches!(labels.series_key(), SeriesKey::Bytes(_)));
+///     }
+/// }
+/// let registry = Registry::new();
+/// let f = Family::<DynLabels, Counter>::with_label_names(&["user"])?;
+/// registry.register(Opts::new("logins", "Logins."), f.clone())?;
+/// f.labels(&["ada"])?.inc();
+/// let mut keys = Keys(Vec::new());
+/// registry.collect(&mut keys);
+/// assert_eq!(keys.0, [true]); // a dynamic child is keyed by its encoded label values
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SeriesKey<'a> {
@@ -628,6 +660,27 @@ pub enum SeriesKey<'a> {
 }
 
 /// Iterator over the pairs of [`Labels`].
+///
+/// # Examples
+///
+/// ```
+/// use metrics_core::{Counter, Descriptor, Labels, Opts, Registry, Value, Visitor};
+///
+/// struct Names(Vec<String>);
+/// impl Visitor for Names {
+///     fn family(&mut self, _: &Descriptor) {}
+///     fn series(&mut self, labels: &Labels<'_>, _: &Value<'_>) {
+///         let iter: metrics_core::LabelsIter<'_> = labels.iter();
+///         self.0.extend(iter.map(|(n, _)| n.to_owned()));
+///     }
+/// }
+/// let registry = Registry::builder().const_label("zone", "eu").build()?;
+/// registry.register(Opts::new("up", "Up."), Counter::new())?;
+/// let mut names = Names(Vec::new());
+/// registry.collect(&mut names);
+/// assert_eq!(names.0, ["zone"]);
+/// # Ok::<(), metrics_core::RegistryError>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct LabelsIter<'a> {
     constant: std::slice::Iter<'a, (String, String)>,
@@ -1091,6 +1144,34 @@ pub trait Visitor {
 /// Identifies the series of a label family at one collection: within one registration (see
 /// [`Descriptor::registration`]), two collections that report equal layouts have the same series,
 /// with the same labels, in the same order. A series added or removed in between changes it.
+///
+/// # Examples
+///
+/// ```
+/// use metrics_core::{Counter, Descriptor, DynLabels, Family, Labels, Layout, Opts, Registry, Value, Values, Visitor};
+///
+/// // A consumer that caches per-series work keeps the layout and redoes the work when it changes.
+/// struct Layouts(Vec<Layout>);
+/// impl Visitor for Layouts {
+///     fn family(&mut self, _: &Descriptor) {}
+///     fn series(&mut self, _: &Labels<'_>, _: &Value<'_>) {}
+///     fn bulk(&mut self, layout: Layout) -> bool { self.0.push(layout); true }
+///     fn values(&mut self, _: &Values<'_>) {}
+/// }
+/// let registry = Registry::new();
+/// let f = Family::<DynLabels, Counter>::with_label_names(&["q"])?;
+/// registry.register(Opts::new("jobs", "Jobs."), f.clone())?;
+/// f.labels(&["a"])?.inc();
+/// let mut layouts = Layouts(Vec::new());
+/// registry.collect(&mut layouts);
+/// f.labels(&["a"])?.inc(); // same series: same layout
+/// registry.collect(&mut layouts);
+/// f.labels(&["b"])?.inc(); // a new series: a new layout
+/// registry.collect(&mut layouts);
+/// assert_eq!(layouts.0[0], layouts.0[1]);
+/// assert_ne!(layouts.0[1], layouts.0[2]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Layout(pub(crate) u64);
 
@@ -1141,6 +1222,31 @@ pub enum BulkKind {
 /// every series has; the few series whose storage holds exemplars are listed by
 /// [`exemplar_series`](Self::exemplar_series), and [`with_exemplars`](Self::with_exemplars)
 /// gives their values with them.
+///
+/// # Examples
+///
+/// ```
+/// use metrics_core::{Counter, Descriptor, DynLabels, Family, Labels, Layout, Opts, Registry, Value, Values, Visitor};
+///
+/// struct Sum(f64);
+/// impl Visitor for Sum {
+///     fn family(&mut self, _: &Descriptor) {}
+///     fn series(&mut self, _: &Labels<'_>, _: &Value<'_>) {}
+///     fn bulk(&mut self, _: Layout) -> bool { true }
+///     fn values(&mut self, values: &Values<'_>) {
+///         self.0 += (0..values.len()).filter_map(|i| values.number(i)).map(|n| n.as_f64()).sum::<f64>();
+///     }
+/// }
+/// let registry = Registry::new();
+/// let f = Family::<DynLabels, Counter>::with_label_names(&["q"])?;
+/// registry.register(Opts::new("jobs", "Jobs."), f.clone())?;
+/// f.labels(&["a"])?.inc_by(2);
+/// f.labels(&["b"])?.inc_by(3);
+/// let mut sum = Sum(0.0);
+/// registry.collect(&mut sum);
+/// assert_eq!(sum.0, 5.0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct Values<'a> {
     kind: BulkKind,
     /// Words per series.
@@ -1152,16 +1258,82 @@ pub struct Values<'a> {
 
 impl<'a> Values<'a> {
     /// How each series is held.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_core::{Counter, Descriptor, DynLabels, Family, Labels, Layout, Opts, Registry, Value, Values, Visitor};
+    ///
+    /// struct Bulk(Vec<String>);
+    /// impl Visitor for Bulk {
+    ///     fn family(&mut self, _: &Descriptor) {}
+    ///     fn series(&mut self, _: &Labels<'_>, _: &Value<'_>) {}
+    ///     fn bulk(&mut self, _: Layout) -> bool { true }
+    ///     fn values(&mut self, v: &Values<'_>) { self.0.push(format!("{:?}", v.kind())); }
+    /// }
+    /// let registry = Registry::new();
+    /// let f = Family::<DynLabels, Counter>::with_label_names(&["q"])?;
+    /// registry.register(Opts::new("jobs", "Jobs."), f.clone())?;
+    /// f.labels(&["a"])?.inc_by(1);
+    /// let mut bulk = Bulk(Vec::new());
+    /// registry.collect(&mut bulk);
+    /// assert_eq!(bulk.0, ["Counter"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn kind(&self) -> BulkKind {
         self.kind
     }
 
     /// The number of series.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_core::{Counter, Descriptor, DynLabels, Family, Labels, Layout, Opts, Registry, Value, Values, Visitor};
+    ///
+    /// struct Bulk(Vec<String>);
+    /// impl Visitor for Bulk {
+    ///     fn family(&mut self, _: &Descriptor) {}
+    ///     fn series(&mut self, _: &Labels<'_>, _: &Value<'_>) {}
+    ///     fn bulk(&mut self, _: Layout) -> bool { true }
+    ///     fn values(&mut self, v: &Values<'_>) { self.0.push(v.len().to_string()); }
+    /// }
+    /// let registry = Registry::new();
+    /// let f = Family::<DynLabels, Counter>::with_label_names(&["q"])?;
+    /// registry.register(Opts::new("jobs", "Jobs."), f.clone())?;
+    /// f.labels(&["a"])?.inc_by(1);
+    /// let mut bulk = Bulk(Vec::new());
+    /// registry.collect(&mut bulk);
+    /// assert_eq!(bulk.0, ["1"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn len(&self) -> usize {
         self.words.len() / self.stride
     }
 
     /// Whether there are none.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_core::{Counter, Descriptor, DynLabels, Family, Labels, Layout, Opts, Registry, Value, Values, Visitor};
+    ///
+    /// struct Bulk(Vec<String>);
+    /// impl Visitor for Bulk {
+    ///     fn family(&mut self, _: &Descriptor) {}
+    ///     fn series(&mut self, _: &Labels<'_>, _: &Value<'_>) {}
+    ///     fn bulk(&mut self, _: Layout) -> bool { true }
+    ///     fn values(&mut self, v: &Values<'_>) { self.0.push(v.is_empty().to_string()); }
+    /// }
+    /// let registry = Registry::new();
+    /// let f = Family::<DynLabels, Counter>::with_label_names(&["q"])?;
+    /// registry.register(Opts::new("jobs", "Jobs."), f.clone())?;
+    /// f.labels(&["a"])?.inc_by(1);
+    /// let mut bulk = Bulk(Vec::new());
+    /// registry.collect(&mut bulk);
+    /// assert_eq!(bulk.0, ["false"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.words.is_empty()
     }
@@ -1171,6 +1343,28 @@ impl<'a> Values<'a> {
     /// # Panics
     ///
     /// If `i >= len()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_core::{Counter, Descriptor, DynLabels, Family, Labels, Layout, Opts, Registry, Value, Values, Visitor};
+    ///
+    /// struct Bulk(Vec<String>);
+    /// impl Visitor for Bulk {
+    ///     fn family(&mut self, _: &Descriptor) {}
+    ///     fn series(&mut self, _: &Labels<'_>, _: &Value<'_>) {}
+    ///     fn bulk(&mut self, _: Layout) -> bool { true }
+    ///     fn values(&mut self, v: &Values<'_>) { if let Value::Counter(c) = v.value(0) { self.0.push(c.value.as_f64().to_string()); } }
+    /// }
+    /// let registry = Registry::new();
+    /// let f = Family::<DynLabels, Counter>::with_label_names(&["q"])?;
+    /// registry.register(Opts::new("jobs", "Jobs."), f.clone())?;
+    /// f.labels(&["a"])?.inc_by(4);
+    /// let mut bulk = Bulk(Vec::new());
+    /// registry.collect(&mut bulk);
+    /// assert_eq!(bulk.0, ["4"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[inline]
     pub fn value(&self, i: usize) -> Value<'a> {
         let at = i * self.stride;
@@ -1203,6 +1397,28 @@ impl<'a> Values<'a> {
     /// # Panics
     ///
     /// If `i >= len()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_core::{Counter, Descriptor, DynLabels, Family, Labels, Layout, Opts, Registry, Value, Values, Visitor};
+    ///
+    /// struct Bulk(Vec<String>);
+    /// impl Visitor for Bulk {
+    ///     fn family(&mut self, _: &Descriptor) {}
+    ///     fn series(&mut self, _: &Labels<'_>, _: &Value<'_>) {}
+    ///     fn bulk(&mut self, _: Layout) -> bool { true }
+    ///     fn values(&mut self, v: &Values<'_>) { self.0.push(format!("{:?}", v.number(0))); }
+    /// }
+    /// let registry = Registry::new();
+    /// let f = Family::<DynLabels, Counter>::with_label_names(&["q"])?;
+    /// registry.register(Opts::new("jobs", "Jobs."), f.clone())?;
+    /// f.labels(&["a"])?.inc_by(2);
+    /// let mut bulk = Bulk(Vec::new());
+    /// registry.collect(&mut bulk);
+    /// assert_eq!(bulk.0, ["Some(UInt(2))"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[inline]
     pub fn number(&self, i: usize) -> Option<Number> {
         let w = self.words[i * self.stride];
@@ -1215,6 +1431,28 @@ impl<'a> Values<'a> {
     }
 
     /// The series whose values may come with exemplars, in increasing order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_core::{Counter, Descriptor, DynLabels, Family, Labels, Layout, Opts, Registry, Value, Values, Visitor};
+    ///
+    /// struct Bulk(Vec<String>);
+    /// impl Visitor for Bulk {
+    ///     fn family(&mut self, _: &Descriptor) {}
+    ///     fn series(&mut self, _: &Labels<'_>, _: &Value<'_>) {}
+    ///     fn bulk(&mut self, _: Layout) -> bool { true }
+    ///     fn values(&mut self, v: &Values<'_>) { self.0.push(v.exemplar_series().count().to_string()); }
+    /// }
+    /// let registry = Registry::new();
+    /// let f = Family::<DynLabels, Counter>::with_label_names(&["q"])?;
+    /// registry.register(Opts::new("jobs", "Jobs."), f.clone())?;
+    /// f.labels(&["a"])?.inc_by(1);
+    /// let mut bulk = Bulk(Vec::new());
+    /// registry.collect(&mut bulk);
+    /// assert_eq!(bulk.0, ["0"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn exemplar_series(&self) -> impl Iterator<Item = usize> + '_ {
         self.exemplars.iter().map(|&(i, _)| i as usize)
     }
@@ -1225,6 +1463,28 @@ impl<'a> Values<'a> {
     /// # Panics
     ///
     /// If `i >= len()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_core::{Counter, Descriptor, DynLabels, Family, Labels, Layout, Opts, Registry, Value, Values, Visitor};
+    ///
+    /// struct Bulk(Vec<String>);
+    /// impl Visitor for Bulk {
+    ///     fn family(&mut self, _: &Descriptor) {}
+    ///     fn series(&mut self, _: &Labels<'_>, _: &Value<'_>) {}
+    ///     fn bulk(&mut self, _: Layout) -> bool { true }
+    ///     fn values(&mut self, v: &Values<'_>) { v.with_exemplars(0, |value| if let Value::Counter(c) = value { self.0.push(c.exemplar.is_some().to_string()) }); }
+    /// }
+    /// let registry = Registry::new();
+    /// let f = Family::<DynLabels, Counter>::with_label_names(&["q"])?;
+    /// registry.register(Opts::new("jobs", "Jobs."), f.clone())?;
+    /// f.labels(&["a"])?.inc_by(1);
+    /// let mut bulk = Bulk(Vec::new());
+    /// registry.collect(&mut bulk);
+    /// assert_eq!(bulk.0, ["false"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn with_exemplars<R>(&self, i: usize, f: impl FnOnce(&Value<'_>) -> R) -> R {
         let value = self.value(i);
         let run = self
@@ -1266,6 +1526,14 @@ pub(crate) struct Buffers {
 
 /// Where a family's children write their values when the family is read in bulk (see
 /// [`Visitor::bulk`]); only this crate writes to it.
+///
+/// # Examples
+///
+/// ```
+/// // Written by the families of this crate during a bulk read; a visitor sees the result as
+/// // `Values` (see `Visitor::values`).
+/// let _ = std::any::type_name::<metrics_core::BulkSink<'static>>();
+/// ```
 pub struct BulkSink<'a> {
     pub(crate) words: &'a mut Vec<u64>,
     exemplars: &'a mut Vec<(u32, CellRun)>,
@@ -1302,6 +1570,18 @@ pub(crate) mod sealed {
 /// The trait is sealed: metrics read their own shards, and the orderings involved stay inside
 /// this crate. Values computed elsewhere are exposed with a [`Collect`](crate::Collect)
 /// implementation instead.
+///
+/// # Examples
+///
+/// ```
+/// use metrics_core::{Counter, Histogram, Metric, MetricType};
+///
+/// fn kind(m: &impl Metric) -> MetricType {
+///     m.metric_type()
+/// }
+/// assert_eq!(kind(&Counter::new()), MetricType::Counter);
+/// assert_eq!(kind(&Histogram::new()), MetricType::Histogram);
+/// ```
 pub trait Metric: sealed::Sealed + Send + Sync + 'static {
     /// The type the family is exposed as.
     fn metric_type(&self) -> MetricType;
@@ -1323,6 +1603,16 @@ pub trait Metric: sealed::Sealed + Send + Sync + 'static {
 }
 
 /// Where a [`Metric`] writes its series during a collection.
+///
+/// # Examples
+///
+/// ```
+/// // A Collector is what Registry::collect hands each metric; users only see its effect.
+/// let registry = metrics_core::Registry::new();
+/// registry.register(metrics_core::Opts::new("jobs", "Jobs."), metrics_core::Counter::new())?;
+/// assert_eq!(registry.samples().len(), 1);
+/// # Ok::<(), metrics_core::RegistryError>(())
+/// ```
 pub struct Collector<'a> {
     visitor: &'a mut dyn Visitor,
     labels: Labels<'a>,

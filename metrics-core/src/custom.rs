@@ -203,6 +203,15 @@ macro_rules! family_helper {
             ///
             /// [`RegistryError`] for an invalid name or label name, a type suffix written into the
             /// name, or a label name the type uses itself.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// let f = metrics_core::GaugeMetricFamily::new("queue_length", "Jobs waiting.", &["queue"])?;
+            /// assert!(metrics_core::GaugeMetricFamily::new("queue-length", "Dash.", &[]).is_err());
+            /// # let _ = f;
+            /// # Ok::<(), metrics_core::RegistryError>(())
+            /// ```
             pub fn new(
                 name: impl Into<Cow<'static, str>>,
                 help: impl Into<Cow<'static, str>>,
@@ -217,6 +226,15 @@ macro_rules! family_helper {
             /// # Errors
             ///
             /// [`RegistryError::InvalidUnit`] for a unit that is not `[a-zA-Z0-9_]+`.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// let f = metrics_core::GaugeMetricFamily::new("queue_age", "Age.", &[])?.with_unit("seconds")?;
+            /// let family: metrics_core::MetricFamily = f.into();
+            /// assert_eq!(family.descriptor().name(), "queue_age_seconds");
+            /// # Ok::<(), metrics_core::RegistryError>(())
+            /// ```
             pub fn with_unit(mut self, unit: impl Into<Cow<'static, str>>) -> Result<Self, RegistryError> {
                 let unit = unit.into();
                 name::check_unit(&unit).map_err(|error| RegistryError::InvalidUnit {
@@ -285,6 +303,15 @@ impl CounterMetricFamily {
     /// # Errors
     ///
     /// [`LabelError::Count`] if there is not one value per label name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut hits = metrics_core::CounterMetricFamily::new("cache_hits", "Hits.", &["cache"])?;
+    /// hits.add_metric(&["users"], 10u64)?.add_metric(&["orders"], 3u64)?;
+    /// assert!(hits.add_metric(&[], 1u64).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn add_metric(
         &mut self,
         values: &[&str],
@@ -302,6 +329,14 @@ impl GaugeMetricFamily {
     /// # Errors
     ///
     /// [`LabelError::Count`] if there is not one value per label name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut len = metrics_core::GaugeMetricFamily::new("queue_length", "Jobs waiting.", &["queue"])?;
+    /// len.add_metric(&["email"], 12i64)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn add_metric(
         &mut self,
         values: &[&str],
@@ -318,6 +353,14 @@ impl UnknownMetricFamily {
     /// # Errors
     ///
     /// [`LabelError::Count`] if there is not one value per label name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut f = metrics_core::UnknownMetricFamily::new("legacy_value", "From an old system.", &[])?;
+    /// f.add_metric(&[], 0.5)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn add_metric(
         &mut self,
         values: &[&str],
@@ -335,6 +378,14 @@ impl SummaryMetricFamily {
     /// # Errors
     ///
     /// [`LabelError::Count`] if there is not one value per label name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut s = metrics_core::SummaryMetricFamily::new("job_duration", "Job durations.", &[])?;
+    /// s.add_metric(&[], 4, 10.5)?; // 4 observations summing to 10.5
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn add_metric(
         &mut self,
         values: &[&str],
@@ -357,6 +408,15 @@ impl InfoMetricFamily {
     ///
     /// [`LabelError`] if there is not one value per label name, or a pair's name is invalid or
     /// repeats a label name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut build = metrics_core::InfoMetricFamily::new("build", "Build information.", &[])?;
+    /// build.add_metric(&[], &[("version", "1.2.3"), ("commit", "4f2a9c1")])?;
+    /// assert!(build.add_metric(&[], &[("__bad", "x")]).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn add_metric(
         &mut self,
         values: &[&str],

@@ -14,6 +14,14 @@ use crate::name;
 
 /// The OpenMetrics limit on an exemplar's label set: the names and values together may hold at
 /// most this many UTF-8 code points.
+///
+/// # Examples
+///
+/// ```
+/// let c = metrics_core::Counter::new();
+/// let fits = "x".repeat(metrics_core::MAX_EXEMPLAR_LABEL_CHARS - "trace_id".len());
+/// assert!(c.inc_with_exemplar(&[("trace_id", &fits)]).is_ok());
+/// ```
 pub const MAX_EXEMPLAR_LABEL_CHARS: usize = 128;
 
 /// One exemplar: its labels, the value it stands for, and when it was recorded.
@@ -66,16 +74,88 @@ impl Exemplar {
     }
 
     /// The label pairs (a trace id, typically).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_core::{Counter, Descriptor, Labels, Opts, Registry, Value, Visitor};
+    ///
+    /// struct Exemplars(Vec<String>);
+    /// impl Visitor for Exemplars {
+    ///     fn family(&mut self, _: &Descriptor) {}
+    ///     fn series(&mut self, _: &Labels<'_>, value: &Value<'_>) {
+    ///         if let Value::Counter(c) = value && let Some(e) = c.exemplar {
+    ///             self.0.push(e.labels().map(|(n, v)| format!("{n}={v}")).collect());
+    ///         }
+    ///     }
+    /// }
+    /// let registry = Registry::new();
+    /// let c = Counter::new();
+    /// registry.register(Opts::new("orders", "Orders."), c.clone())?;
+    /// c.inc_by_with_exemplar(3, &[("trace_id", "abc")])?;
+    /// let mut seen = Exemplars(Vec::new());
+    /// registry.collect(&mut seen);
+    /// assert_eq!(seen.0, ["trace_id=abc"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn labels(&self) -> impl Iterator<Item = (&str, &str)> {
         self.labels.iter().map(|(n, v)| (n.as_str(), v.as_str()))
     }
 
     /// The value: the increment for a counter, the observation for a histogram bucket.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_core::{Counter, Descriptor, Labels, Opts, Registry, Value, Visitor};
+    ///
+    /// struct Exemplars(Vec<String>);
+    /// impl Visitor for Exemplars {
+    ///     fn family(&mut self, _: &Descriptor) {}
+    ///     fn series(&mut self, _: &Labels<'_>, value: &Value<'_>) {
+    ///         if let Value::Counter(c) = value && let Some(e) = c.exemplar {
+    ///             self.0.push(e.value().to_string());
+    ///         }
+    ///     }
+    /// }
+    /// let registry = Registry::new();
+    /// let c = Counter::new();
+    /// registry.register(Opts::new("orders", "Orders."), c.clone())?;
+    /// c.inc_by_with_exemplar(3, &[("trace_id", "abc")])?;
+    /// let mut seen = Exemplars(Vec::new());
+    /// registry.collect(&mut seen);
+    /// assert_eq!(seen.0, ["3"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn value(&self) -> f64 {
         self.value
     }
 
     /// When it was recorded, in seconds since the Unix epoch.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_core::{Counter, Descriptor, Labels, Opts, Registry, Value, Visitor};
+    ///
+    /// struct Exemplars(Vec<String>);
+    /// impl Visitor for Exemplars {
+    ///     fn family(&mut self, _: &Descriptor) {}
+    ///     fn series(&mut self, _: &Labels<'_>, value: &Value<'_>) {
+    ///         if let Value::Counter(c) = value && let Some(e) = c.exemplar {
+    ///             self.0.push((e.timestamp() > 1.7e9).to_string());
+    ///         }
+    ///     }
+    /// }
+    /// let registry = Registry::new();
+    /// let c = Counter::new();
+    /// registry.register(Opts::new("orders", "Orders."), c.clone())?;
+    /// c.inc_by_with_exemplar(3, &[("trace_id", "abc")])?;
+    /// let mut seen = Exemplars(Vec::new());
+    /// registry.collect(&mut seen);
+    /// assert_eq!(seen.0, ["true"]); // Unix seconds
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn timestamp(&self) -> f64 {
         self.timestamp
     }

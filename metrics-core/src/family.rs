@@ -16,6 +16,24 @@
 //! A dynamic child costs its cells, 4 bytes in the index, and its encoded values (their UTF-8
 //! bytes plus one byte each, a 4-byte id and a length byte) in an arena that scrapes read in
 //! insertion order.
+//!
+//! # Examples
+//!
+//! ```
+//! use metrics_core::{Counter, DynLabels, Family};
+//!
+//! #[derive(metrics_core::LabelValue, Clone, Copy, PartialEq, Eq, Hash)]
+//! enum Method { Get, Post }
+//! #[derive(metrics_core::LabelSet, Clone, Copy, PartialEq, Eq, Hash)]
+//! struct ByMethod { method: Method }
+//!
+//! let dense: Family<ByMethod, Counter> = Family::new();      // 2 children, up front
+//! let dynamic = Family::<DynLabels, Counter>::with_label_names(&["user"])?; // a map
+//! dense.get(&ByMethod { method: Method::Post }).inc();
+//! dynamic.labels(&["ada"])?.inc();
+//! assert_eq!((dense.len(), dynamic.len()), (2, 1));
+//! # Ok::<(), metrics_core::LabelError>(())
+//! ```
 
 use std::fmt;
 use std::hash::BuildHasher;
@@ -36,6 +54,12 @@ use crate::sync::{Ordering, RwLock, read, write};
 
 /// The most series a family keeps as a dense array; label sets with more fixed combinations use
 /// the dynamic map.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(metrics_core::family::MAX_DENSE_SERIES, 4096);
+/// ```
 pub const MAX_DENSE_SERIES: usize = 4096;
 
 /// The default cardinality limit of a dynamic family (OpenTelemetry's default).
@@ -89,6 +113,22 @@ pub(crate) mod child {
 /// A metric type that can be a [`Family`]'s child: every metric type of this crate except the
 /// callback metrics ([`FnCounter`](crate::FnCounter), [`FnGauge`](crate::FnGauge)), whose value
 /// is one callback's.
+///
+/// # Examples
+///
+/// ```
+/// use metrics_core::{Counter, DynLabels, Family, FamilyMetric, Gauge};
+///
+/// // Anything generic over a family's child type takes `M: FamilyMetric`.
+/// fn series<M: FamilyMetric>(family: &Family<DynLabels, M>) -> usize {
+///     family.len()
+/// }
+/// let jobs = Family::<DynLabels, Counter>::with_label_names(&["queue"])?;
+/// let depth = Family::<DynLabels, Gauge>::with_label_names(&["queue"])?;
+/// jobs.labels(&["email"])?.inc();
+/// assert_eq!((series(&jobs), series(&depth)), (1, 0));
+/// # Ok::<(), metrics_core::LabelError>(())
+/// ```
 pub trait FamilyMetric: child::Child {}
 
 /// The label set of a family whose label names are given at run time

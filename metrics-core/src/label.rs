@@ -93,6 +93,26 @@ pub trait LabelValue {
 }
 
 /// A set of labels: names in order, and a way to visit the values in the same order.
+///
+/// # Examples
+///
+/// ```
+/// use metrics_core::{Counter, Family, LabelSet, LabelVisitor};
+///
+/// // What #[derive(LabelSet)] writes for `struct Route<'a> { method: &'a str, path: &'a str }`.
+/// struct Route<'a> { method: &'a str, path: &'a str }
+/// impl LabelSet for Route<'_> {
+///     const NAMES: &'static [&'static str] = &["method", "path"];
+///     const VALUES: &'static [Option<&'static [&'static str]>] = &[None, None];
+///     fn visit<V: LabelVisitor>(&self, v: &mut V) {
+///         v.value(self.method);
+///         v.value(self.path);
+///     }
+/// }
+/// let hits: Family<Route<'static>, Counter> = Family::new();
+/// hits.get(&Route { method: "GET", path: "/" }).inc();
+/// assert_eq!(hits.len(), 1);
+/// ```
 pub trait LabelSet {
     /// The label names, in order. They are checked when the family is registered (and at
     /// compile time by the derive).
@@ -184,6 +204,24 @@ impl LabelVisitor for KeyWriter<'_> {
 }
 
 /// Where a [`LabelValue`] writes its text.
+///
+/// # Examples
+///
+/// ```
+/// use metrics_core::{LabelValue, ValueWriter};
+///
+/// struct Port(u16);
+/// impl LabelValue for Port {
+///     fn write(&self, out: &mut ValueWriter<'_>) {
+///         out.push_str(&self.0.to_string());
+///     }
+/// }
+/// #[derive(metrics_core::LabelSet)]
+/// struct ByPort { port: Port }
+/// let f = metrics_core::Family::<ByPort, metrics_core::Counter>::new();
+/// f.get(&ByPort { port: Port(8080) }).inc();
+/// assert_eq!(f.len(), 1);
+/// ```
 pub struct ValueWriter<'a> {
     key: &'a mut Vec<u8>,
 }

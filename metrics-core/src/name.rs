@@ -4,6 +4,18 @@
 //! - Metric names: `[a-zA-Z_:][a-zA-Z0-9_:]*` (colons are meant for recording rules).
 //! - Label names: `[a-zA-Z_][a-zA-Z0-9_]*`, and names starting with `__` are reserved.
 //! - Units: `[a-zA-Z0-9_]+`, since a unit becomes the last part of a metric name.
+//!
+//! # Examples
+//!
+//! ```
+//! use metrics_core::name::{check_label_name, check_metric_name, check_unit};
+//!
+//! // const fns: usable in constants, checked at compile time.
+//! const _: () = assert!(check_metric_name("http_requests").is_ok());
+//! assert!(check_label_name("le").is_ok());
+//! assert!(check_unit("seconds").is_ok());
+//! assert!(check_metric_name("http-requests").is_err());
+//! ```
 
 use std::fmt;
 

@@ -20,6 +20,16 @@
 //!
 //! A thread may migrate between reading its index and updating the cell. That is harmless: the
 //! update is atomic, at worst contended for that one operation.
+//!
+//! # Examples
+//!
+//! ```
+//! use metrics_core::shard;
+//!
+//! let n = shard::shard_count();
+//! assert!(n.is_power_of_two() && n <= shard::MAX_SHARDS);
+//! println!("{n} shards, index from {}", shard::active_strategy());
+//! ```
 
 use std::fmt;
 
@@ -63,6 +73,12 @@ pub enum Strategy {
 
 impl Strategy {
     /// Every strategy, in the order the benchmarks report them.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(metrics_core::shard::Strategy::ALL.len(), 4);
+    /// ```
     pub const ALL: [Strategy; 4] = [
         Strategy::Rseq,
         Strategy::CpuHint,
