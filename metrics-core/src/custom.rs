@@ -6,8 +6,7 @@ use std::fmt;
 
 use crate::collect::{CounterValue, Descriptor, MetricType, Number, SummaryValue};
 use crate::family::{LabelError, check_label_names};
-use crate::name;
-use crate::registry::RegistryError;
+use crate::registry::{RegistryError, check_family_name, unit_suffix};
 
 /// Something that produces metric families when scraped. Register it with
 /// [`Registry::register_collector`](crate::Registry::register_collector).
@@ -131,21 +130,7 @@ impl Builder {
         label_names: &[&str],
     ) -> Result<Self, RegistryError> {
         let name = name.into();
-        name::check_metric_name(&name).map_err(|error| RegistryError::InvalidName {
-            name: name.to_string(),
-            error,
-        })?;
-        if let Some(suffix) = metric_type
-            .reserved_suffixes()
-            .iter()
-            .find(|s| name.ends_with(**s))
-        {
-            return Err(RegistryError::ReservedSuffix {
-                name: name.into_owned(),
-                suffix,
-                metric_type,
-            });
-        }
+        check_family_name(&name, metric_type)?;
         check_label_names(label_names, metric_type).map_err(RegistryError::from)?;
         Ok(Builder {
             family: MetricFamily {
@@ -237,13 +222,9 @@ macro_rules! family_helper {
             /// ```
             pub fn with_unit(mut self, unit: impl Into<Cow<'static, str>>) -> Result<Self, RegistryError> {
                 let unit = unit.into();
-                name::check_unit(&unit).map_err(|error| RegistryError::InvalidUnit {
-                    unit: unit.to_string(),
-                    error,
-                })?;
                 let d = &mut self.0.family.descriptor;
-                if !d.name.strip_suffix(&*unit).is_some_and(|r| r.ends_with('_')) {
-                    d.name = Cow::Owned(format!("{}_{unit}", d.name));
+                if let Some(suffix) = unit_suffix(&d.name, &unit)? {
+                    d.name = Cow::Owned(format!("{}_{suffix}", d.name));
                 }
                 d.unit = Some(unit);
                 Ok(self)

@@ -3,7 +3,6 @@
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::sync::Once;
 
 use crate::collect::{
     Buffers, Collector, Descriptor, FamilyLabels, Labels, Metric, MetricType, Number, Value,
@@ -488,17 +487,7 @@ impl Registry {
         ];
         let prefixes = prefixes.into_iter().flatten().filter(|p| !p.is_empty());
         let unit = match &opts.unit {
-            Some(unit) => {
-                name::check_unit(unit).map_err(|error| RegistryError::InvalidUnit {
-                    unit: unit.to_string(),
-                    error,
-                })?;
-                let has_it = opts
-                    .name
-                    .strip_suffix(&**unit)
-                    .is_some_and(|r| r.ends_with('_'));
-                (!has_it).then_some(&**unit)
-            }
+            Some(unit) => unit_suffix(&opts.name, unit)?,
             None => None,
         };
         // A static name with nothing to add stays borrowed: no allocation.
@@ -517,21 +506,7 @@ impl Registry {
             }
             Cow::Owned(name)
         };
-        name::check_metric_name(&name).map_err(|error| RegistryError::InvalidName {
-            name: name.to_string(),
-            error,
-        })?;
-        if let Some(suffix) = metric_type
-            .reserved_suffixes()
-            .iter()
-            .find(|s| name.ends_with(**s))
-        {
-            return Err(RegistryError::ReservedSuffix {
-                name: name.into_owned(),
-                suffix,
-                metric_type,
-            });
-        }
+        check_family_name(&name, metric_type)?;
         // Relaxed: the counter only has to hand out distinct numbers.
         static REGISTRATIONS: AtomicU64 = AtomicU64::new(1);
         Ok(Descriptor {
@@ -804,6 +779,37 @@ impl fmt::Debug for Registry {
     }
 }
 
+/// Checks `unit` and returns the suffix `name` still needs: `None` when it ends with `_<unit>`
+/// already.
+pub(crate) fn unit_suffix<'u>(name: &str, unit: &'u str) -> Result<Option<&'u str>, RegistryError> {
+    name::check_unit(unit).map_err(|error| RegistryError::InvalidUnit {
+        unit: unit.to_owned(),
+        error,
+    })?;
+    let has_it = name.strip_suffix(unit).is_some_and(|r| r.ends_with('_'));
+    Ok((!has_it).then_some(unit))
+}
+
+/// Checks a family's full name: valid, and not ending with a suffix its type adds itself.
+pub(crate) fn check_family_name(name: &str, metric_type: MetricType) -> Result<(), RegistryError> {
+    name::check_metric_name(name).map_err(|error| RegistryError::InvalidName {
+        name: name.to_owned(),
+        error,
+    })?;
+    match metric_type
+        .reserved_suffixes()
+        .iter()
+        .find(|s| name.ends_with(**s))
+    {
+        Some(suffix) => Err(RegistryError::ReservedSuffix {
+            name: name.to_owned(),
+            suffix,
+            metric_type,
+        }),
+        None => Ok(()),
+    }
+}
+
 /// The process-wide registry that metrics declared with `#[derive(Metrics)]` and `static` join,
 /// and that the exporter serves by default.
 ///
@@ -822,13 +828,12 @@ impl fmt::Debug for Registry {
 /// Its first use registers every `#[metrics(static = NAME)]` struct of the program (they are
 /// collected at link time), so a scrape shows their series, at 0, before any is used.
 pub fn default_registry() -> &'static Registry {
-    static STATICS: Once = Once::new();
-    let registry = default_registry_unforced();
     #[cfg(feature = "macros")]
-    STATICS.call_once(crate::group::__private::force_statics);
-    #[cfg(not(feature = "macros"))]
-    STATICS.call_once(|| {});
-    registry
+    {
+        static STATICS: std::sync::Once = std::sync::Once::new();
+        STATICS.call_once(crate::group::__private::force_statics);
+    }
+    default_registry_unforced()
 }
 
 /// The default registry without registering the statics (what a static's own registration
