@@ -3,45 +3,12 @@
 //! is `8 * S + 48` bytes: 64 on a 2-CPU machine (`prometheus-client` takes about 75 there).
 //! One test in its own binary, so no other test frees slab cells that this one would reuse.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-
 use metrics_core::{Counter, Family, LabelSet, LabelVisitor, shard};
 
-struct Counting;
+#[path = "support/counting_alloc.rs"]
+mod counting_alloc;
 
-thread_local! {
-    static ALLOCATED: Cell<isize> = const { Cell::new(0) };
-}
-
-// SAFETY: every method forwards to `System` with the caller's arguments unchanged; the
-// bookkeeping only touches a `const`-initialised thread-local `Cell` without destructor.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATED.with(|a| a.set(a.get() + layout.size() as isize));
-        // SAFETY: forwarded unchanged.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        ALLOCATED.with(|a| a.set(a.get() - layout.size() as isize));
-        // SAFETY: forwarded unchanged; `ptr` came from `alloc` with this `layout`.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATED.with(|a| a.set(a.get() + new_size as isize - layout.size() as isize));
-        // SAFETY: forwarded unchanged.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
-
-fn allocated() -> isize {
-    ALLOCATED.with(Cell::get)
-}
+use counting_alloc::allocated;
 
 struct Value(&'static str);
 

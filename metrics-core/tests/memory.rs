@@ -3,40 +3,12 @@
 //! One test in its own binary; allocations are counted per thread, so the harness's own threads
 //! do not interfere.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-
 use metrics_core::{Counter, Histogram, shard};
 
-struct Counting;
+#[path = "support/counting_alloc.rs"]
+mod counting_alloc;
 
-thread_local! {
-    static ALLOCATED: Cell<isize> = const { Cell::new(0) };
-}
-
-// SAFETY: every method forwards to `System` with the caller's arguments unchanged, so `System`'s
-// guarantees hold; the bookkeeping only touches a `const`-initialised thread-local `Cell`,
-// which never allocates and has no destructor.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATED.with(|a| a.set(a.get() + layout.size() as isize));
-        // SAFETY: forwarded unchanged; the caller upholds `alloc`'s contract.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        ALLOCATED.with(|a| a.set(a.get() - layout.size() as isize));
-        // SAFETY: forwarded unchanged; `ptr` came from `alloc` with this `layout`.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
-
-fn allocated() -> isize {
-    ALLOCATED.with(Cell::get)
-}
+use counting_alloc::allocated;
 
 #[test]
 fn heap_bytes_per_counter() {
