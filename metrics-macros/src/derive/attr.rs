@@ -213,7 +213,7 @@ fn buckets(expr: &Expr) -> syn::Result<Buckets> {
             let (start, step, n) = (number(a)?, number(b)?, count(n)?);
             if n == 0 {
                 return Err(syn::Error::new(
-                    n_span(args[2]),
+                    args[2].span(),
                     "the number of buckets must be at least 1",
                 ));
             }
@@ -256,8 +256,4 @@ fn buckets(expr: &Expr) -> syn::Result<Buckets> {
             format!("expected {BUCKETS_FORMS}"),
         )),
     }
-}
-
-fn n_span(e: &Expr) -> Span {
-    e.span()
 }

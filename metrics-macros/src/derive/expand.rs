@@ -11,13 +11,7 @@ pub(crate) fn expand(c: &Container<'_>) -> TokenStream {
     let krate = &c.krate;
     let ident = c.ident;
     let vis = c.vis;
-    let ns_sub: Vec<String> = c
-        .namespace
-        .iter()
-        .chain(&c.subsystem)
-        .map(|l| l.value())
-        .collect();
-    let ns_sub = ns_sub.join("_");
+    let ns_sub = c.prefix();
 
     let mut registrations = Vec::new();
     let mut constructors = Vec::new();
@@ -38,12 +32,7 @@ pub(crate) fn expand(c: &Container<'_>) -> TokenStream {
             });
             continue;
         }
-        let mut name_parts: Vec<String> = Vec::new();
-        if !ns_sub.is_empty() {
-            name_parts.push(ns_sub.clone());
-        }
-        name_parts.push(f.base_name().0);
-        let name = name_parts.join("_");
+        let name = c.name_of(f);
         let help = f.help.as_ref().map(|h| h.0.clone()).unwrap_or_default();
         let unit = f.attrs.unit.iter().map(|u| quote!(.unit(#u)));
         let const_labels = c

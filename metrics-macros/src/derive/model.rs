@@ -254,6 +254,31 @@ impl<'a> Container<'a> {
     }
 }
 
+impl Container<'_> {
+    /// Namespace and subsystem joined with `_` (empty when neither is set).
+    pub(crate) fn prefix(&self) -> String {
+        let parts: Vec<String> = self
+            .namespace
+            .iter()
+            .chain(&self.subsystem)
+            .map(LitStr::value)
+            .collect();
+        parts.join("_")
+    }
+
+    /// A field's name after the prefix, without its unit suffix (what `Opts::new` gets; the
+    /// registry adds the unit).
+    pub(crate) fn name_of(&self, f: &Field<'_>) -> String {
+        let prefix = self.prefix();
+        let base = f.base_name().0;
+        if prefix.is_empty() {
+            base
+        } else {
+            format!("{prefix}_{base}")
+        }
+    }
+}
+
 impl Field<'_> {
     /// The field's name as written (without `r#`).
     pub(crate) fn base_name(&self) -> (String, Span) {

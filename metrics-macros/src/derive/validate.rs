@@ -13,11 +13,7 @@ use crate::names;
 /// The full name of a field's metric without the outer prefix: namespace, subsystem, name and
 /// unit suffix joined with `_` (as metrics-core joins them).
 pub(crate) fn full_name(c: &Container<'_>, f: &Field<'_>) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    parts.extend(c.namespace.iter().map(|n| n.value()));
-    parts.extend(c.subsystem.iter().map(|n| n.value()));
-    parts.push(f.base_name().0);
-    let mut name = parts.join("_");
+    let mut name = c.name_of(f);
     if let Some(unit) = &f.attrs.unit {
         let unit = unit.value();
         if !name.strip_suffix(&unit).is_some_and(|r| r.ends_with('_')) {
