@@ -642,7 +642,6 @@ impl<M: FamilyMetric> Family<DynLabels, M> {
 
     /// [`with_label_names_and_config`](Self::with_label_names_and_config) for names checked
     /// already (by the derive, at compile time).
-    #[cfg_attr(not(feature = "macros"), allow(dead_code))]
     pub(crate) fn with_label_names_unchecked(names: &[&str], config: M::Config) -> Self {
         let names = Box::new(names.iter().map(|n| (*n).to_owned()).collect());
         Family {

@@ -53,7 +53,7 @@ type HeaderHook = Arc<dyn Fn(&mut HeaderMap) + Send + Sync>;
 /// ```
 #[derive(Clone)]
 pub struct Pushgateway {
-    scheme_authority: String,
+    /// `host:port`, for the connection and the `Host` header.
     authority: String,
     base_path: String,
     timeout: Duration,
@@ -95,7 +95,6 @@ impl Pushgateway {
         }
         let port = authority.port_u16().unwrap_or(80);
         Ok(Pushgateway {
-            scheme_authority: format!("http://{authority}"),
             authority: format!("{}:{port}", authority.host()),
             base_path: uri.path().trim_end_matches('/').to_owned(),
             timeout: Duration::from_secs(10),
@@ -373,7 +372,7 @@ impl fmt::Debug for Pushgateway {
         f.debug_struct("Pushgateway")
             .field(
                 "url",
-                &format_args!("{}{}", self.scheme_authority, self.base_path),
+                &format_args!("http://{}{}", self.authority, self.base_path),
             )
             .field("timeout", &self.timeout)
             .field("basic_auth", &self.authorization.is_some())
