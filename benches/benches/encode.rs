@@ -10,7 +10,9 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::measurement::WallTime;
-use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{
+    BatchSize, BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main,
+};
 use metrics_benches::BUCKETS_11;
 use metrics_benches::measured_path::{MPath, MPathSet};
 use metrics_benches::path::{ByPath, PcPath, values};
@@ -70,6 +72,9 @@ fn floor_input(text: &[u8]) -> (Vec<u8>, Vec<usize>, Vec<u64>) {
 /// Every library's registry (measured has none: its families, by name), filled.
 struct Libs<M> {
     ours: Registry,
+    /// Changes the value of every series of `ours` (the setup of the rows where every value
+    /// changed since the previous render).
+    touch: Box<dyn Fn()>,
     pc: prometheus_client::registry::Registry,
     prom: prometheus::Registry,
     metrics: metrics_exporter_prometheus::PrometheusHandle,
@@ -85,9 +90,11 @@ fn counters() -> Libs<measured::CounterVec<MPathSet>> {
     let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
     let metrics = recorder.handle();
     let mut measured = Vec::with_capacity(FAMILIES);
+    let mut ours_families = Vec::with_capacity(FAMILIES);
     for f in 0..FAMILIES {
         let name = format!("requests_{f}");
         let family: Family<ByPath, Counter> = Family::new();
+        ours_families.push(family.clone());
         ours.register(Opts::new(name.clone(), "Requests served."), family.clone())
             .expect("register");
         let pc_family = prometheus_client::metrics::family::Family::<
@@ -119,8 +126,16 @@ fn counters() -> Libs<measured::CounterVec<MPathSet>> {
     metrics::with_local_recorder(&recorder, || {
         metrics::describe_counter!("requests_0_total", "Requests served.");
     });
+    let touch = Box::new(move || {
+        for family in &ours_families {
+            for path in &paths {
+                family.get(&ByPath(path)).inc();
+            }
+        }
+    });
     Libs {
         ours,
+        touch,
         pc,
         prom,
         metrics,
@@ -141,9 +156,11 @@ fn histograms() -> Libs<measured::HistogramVec<MPathSet, 11>> {
         .build_recorder();
     let metrics = recorder.handle();
     let mut measured = Vec::with_capacity(FAMILIES);
+    let mut ours_families = Vec::with_capacity(FAMILIES);
     for f in 0..FAMILIES {
         let name = format!("latency_{f}");
         let family: Family<ByPath, Histogram> = Family::with_config(buckets);
+        ours_families.push(family.clone());
         ours.register(Opts::new(name.clone(), "Request latency."), family.clone())
             .expect("register");
         let pc_family = prometheus_client::metrics::family::Family::<
@@ -180,8 +197,16 @@ fn histograms() -> Libs<measured::HistogramVec<MPathSet, 11>> {
         }
         measured.push((name, m));
     }
+    let touch = Box::new(move || {
+        for family in &ours_families {
+            for path in &paths {
+                family.get(&ByPath(path)).observe(0.5);
+            }
+        }
+    });
     Libs {
         ours,
+        touch,
         pc,
         prom,
         metrics,
@@ -225,6 +250,15 @@ fn run<M>(
     g.bench_function("metrics-core (0.0.4)", |b| {
         b.iter(|| black_box(encoder.encode(&lib.ours, Format::Text).len()))
     });
+    // The row above renders values that did not change since the previous render (as every
+    // row of the peers does); here every value changed, so no family's text can be reused.
+    g.bench_function("metrics-core (0.0.4), every value changed", |b| {
+        b.iter_batched(
+            || (lib.touch)(),
+            |()| black_box(encoder.encode(&lib.ours, Format::Text).len()),
+            BatchSize::PerIteration,
+        )
+    });
     extra(&mut g, &mut encoder);
     let mut s = String::new();
     let pc = |s: &mut String| {
@@ -260,6 +294,13 @@ fn run<M>(
     let mut g = group(c, &format!("encode/{what}/openmetrics"));
     g.bench_function("metrics-core", |b| {
         b.iter(|| black_box(encoder.encode(&lib.ours, Format::OpenMetrics).len()))
+    });
+    g.bench_function("metrics-core, every value changed", |b| {
+        b.iter_batched(
+            || (lib.touch)(),
+            |()| black_box(encoder.encode(&lib.ours, Format::OpenMetrics).len()),
+            BatchSize::PerIteration,
+        )
     });
     g.bench_function("prometheus-client", |b| b.iter(|| pc(&mut s)));
     g.finish();

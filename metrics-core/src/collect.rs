@@ -1284,6 +1284,43 @@ impl<'a> Values<'a> {
         self.kind
     }
 
+    /// The values as the storage holds them: a fixed number of 64-bit words per series, in
+    /// series order. Two reads of the same family (same [`Layout`]) with equal words have equal
+    /// values, to the bit, so a consumer can keep the words of its last read and skip
+    /// the work for a family whose values did not change (metrics-encode copies such a family's
+    /// text from its previous scrape). Exemplars are not part of the words.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_core::{Counter, Descriptor, DynLabels, Family, Labels, Layout, Opts, Registry, Value, Values, Visitor};
+    ///
+    /// #[derive(Default)]
+    /// struct Words(Vec<Vec<u64>>);
+    /// impl Visitor for Words {
+    ///     fn family(&mut self, _: &Descriptor) {}
+    ///     fn series(&mut self, _: &Labels<'_>, _: &Value<'_>) {}
+    ///     fn bulk(&mut self, _: Layout) -> bool { true }
+    ///     fn values(&mut self, v: &Values<'_>) { self.0.push(v.words().to_vec()); }
+    /// }
+    /// let registry = Registry::new();
+    /// let f = Family::<DynLabels, Counter>::with_label_names(&["q"])?;
+    /// registry.register(Opts::new("jobs", "Jobs."), f.clone())?;
+    /// f.labels(&["a"])?.inc_by(2);
+    /// let mut reads = Words::default();
+    /// registry.collect(&mut reads);
+    /// registry.collect(&mut reads);
+    /// f.labels(&["a"])?.inc();
+    /// registry.collect(&mut reads);
+    /// assert_eq!(reads.0[0], reads.0[1]);
+    /// assert_ne!(reads.0[1], reads.0[2]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn words(&self) -> &'a [u64] {
+        self.words
+    }
+
     /// The number of series.
     ///
     /// # Examples
@@ -1594,12 +1631,6 @@ pub trait Metric: sealed::Sealed + Send + Sync + 'static {
     fn label_names(&self) -> Vec<String> {
         Vec::new()
     }
-
-    /// For a family that reached its cardinality limit: an estimate of how many distinct label
-    /// sets were folded into its overflow series.
-    fn overflowed_label_sets(&self) -> Option<f64> {
-        None
-    }
 }
 
 /// Where a [`Metric`] writes its series during a collection.
@@ -1620,6 +1651,10 @@ pub struct Collector<'a> {
     /// Reused across the histograms and families of a collection (and across collections on a
     /// thread), so that reading them allocates nothing once they have grown.
     buffers: &'a mut Buffers,
+    /// Set by a family that reached its cardinality limit: an estimate of how many distinct
+    /// label sets were folded into its overflow series (read under the lock its collection
+    /// takes anyway).
+    pub(crate) overflowed: Option<f64>,
 }
 
 impl<'a> Collector<'a> {
@@ -1634,6 +1669,7 @@ impl<'a> Collector<'a> {
             labels,
             reset,
             buffers,
+            overflowed: None,
         }
     }
 
@@ -1698,6 +1734,7 @@ impl<'a> Collector<'a> {
             labels,
             reset: self.reset,
             buffers: &mut *self.buffers,
+            overflowed: None,
         })
     }
 
@@ -1724,6 +1761,7 @@ impl<'a> Collector<'a> {
             labels,
             reset: self.reset,
             buffers: &mut *self.buffers,
+            overflowed: None,
         })
     }
 

@@ -48,7 +48,7 @@ use crate::collect::{
 };
 use crate::label::{self, DenseIndex, LabelSet, with_key, with_key_of_strs};
 use crate::name::{self, NameError};
-use crate::slab::{CELLS_PER_PAGE, CellRun, Kind};
+use crate::slab::{CELLS_PER_PAGE, CellRun, Kind, LastBlock};
 use crate::sync::unmodelled::{AtomicU8, AtomicU32, OnceLock};
 use crate::sync::{Ordering, RwLock, read, write};
 
@@ -923,15 +923,17 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
     fn collect_dynamic(&self, out: &mut Collector<'_>) {
         let shared = &*self.shared;
         let map = read(&shared.map);
+        out.overflowed = map.overflow.as_ref().map(|o| o.folded.estimate());
         let config = &self.config;
         if let Some(kind) = M::BULK
             && out.bulk(Layout(map.version))
         {
             let (bounds, stride) = M::bulk_layout(config);
             out.values(kind, stride, bounds, |sink| {
+                let mut last = LastBlock::default();
                 for (slot, _) in map.entries() {
                     // Borrowed as below.
-                    let run = ManuallyDrop::new(CellRun::from_id(slot));
+                    let run = CellRun::view_of_id(slot, &mut last);
                     M::read_bulk(&run, config, sink);
                 }
                 if let Some(overflow) = &map.overflow {
@@ -1024,11 +1026,6 @@ impl<L: LabelSet + 'static, M: FamilyMetric> Metric for Family<L, M> {
             .into_iter()
             .map(str::to_owned)
             .collect()
-    }
-
-    fn overflowed_label_sets(&self) -> Option<f64> {
-        let map = read(&self.shared.map);
-        map.overflow.as_ref().map(|o| o.folded.estimate())
     }
 }
 

@@ -196,7 +196,10 @@ pub struct Registry {
 }
 
 struct State {
-    entries: Vec<Arc<Entry>>,
+    /// Shared with the collections running (each holds the list it started with): registering
+    /// copies the list only while one runs, and a collection takes one reference, not one per
+    /// family.
+    entries: Arc<Vec<Arc<Entry>>>,
     /// The type of every registered family, by name: enough to know every sample name they
     /// produce (see [`State::clash`]).
     types: HashMap<Cow<'static, str>, MetricType>,
@@ -228,7 +231,7 @@ impl Entry {
 impl State {
     fn new() -> Self {
         State {
-            entries: Vec::new(),
+            entries: Arc::new(Vec::new()),
             types: HashMap::from([(Cow::Borrowed(OVERFLOW_FAMILY), MetricType::Gauge)]),
         }
     }
@@ -384,7 +387,7 @@ impl Registry {
         state.types.insert(descriptor.name.clone(), metric_type);
         let mut constant = self.const_labels.clone();
         constant.extend(own_constants);
-        state.entries.push(Arc::new(Entry::Metric {
+        Arc::make_mut(&mut state.entries).push(Arc::new(Entry::Metric {
             descriptor,
             metric: Box::new(metric),
             constant,
@@ -445,7 +448,7 @@ impl Registry {
         }
         let names = checked.iter().map(|(n, _)| n.to_string()).collect();
         state.types.extend(checked);
-        state.entries.push(Arc::new(Entry::Collector {
+        Arc::make_mut(&mut state.entries).push(Arc::new(Entry::Collector {
             collector: Box::new(collector),
             names,
         }));
@@ -539,7 +542,7 @@ impl Registry {
         let Some(at) = state.entries.iter().position(|e| e.owns(name)) else {
             return false;
         };
-        let entry = state.entries.remove(at);
+        let entry = Arc::make_mut(&mut state.entries).remove(at);
         match &*entry {
             Entry::Metric { descriptor, .. } => {
                 state.types.remove(&descriptor.name);
@@ -557,8 +560,8 @@ impl Registry {
     /// then [`Visitor::series`] for each of its series, with values summed over shards. If a label
     /// family overflowed, a gauge family [`OVERFLOW_FAMILY`] follows.
     ///
-    /// The registry's lock is held only to copy the list of families, so metrics can be
-    /// registered while a collection runs (they show from the next one).
+    /// The registry's lock is held only to take a reference to the list of families, so metrics
+    /// can be registered while a collection runs (they show from the next one).
     ///
     /// # Examples
     ///
@@ -607,7 +610,7 @@ impl Registry {
             /// collection from inside a visitor gets its own).
             static BUFFERS: std::cell::Cell<Option<Box<Buffers>>> = const { std::cell::Cell::new(None) };
         }
-        let entries: Vec<Arc<Entry>> = read(&self.state).entries.clone();
+        let entries = Arc::clone(&read(&self.state).entries);
         let mut buffers = BUFFERS.with(std::cell::Cell::take).unwrap_or_default();
         self.collect_entries(&entries, visitor, reset, &mut buffers);
         BUFFERS.with(|b| b.set(Some(buffers)));
@@ -633,8 +636,9 @@ impl Registry {
                     }
                     visitor.family(descriptor);
                     let labels = Labels::new(constant);
-                    metric.collect(&mut Collector::new(visitor, labels, reset, buffers));
-                    if let Some(n) = metric.overflowed_label_sets() {
+                    let mut out = Collector::new(visitor, labels, reset, buffers);
+                    metric.collect(&mut out);
+                    if let Some(n) = out.overflowed {
                         overflowed.push((descriptor.name.to_string(), n));
                     }
                 }

@@ -56,6 +56,10 @@ impl Page {
 }
 
 /// S shard pages (one for the unsharded slab) and the run headers.
+/// The block of the last [`CellRun::view_of_id`], by id.
+#[derive(Default)]
+pub(crate) struct LastBlock(Option<(u32, &'static Block)>);
+
 struct Block {
     /// Index in the [`directory`], so that a run can be named by a `u32` (see [`CellRun::id`]).
     id: u32,
@@ -169,6 +173,29 @@ impl CellRun {
             offset: id & ((1 << OFFSET_BITS) - 1),
             base: 0,
             borrowed: false,
+        }
+    }
+
+    /// A view (see [`view`](Self::view)) of the run named by `id`, whose reference must be held
+    /// by the caller's store for as long as the view is used; `last` remembers the block of the
+    /// previous call, so that a store reading its runs in a row (a family's, mostly in one or
+    /// two blocks) skips most directory lookups.
+    #[inline]
+    pub(crate) fn view_of_id(id: u32, last: &mut LastBlock) -> CellRun {
+        let block_id = id >> OFFSET_BITS;
+        let block = match last.0 {
+            Some((cached, block)) if cached == block_id => block,
+            _ => {
+                let block = directory::lookup(block_id);
+                last.0 = Some((block_id, block));
+                block
+            }
+        };
+        CellRun {
+            block,
+            offset: id & ((1 << OFFSET_BITS) - 1),
+            base: 0,
+            borrowed: true,
         }
     }
 

@@ -76,6 +76,20 @@ pub(crate) struct FamilyCache {
     /// The layout whose series the cache holds, all of them and in order, if it is known: the
     /// family's values can then be taken in bulk.
     pub(crate) layout: Option<Layout>,
+    /// Where the family's text (header and sample lines) is in the output of the render that
+    /// last wrote it, with the values it was written with, if it can be copied from there.
+    pub(crate) text: Option<Text>,
+}
+
+/// Where a family's sample lines are in the output of a scrape.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Text {
+    /// The render that wrote them.
+    pub(crate) scrape: u64,
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+    /// Where the values are in that render's words.
+    pub(crate) words: (usize, usize),
 }
 
 impl FamilyCache {
@@ -98,6 +112,7 @@ impl FamilyCache {
             return;
         }
         self.layout = None;
+        self.text = None;
         self.series.truncate(position);
         let (key_end, line_end) = self.series.last().copied().unwrap_or((0, 0));
         self.keys.truncate(key_end as usize);
@@ -112,6 +127,7 @@ impl FamilyCache {
     /// Records the series whose lines were just appended, under `key`; returns its lines.
     pub(crate) fn push(&mut self, key: SeriesKey<'_>, first_line: usize) -> (usize, usize) {
         self.layout = None;
+        self.text = None;
         store_key(&mut self.keys, key);
         let end = self.lines.len();
         self.series.push((self.keys.len() as u32, end as u32));

@@ -5,11 +5,12 @@ use std::io::Write as _;
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use metrics_core::{
-    Descriptor, Exemplar, Labels, Layout, MetricType, Registry, Value, Values, Visitor,
+    Descriptor, Exemplar, Labels, Layout, MetricType, Number, Registry, Value, Values, Visitor,
 };
 
 use crate::Format;
-use crate::cache::{self, Caches, Lines};
+use crate::buf::{Buf, Sink};
+use crate::cache::{self, Caches, Lines, Text};
 use crate::escape;
 use crate::number::{canonical_float, write_float, write_number, write_u64};
 
@@ -212,6 +213,15 @@ impl Scrape {
 /// the exposition without its values; it follows registrations and label sets as they come and
 /// go (see `metrics_core::Descriptor::registration`).
 ///
+/// It also keeps the previous render's output and the values it was written with: a family read
+/// in bulk (a label family of counters, gauges or histograms) whose values did not change since
+/// that render, to the bit, has its text (header and lines) copied from it in one piece, in the
+/// same format and when neither render has a name filter. A scrape of a service whose series
+/// are mostly idle between scrapes then costs little more than reading the values. That keeps
+/// two output buffers, so an encoder holds about twice the size of the exposition (plus the
+/// prefix cache). What is written never depends on the copy: a property test renders random
+/// sequences of updates, removals, filters and formats with a warm and a cold encoder.
+///
 /// # Examples
 ///
 /// ```
@@ -235,7 +245,12 @@ impl Scrape {
 /// ```
 #[derive(Debug, Default)]
 pub struct Encoder {
-    out: Vec<u8>,
+    out: Buf,
+    /// The previous render's output, from which families whose values did not change are
+    /// copied.
+    prev: Buf,
+    /// The words of the families whose text the previous render recorded (see `State::words`).
+    prev_words: Vec<u64>,
     gzipped: Vec<u8>,
     state: State,
 }
@@ -260,6 +275,20 @@ struct State {
     taken: bool,
     complete: bool,
     caches: Caches,
+    /// This render, counted from 1.
+    render: u64,
+    /// The last render, if it rendered every family (no name filter): its output is `prev`.
+    previous: Option<(u64, Format)>,
+    /// The render whose output this one may copy unchanged families from (the previous one if
+    /// it had the same format and neither has a name filter).
+    copy_from: Option<u64>,
+    /// Whether this render records where each family's lines are (it has no name filter).
+    record: bool,
+    /// The values (`metrics_core::Values::words`) of the families whose text this render
+    /// records, one family after the other.
+    words: Vec<u64>,
+    /// Whether the current family's header (cached) is still to be written.
+    header_pending: bool,
     /// Prefixes of a series that is not cached.
     scratch: Lines,
     /// The labels of the series being rendered: `a="x",b="y"`.
@@ -367,8 +396,19 @@ impl Encoder {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn render(&mut self, registry: &Registry, scrape: &Scrape) -> &[u8] {
+        std::mem::swap(&mut self.out, &mut self.prev);
+        std::mem::swap(&mut self.state.words, &mut self.prev_words);
         self.out.clear();
+        self.state.words.clear();
+        // Grown once here rather than family by family (the two buffers alternate).
+        self.state.words.reserve(self.prev_words.len());
         let state = &mut self.state;
+        state.render += 1;
+        state.record = scrape.names.is_empty();
+        state.copy_from = state
+            .previous
+            .filter(|&(_, format)| state.record && format == scrape.format)
+            .map(|(render, _)| render);
         state.format = scrape.format;
         state.metric_type = None;
         state.ordinal = 0;
@@ -376,6 +416,8 @@ impl Encoder {
         state.target_info(&mut self.out, registry.target_labels(), &scrape.names);
         let mut visitor = Render {
             out: &mut self.out,
+            prev: &self.prev,
+            prev_words: &self.prev_words,
             state,
             filter: &scrape.names,
         };
@@ -384,21 +426,26 @@ impl Encoder {
         } else {
             registry.collect(&mut visitor);
         }
+        visitor.flush_header();
         visitor.state.end_family(visitor.out);
         visitor.state.finish_cache();
         if scrape.names.is_empty() {
             self.state.caches.sweep();
         }
+        self.state.previous = self
+            .state
+            .record
+            .then_some((self.state.render, scrape.format));
         if scrape.format == Format::OpenMetrics {
             self.out.extend_from_slice(b"# EOF\n");
         }
         if !scrape.gzip {
-            return &self.out;
+            return self.out.as_slice();
         }
         self.gzipped.clear();
         let mut gz = GzEncoder::new(std::mem::take(&mut self.gzipped), Compression::fast());
         // Writing to a Vec cannot fail.
-        let _ = gz.write_all(&self.out);
+        let _ = gz.write_all(self.out.as_slice());
         self.gzipped = gz.finish().unwrap_or_default();
         &self.gzipped
     }
@@ -432,7 +479,10 @@ pub fn render(registry: &Registry, format: Format) -> String {
 
 /// The visitor a registry drives.
 struct Render<'a> {
-    out: &'a mut Vec<u8>,
+    out: &'a mut Buf,
+    /// The previous render's output.
+    prev: &'a Buf,
+    prev_words: &'a [u64],
     state: &'a mut State,
     /// The names asked for; empty for everything.
     filter: &'a [String],
@@ -476,7 +526,7 @@ impl State {
     /// `help.0`, then `help.1` (a sentence of ours, needing no escapes) after a space.
     fn header(
         &self,
-        out: &mut Vec<u8>,
+        out: &mut impl Sink,
         suffix: &str,
         type_name: &str,
         help: (&str, &str),
@@ -510,7 +560,7 @@ impl State {
     }
 
     /// Writes `target_info` if there are target labels and `filter` lets it through.
-    fn target_info(&mut self, out: &mut Vec<u8>, labels: &[(String, String)], filter: &[String]) {
+    fn target_info(&mut self, out: &mut Buf, labels: &[(String, String)], filter: &[String]) {
         let wanted =
             filter.is_empty() || filter.iter().any(|f| f == "target_info" || f == "target");
         if labels.is_empty() || !wanted {
@@ -549,7 +599,7 @@ impl State {
     }
 
     /// Writes what statistics left for after their family (their `_min` and `_max` families).
-    fn end_family(&mut self, out: &mut Vec<u8>) {
+    fn end_family(&mut self, out: &mut Buf) {
         if self.metric_type != Some(MetricType::Statistics) {
             return;
         }
@@ -626,6 +676,14 @@ impl State {
     }
 }
 
+/// Appends a family's words to the render's; returns where they are.
+#[inline]
+fn push_words(all: &mut Vec<u64>, words: &[u64]) -> (usize, usize) {
+    let start = all.len();
+    all.extend_from_slice(words);
+    (start, all.len())
+}
+
 /// Finds (or renders) the `le` labels of `bounds` in `les`.
 fn le_slot(les: &mut Vec<LeLabels>, bounds: &[f64]) -> usize {
     let same = |c: &LeLabels| {
@@ -669,7 +727,7 @@ fn push_label(dst: &mut Vec<u8>, name: &str, value: &str) {
 
 /// Writes `name suffix{labels,extra} ` (braces only when there are labels).
 #[inline]
-fn head(out: &mut Vec<u8>, name: &[u8], suffix: &[u8], labels: &[u8], extra: &[u8]) {
+fn head(out: &mut impl Sink, name: &[u8], suffix: &[u8], labels: &[u8], extra: &[u8]) {
     out.extend_from_slice(name);
     out.extend_from_slice(suffix);
     match (labels.is_empty(), extra.is_empty()) {
@@ -702,7 +760,7 @@ fn counter_like(v: f64) -> bool {
 }
 
 /// Writes an OpenMetrics exemplar: ` # {labels} value timestamp`.
-fn exemplar(out: &mut Vec<u8>, e: &Exemplar) {
+fn exemplar(out: &mut impl Sink, e: &Exemplar) {
     out.extend_from_slice(b" # {");
     for (i, (name, value)) in e.labels().enumerate() {
         if i > 0 {
@@ -722,7 +780,7 @@ fn exemplar(out: &mut Vec<u8>, e: &Exemplar) {
 /// Writes the `_count` and `_sum` lines of a summary or statistics series, after their
 /// `prefixes`. OpenMetrics: a negative or NaN sum (of negative observations) is left out.
 fn count_and_sum(
-    out: &mut Vec<u8>,
+    out: &mut Buf,
     prefixes: (&[u8], &[u8]),
     count: u64,
     sum: f64,
@@ -746,7 +804,7 @@ fn count_and_sum(
 #[allow(clippy::too_many_arguments, reason = "the split borrows of one render")]
 #[inline]
 fn replay(
-    out: &mut Vec<u8>,
+    out: &mut Buf,
     min: &mut Vec<u8>,
     max: &mut Vec<u8>,
     lines: &Lines,
@@ -841,6 +899,7 @@ impl Visitor for Render<'_> {
     }
 
     fn family(&mut self, d: &Descriptor) {
+        self.flush_header();
         let state = &mut *self.state;
         state.end_family(self.out);
         state.finish_cache();
@@ -869,13 +928,15 @@ impl Visitor for Render<'_> {
         let help = (d.help(), "");
         match state.cache {
             Some(slot) => {
-                let format = usize::from(om);
-                let mut header = std::mem::take(&mut state.caches.get(slot).headers[format]);
+                // Written when the family's first line is, unless its lines and this header
+                // are copied from the previous render together (see `values`).
+                let header = &mut state.caches.get(slot).headers[usize::from(om)];
                 if header.is_empty() {
-                    state.header(&mut header, suffix, type_name, help, unit);
+                    let mut h = std::mem::take(header);
+                    state.header(&mut h, suffix, type_name, help, unit);
+                    state.caches.get(slot).headers[usize::from(om)] = h;
                 }
-                self.out.extend_from_slice(&header);
-                state.caches.get(slot).headers[format] = header;
+                state.header_pending = true;
             }
             None => state.header(self.out, suffix, type_name, help, unit),
         }
@@ -900,6 +961,95 @@ impl Visitor for Render<'_> {
         let Some(slot) = state.cache else {
             return;
         };
+        // A family whose values are those it was last rendered with, to the bit, has the same
+        // lines as then: if that was the previous render, they are copied from its output.
+        // Exemplars are not in the words, so a family that has some (in OpenMetrics, where they
+        // are written) is always rendered.
+        let om = state.format == Format::OpenMetrics;
+        let cacheable = state.record && !(om && values.exemplar_series().next().is_some());
+        let cache = state.caches.get(slot);
+        // The family's text starts with its header. Its words are kept in one buffer per
+        // render, family after family, which a render reads in order.
+        let start = self.out.len();
+        let words = values.words();
+        if cacheable
+            && let Some(text) = cache.text
+            && Some(text.scrape) == state.copy_from
+            && self.prev_words.get(text.words.0..text.words.1) == Some(words)
+        {
+            self.out
+                .extend_from_slice(&self.prev.as_slice()[text.start..text.end]);
+            state.header_pending = false;
+            cache.text = Some(Text {
+                scrape: state.render,
+                start,
+                end: self.out.len(),
+                words: push_words(&mut state.words, words),
+            });
+            return;
+        }
+        self.flush_header();
+        self.render_values(slot, values);
+        let state = &mut *self.state;
+        let cache = state.caches.get(slot);
+        cache.text = None;
+        if cacheable && cache.layout.is_some() {
+            cache.text = Some(Text {
+                scrape: state.render,
+                start,
+                end: self.out.len(),
+                words: push_words(&mut state.words, words),
+            });
+        }
+    }
+
+    #[inline]
+    fn series(&mut self, labels: &Labels<'_>, value: &Value<'_>) {
+        self.flush_header();
+        let state = &mut *self.state;
+        let position = state.position;
+        state.position += 1;
+        // The hit path: the series is the one cached at this position.
+        if let Some(slot) = state.cache {
+            let cache = state.caches.get(slot);
+            if let Some((first, end)) = cache.lookup(position, labels.series_key())
+                && end - first == line_count(value)
+            {
+                replay(
+                    self.out,
+                    &mut state.min,
+                    &mut state.max,
+                    &cache.lines,
+                    first,
+                    state.selected,
+                    state.format == Format::OpenMetrics,
+                    value,
+                );
+                return;
+            }
+        }
+        self.miss(position, labels, value);
+    }
+}
+
+impl Render<'_> {
+    /// Writes the current family's cached header if it is still to be written.
+    #[inline]
+    fn flush_header(&mut self) {
+        let state = &mut *self.state;
+        if std::mem::take(&mut state.header_pending)
+            && let Some(slot) = state.cache
+        {
+            let om = state.format == Format::OpenMetrics;
+            self.out
+                .extend_from_slice(&state.caches.get(slot).headers[usize::from(om)]);
+        }
+    }
+
+    /// Writes the sample lines of a family whose values came in bulk, from its cached line
+    /// prefixes.
+    fn render_values(&mut self, slot: usize, values: &Values<'_>) {
+        let state = &mut *self.state;
         let cache = state.caches.get(slot);
         let n = values.len();
         if n == 0 {
@@ -927,10 +1077,12 @@ impl Visitor for Render<'_> {
             if selected & if counter { TOTAL } else { PLAIN } == 0 {
                 return;
             }
+            // A value is at most 20 bytes (`u64::MAX`, `-9223372036854775808`, ryu's longest).
+            out.reserve(cache.lines.bytes.len() + n * 21);
             for i in 0..n {
                 let Some(v) = values.number(i) else { continue };
                 // OpenMetrics forbids a negative or NaN total (see `replay`).
-                if om && counter && !counter_like(v.as_f64()) {
+                if om && counter && matches!(v, Number::Float(f) if !counter_like(f)) {
                     continue;
                 }
                 out.extend_from_slice(cache.lines.line(i));
@@ -959,35 +1111,6 @@ impl Visitor for Render<'_> {
         }
     }
 
-    #[inline]
-    fn series(&mut self, labels: &Labels<'_>, value: &Value<'_>) {
-        let state = &mut *self.state;
-        let position = state.position;
-        state.position += 1;
-        // The hit path: the series is the one cached at this position.
-        if let Some(slot) = state.cache {
-            let cache = state.caches.get(slot);
-            if let Some((first, end)) = cache.lookup(position, labels.series_key())
-                && end - first == line_count(value)
-            {
-                replay(
-                    self.out,
-                    &mut state.min,
-                    &mut state.max,
-                    &cache.lines,
-                    first,
-                    state.selected,
-                    state.format == Format::OpenMetrics,
-                    value,
-                );
-                return;
-            }
-        }
-        self.miss(position, labels, value);
-    }
-}
-
-impl Render<'_> {
     /// Renders the prefixes of a series that is not in the cache (into the cache if it can be
     /// cached from now on), then its lines.
     #[cold]

@@ -7,6 +7,7 @@
 //! - HELP in text 0.0.4: `\` and line feed only; a `\"` there would be an invalid escape.
 
 use crate::Format;
+use crate::buf::Sink;
 
 #[inline(always)]
 fn special(b: u8) -> bool {
@@ -15,7 +16,7 @@ fn special(b: u8) -> bool {
 
 /// Writes a label value, escaped.
 #[inline]
-pub(crate) fn label_value(out: &mut Vec<u8>, value: &str) {
+pub(crate) fn label_value(out: &mut impl Sink, value: &str) {
     let bytes = value.as_bytes();
     if !bytes.iter().any(|&b| special(b)) {
         out.extend_from_slice(bytes);
@@ -25,11 +26,11 @@ pub(crate) fn label_value(out: &mut Vec<u8>, value: &str) {
 }
 
 /// Writes HELP text, escaped for `format`.
-pub(crate) fn help(out: &mut Vec<u8>, help: &str, format: Format) {
+pub(crate) fn help(out: &mut impl Sink, help: &str, format: Format) {
     escape(out, help.as_bytes(), format == Format::OpenMetrics);
 }
 
-fn escape(out: &mut Vec<u8>, bytes: &[u8], quotes: bool) {
+fn escape(out: &mut impl Sink, bytes: &[u8], quotes: bool) {
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
         let escaped: &[u8] = match b {

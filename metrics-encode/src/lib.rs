@@ -107,6 +107,7 @@
 
 #![forbid(unsafe_code)]
 
+mod buf;
 mod cache;
 mod encoder;
 mod escape;

@@ -2,10 +2,12 @@
 
 use metrics_core::Number;
 
+use crate::buf::Sink;
+
 /// Writes a sample value: integers exactly, floats as the shortest text that reads back to the
 /// same `f64` (`17.0`, `0.1`, `1e-7`), and `NaN`, `+Inf`, `-Inf` as the formats spell them.
 #[inline(always)]
-pub(crate) fn write_number(out: &mut Vec<u8>, n: Number) {
+pub(crate) fn write_number(out: &mut impl Sink, n: Number) {
     match n {
         Number::UInt(v) => out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes()),
         Number::Int(v) => out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes()),
@@ -15,7 +17,7 @@ pub(crate) fn write_number(out: &mut Vec<u8>, n: Number) {
 
 /// Writes a float (see [`write_number`]).
 #[inline]
-pub(crate) fn write_float(out: &mut Vec<u8>, v: f64) {
+pub(crate) fn write_float(out: &mut impl Sink, v: f64) {
     if v.is_finite() {
         out.extend_from_slice(ryu::Buffer::new().format_finite(v).as_bytes());
     } else {
@@ -25,7 +27,7 @@ pub(crate) fn write_float(out: &mut Vec<u8>, v: f64) {
 
 /// Writes a count.
 #[inline(always)]
-pub(crate) fn write_u64(out: &mut Vec<u8>, v: u64) {
+pub(crate) fn write_u64(out: &mut impl Sink, v: u64) {
     out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
 }
 
