@@ -1,0 +1,76 @@
+//! The warm render of `benches/encode.rs`'s 10,000 counter series in a process of its own,
+//! timed render by render: minimum and median per series, for values unchanged since the
+//! previous render and for every value changed. Criterion's rows share the process with four
+//! other libraries' registries, built series by series in turn, so our families' memory is
+//! scattered among theirs; `--fragment` reproduces that here with filler allocations.
+//!
+//! ```sh
+//! cargo run --release -p metrics-benches --example render_min -- [renders] [--fragment]
+//! ```
+
+use std::time::Instant;
+
+use metrics_benches::path::{ByPath, values};
+use metrics_core::{Counter, Family, Opts, Registry};
+use metrics_encode::{Encoder, Format};
+
+const FAMILIES: usize = 1_000;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let renders: usize = args.iter().find_map(|a| a.parse().ok()).unwrap_or(2_000);
+    let fragment = args.iter().any(|a| a == "--fragment");
+    let paths = values();
+    let registry = Registry::new();
+    let mut families = Vec::with_capacity(FAMILIES);
+    let mut filler: Vec<Vec<u8>> = Vec::new();
+    for f in 0..FAMILIES {
+        let family: Family<ByPath, Counter> = Family::new();
+        registry
+            .register(
+                Opts::new(format!("requests_{f}"), "Requests served."),
+                family.clone(),
+            )
+            .expect("register");
+        for (i, path) in paths.iter().enumerate() {
+            if fragment {
+                filler.push(vec![1; 2_000 + i * 100]);
+            }
+            family
+                .get(&ByPath(path))
+                .inc_by(((f * 7919 + i * 104_729) % 1_000_000) as u64);
+        }
+        families.push(family);
+    }
+    let series = (FAMILIES * paths.len()) as f64;
+    let mut encoder = Encoder::new();
+    let mut bytes = encoder.encode(&registry, Format::Text).len();
+    for changed in [false, true] {
+        let mut times = Vec::with_capacity(renders);
+        for _ in 0..renders {
+            if changed {
+                for family in &families {
+                    for path in &paths {
+                        family.get(&ByPath(path)).inc();
+                    }
+                }
+            }
+            let start = Instant::now();
+            bytes = bytes.max(encoder.encode(&registry, Format::Text).len());
+            times.push(start.elapsed().as_secs_f64() * 1e9 / series);
+        }
+        times.sort_by(f64::total_cmp);
+        println!(
+            "{}: min {:.1} ns, median {:.1} ns per series ({renders} renders of {bytes} bytes{})",
+            if changed {
+                "every value changed"
+            } else {
+                "values unchanged"
+            },
+            times[0],
+            times[renders / 2],
+            if fragment { ", fragmented heap" } else { "" },
+        );
+    }
+    drop(filler);
+}
