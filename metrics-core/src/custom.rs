@@ -433,6 +433,10 @@ impl HistogramMetricFamily {
     /// let mut h = HistogramMetricFamily::new("job_seconds", "Job durations.", &[])?;
     /// h.add_metric(&[], &[(1.0, 3), (5.0, 7), (f64::INFINITY, 8)], 22.5)?;
     /// assert!(h.add_metric(&[], &[(1.0, 3), (5.0, 2), (f64::INFINITY, 8)], 1.0).is_err());
+    ///
+    /// // Only the `+Inf` bucket: a count and a sum, as Python allows.
+    /// let mut totals = HistogramMetricFamily::new("batch_seconds", "Batch durations.", &[])?;
+    /// totals.add_metric(&[], &[(f64::INFINITY, 4)], 9.5)?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn add_metric(
@@ -452,9 +456,13 @@ impl HistogramMetricFamily {
             ));
         }
         let bounds: Vec<f64> = finite.iter().map(|(b, _)| *b).collect();
-        crate::buckets::check(&bounds).map_err(|_| {
-            HistogramSampleError::Buckets("bounds must be finite and strictly increasing")
-        })?;
+        // A lone `+Inf` bucket is a valid histogram of the exposition (Python accepts it); a
+        // histogram of this crate always has bounds, so only a non-empty list is checked.
+        if !bounds.is_empty() {
+            crate::buckets::check(&bounds).map_err(|_| {
+                HistogramSampleError::Buckets("bounds must be finite and strictly increasing")
+            })?;
+        }
         let mut counts = Vec::with_capacity(buckets.len());
         let mut below = 0;
         for &(_, cumulative) in buckets {

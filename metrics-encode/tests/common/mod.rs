@@ -92,6 +92,12 @@ impl Collect for Custom {
                 -0.5,
             )
             .expect("valid buckets");
+        // Only the +Inf bucket: a count and a sum (Python's client allows it).
+        let mut batches = HistogramMetricFamily::new("batch_duration", "Batch durations.", &[])
+            .expect("valid names");
+        batches
+            .add_metric(&[], &[(f64::INFINITY, 2)], 3.25)
+            .expect("valid buckets");
         let mut rpc = SummaryMetricFamily::new("rpc_duration", "RPC time.", &["service"])
             .expect("valid names");
         rpc.add_metric(&["auth"], 10, 0.75).expect("one value");
@@ -106,6 +112,7 @@ impl Collect for Custom {
             legacy.into(),
             jobs.into(),
             drift.into(),
+            batches.into(),
             rpc.into(),
             versions.into(),
         ]
