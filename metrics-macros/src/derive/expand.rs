@@ -1,11 +1,28 @@
 //! The code `#[derive(Metrics)]` writes: `impl Metrics`, `new()` and `Default`, and for
 //! `static = NAME` the static and its link-time registration.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Group, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned as _;
 
 use super::model::{Container, Field, Kind, Simple};
+
+/// `tokens` with every span located at `at` (keeping each token's hygiene).
+fn located_at(tokens: TokenStream, at: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tree| {
+            if let TokenTree::Group(g) = &tree {
+                let mut group = Group::new(g.delimiter(), located_at(g.stream(), at));
+                group.set_span(g.span().located_at(at));
+                tree = TokenTree::Group(group);
+            } else {
+                tree.set_span(tree.span().located_at(at));
+            }
+            tree
+        })
+        .collect()
+}
 
 pub(crate) fn expand(c: &Container<'_>) -> TokenStream {
     let krate = &c.krate;
@@ -58,9 +75,12 @@ pub(crate) fn expand(c: &Container<'_>) -> TokenStream {
                 _ => None,
             };
             if let Some(check) = check {
-                asserts.push(quote_spanned! {labels.span()=>
-                    const _: () = #krate::__private::#check::<#labels>();
-                });
+                // Every token located at the label set's type, so that the compile error of a
+                // failed assertion points at the field, not at the derive.
+                asserts.push(located_at(
+                    quote!(const _: () = #krate::__private::#check::<#labels>();),
+                    labels.span(),
+                ));
             }
         }
     }
