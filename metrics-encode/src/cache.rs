@@ -70,6 +70,8 @@ pub(crate) struct FamilyCache {
     /// Per series: where its key ends in `keys` and its last line ends in `lines.ends`.
     series: Vec<(u32, u32)>,
     pub(crate) lines: Lines,
+    /// The family's name (fixed for its registration).
+    pub(crate) name: Vec<u8>,
     /// The family's `# HELP`/`# TYPE`/`# UNIT` lines in text 0.0.4 and in OpenMetrics, rendered
     /// when first needed.
     pub(crate) headers: [Vec<u8>; 2],

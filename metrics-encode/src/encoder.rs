@@ -287,6 +287,8 @@ struct State {
     /// The values (`metrics_core::Values::words`) of the families whose text this render
     /// records, one family after the other.
     words: Vec<u64>,
+    /// Whether the current family's name is in its cache only, not yet in `name`.
+    name_in_cache: bool,
     /// Whether the current family's header (cached) is still to be written.
     header_pending: bool,
     /// Prefixes of a series that is not cached.
@@ -903,8 +905,6 @@ impl Visitor for Render<'_> {
         let state = &mut *self.state;
         state.end_family(self.out);
         state.finish_cache();
-        state.name.clear();
-        state.name.extend_from_slice(d.name().as_bytes());
         let t = d.metric_type();
         state.metric_type = Some(t);
         state.position = 0;
@@ -913,6 +913,23 @@ impl Visitor for Render<'_> {
             state.caches.family(r, state.ordinal - 1)
         });
         let om = state.format == Format::OpenMetrics;
+        // The name is needed to render a header or a series' prefixes, which a warm scrape
+        // seldom does: a cached family keeps a copy, taken into `name` only when needed (see
+        // `miss`), so that a scrape does not read every family's name.
+        state.name_in_cache = match state.cache {
+            Some(slot) => {
+                let cache = state.caches.get(slot);
+                if cache.name.is_empty() {
+                    cache.name.extend_from_slice(d.name().as_bytes());
+                }
+                t != MetricType::Statistics && !cache.headers[usize::from(om)].is_empty()
+            }
+            None => false,
+        };
+        if !state.name_in_cache {
+            state.name.clear();
+            state.name.extend_from_slice(d.name().as_bytes());
+        }
         let (suffix, type_name) = match (t, om) {
             (MetricType::Counter, false) => ("_total", "counter"),
             (MetricType::Info, false) => ("_info", "gauge"),
@@ -1117,6 +1134,12 @@ impl Render<'_> {
     #[inline(never)]
     fn miss(&mut self, position: usize, labels: &Labels<'_>, value: &Value<'_>) {
         let state = &mut *self.state;
+        if std::mem::take(&mut state.name_in_cache)
+            && let Some(slot) = state.cache
+        {
+            state.name.clear();
+            state.name.extend_from_slice(&state.caches.get(slot).name);
+        }
         let key = labels.series_key();
         let mut cache = match state.cache {
             Some(slot) if cache::cacheable(key) => {
