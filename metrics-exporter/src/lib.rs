@@ -6,7 +6,7 @@
 //! | the same as a hyper / tower service to mount in your own server (axum) | `http` | [`MetricsHandler`] |
 //! | HTTPS, client certificates (mTLS) | `tls` | [`TlsConfig`] |
 //! | Basic or bearer authentication | `http` | [`Auth`] |
-//! | Pushgateway `push`, `push_add`, `delete` | `push` | [`Pushgateway`] |
+//! | Pushgateway `push`, `push_add`, `delete` (`https://` and client certificates with `tls`) | `push` | [`Pushgateway`] |
 //! | Graphite plaintext bridge | `graphite` | [`GraphiteBridge`] |
 //! | `process_*` metrics (Linux) | `process` | [`ProcessCollector`] |
 //!

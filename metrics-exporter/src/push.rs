@@ -15,12 +15,16 @@ use hyper::{Method, Request, Uri};
 use hyper_util::rt::TokioIo;
 use metrics_core::Registry;
 use metrics_encode::{Encoder, Format};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
+
+#[cfg(feature = "tls")]
+use crate::tls::{ClientTls, TlsError};
 
 type HeaderHook = Arc<dyn Fn(&mut HeaderMap) + Send + Sync>;
 
 /// A Pushgateway at a base URL (`http://127.0.0.1:9091`, or with a path prefix when it sits
-/// behind a proxy). Batch jobs push their registry before they exit (Python's
+/// behind a proxy; `https://` with the `tls` feature, see [`tls_ca_file`](Self::tls_ca_file)). Batch jobs push their registry before they exit (Python's
 /// `push_to_gateway`, `pushadd_to_gateway` and `delete_from_gateway`).
 ///
 /// The body is the text format 0.0.4 (the Pushgateway does not read OpenMetrics); the group's
@@ -55,6 +59,12 @@ type HeaderHook = Arc<dyn Fn(&mut HeaderMap) + Send + Sync>;
 pub struct Pushgateway {
     /// `host:port`, for the connection and the `Host` header.
     authority: String,
+    /// The host, for TLS server-name verification.
+    #[cfg(feature = "tls")]
+    host: String,
+    https: bool,
+    #[cfg(feature = "tls")]
+    tls: ClientTls,
     base_path: String,
     timeout: Duration,
     authorization: Option<HeaderValue>,
@@ -62,11 +72,13 @@ pub struct Pushgateway {
 }
 
 impl Pushgateway {
-    /// A client for the gateway at `url` (`http://host:port[/prefix]`).
+    /// A client for the gateway at `url` (`http://host:port[/prefix]`, or `https://` with the
+    /// `tls` feature).
     ///
     /// # Errors
     ///
-    /// [`PushError::InvalidUrl`] for anything else (another scheme, no host, a query).
+    /// [`PushError::InvalidUrl`] for anything else (another scheme, no host, a query, `https`
+    /// without the `tls` feature).
     ///
     /// # Examples
     ///
@@ -80,22 +92,36 @@ impl Pushgateway {
     pub fn new(url: &str) -> Result<Pushgateway, PushError> {
         let invalid = |why: &str| PushError::InvalidUrl(format!("{url:?}: {why}"));
         let uri: Uri = url.parse().map_err(|e| invalid(&format!("{e}")))?;
-        match uri.scheme_str() {
-            Some("http") => {}
+        let https = match uri.scheme_str() {
+            Some("http") => false,
+            Some("https") if cfg!(feature = "tls") => true,
+            Some("https") => {
+                return Err(invalid("https needs the `tls` feature of metrics-exporter"));
+            }
             Some(other) => {
                 return Err(invalid(&format!(
-                    "scheme {other} is not supported (use http)"
+                    "scheme {other} is not supported (use http or https)"
                 )));
             }
             None => return Err(invalid("no scheme (write http://host:port)")),
-        }
+        };
         let authority = uri.authority().ok_or_else(|| invalid("no host"))?;
         if uri.query().is_some() {
             return Err(invalid("a query string is not allowed"));
         }
-        let port = authority.port_u16().unwrap_or(80);
+        let port = authority.port_u16().unwrap_or(if https { 443 } else { 80 });
+        let host = authority.host();
         Ok(Pushgateway {
-            authority: format!("{}:{port}", authority.host()),
+            authority: format!("{host}:{port}"),
+            // An IPv6 literal without its brackets, as a TLS server name.
+            #[cfg(feature = "tls")]
+            host: host
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_owned(),
+            https,
+            #[cfg(feature = "tls")]
+            tls: ClientTls::default(),
             base_path: uri.path().trim_end_matches('/').to_owned(),
             timeout: Duration::from_secs(10),
             authorization: None,
@@ -116,6 +142,63 @@ impl Pushgateway {
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
+    }
+
+    /// Trusts the certificate authorities in this PEM file for an `https://` gateway (its
+    /// certificate must be issued by one of them, for the URL's host). There is no built-in list
+    /// of public authorities: for a gateway with a publicly issued certificate, give the
+    /// system's bundle (`/etc/ssl/certs/ca-certificates.crt` on Debian). Calling it again adds
+    /// authorities.
+    ///
+    /// # Errors
+    ///
+    /// [`TlsError`] when the file cannot be read or holds no usable certificate.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_exporter::Pushgateway;
+    ///
+    /// let missing = Pushgateway::new("https://127.0.0.1:9091")?.tls_ca_file("/nonexistent/ca.pem");
+    /// assert!(missing.is_err());
+    /// # Ok::<(), metrics_exporter::PushError>(())
+    /// ```
+    #[cfg(feature = "tls")]
+    pub fn tls_ca_file(
+        mut self,
+        authorities: impl AsRef<std::path::Path>,
+    ) -> Result<Self, TlsError> {
+        self.tls = self.tls.add_authorities(authorities.as_ref())?;
+        Ok(self)
+    }
+
+    /// Presents this client certificate (PEM chain, leaf first) and key (PEM) to an `https://`
+    /// gateway that asks for one (mTLS).
+    ///
+    /// # Errors
+    ///
+    /// [`TlsError`] when a file cannot be read or parsed, or the key does not suit the
+    /// certificate.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use metrics_exporter::Pushgateway;
+    ///
+    /// let gateway = Pushgateway::new("https://127.0.0.1:9091")?;
+    /// assert!(gateway.tls_client_certificate("/nonexistent/client.pem", "/nonexistent/client.key").is_err());
+    /// # Ok::<(), metrics_exporter::PushError>(())
+    /// ```
+    #[cfg(feature = "tls")]
+    pub fn tls_client_certificate(
+        mut self,
+        certificate_chain: impl AsRef<std::path::Path>,
+        private_key: impl AsRef<std::path::Path>,
+    ) -> Result<Self, TlsError> {
+        self.tls = self
+            .tls
+            .client_certificate(certificate_chain.as_ref(), private_key.as_ref())?;
+        Ok(self)
     }
 
     /// Sends HTTP Basic credentials with every request.
@@ -279,7 +362,7 @@ impl Pushgateway {
         if let Some(hook) = &self.hook {
             hook(headers);
         }
-        let exchange = exchange(self.authority.clone(), request, self.timeout);
+        let exchange = self.exchange(request);
         if tokio::runtime::Handle::try_current().is_ok() {
             // Blocking on a runtime from inside another one panics: use a thread of our own.
             std::thread::scope(|s| s.spawn(|| block_on(exchange)).join())
@@ -299,43 +382,60 @@ fn block_on(exchange: impl Future<Output = Result<(), PushError>>) -> Result<(),
         .block_on(exchange)
 }
 
-async fn exchange(
-    authority: String,
-    request: Request<Full<Bytes>>,
-    timeout: Duration,
-) -> Result<(), PushError> {
-    let attempt = async {
-        let stream = TcpStream::connect(&authority)
+impl Pushgateway {
+    /// Connects (with TLS for `https`), sends `request` and reads the answer, within the
+    /// timeout.
+    async fn exchange(&self, request: Request<Full<Bytes>>) -> Result<(), PushError> {
+        let attempt = async {
+            let stream = TcpStream::connect(&self.authority)
+                .await
+                .map_err(PushError::Connect)?;
+            if !self.https {
+                return send(stream, request).await;
+            }
+            #[cfg(feature = "tls")]
+            {
+                let stream = self.tls.connect(&self.host, stream).await?;
+                send(stream, request).await
+            }
+            #[cfg(not(feature = "tls"))]
+            unreachable!("an https URL is refused without the tls feature")
+        };
+        tokio::time::timeout(self.timeout, attempt)
             .await
-            .map_err(PushError::Connect)?;
-        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-            .await
-            .map_err(|e| PushError::Http(Box::new(e)))?;
-        let connection = tokio::spawn(connection);
-        let response = sender
-            .send_request(request)
-            .await
-            .map_err(|e| PushError::Http(Box::new(e)))?;
-        let status = response.status();
-        let body = response
-            .into_body()
-            .collect()
-            .await
-            .map_err(|e| PushError::Http(Box::new(e)))?
-            .to_bytes();
-        connection.abort();
-        if status.is_success() {
-            Ok(())
-        } else {
-            Err(PushError::Status {
-                status: status.as_u16(),
-                message: String::from_utf8_lossy(&body).trim().to_owned(),
-            })
-        }
-    };
-    tokio::time::timeout(timeout, attempt)
+            .unwrap_or(Err(PushError::Timeout(self.timeout)))
+    }
+}
+
+/// One HTTP/1.1 exchange on `stream`.
+async fn send<S>(stream: S, request: Request<Full<Bytes>>) -> Result<(), PushError>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
-        .unwrap_or(Err(PushError::Timeout(timeout)))
+        .map_err(|e| PushError::Http(Box::new(e)))?;
+    let connection = tokio::spawn(connection);
+    let response = sender
+        .send_request(request)
+        .await
+        .map_err(|e| PushError::Http(Box::new(e)))?;
+    let status = response.status();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| PushError::Http(Box::new(e)))?
+        .to_bytes();
+    connection.abort();
+    if status.is_success() {
+        Ok(())
+    } else {
+        Err(PushError::Status {
+            status: status.as_u16(),
+            message: String::from_utf8_lossy(&body).trim().to_owned(),
+        })
+    }
 }
 
 /// Appends `/<name>/<value>`, or `/<name>@base64/<value>` when the value needs it.
@@ -372,7 +472,12 @@ impl fmt::Debug for Pushgateway {
         f.debug_struct("Pushgateway")
             .field(
                 "url",
-                &format_args!("http://{}{}", self.authority, self.base_path),
+                &format_args!(
+                    "{}://{}{}",
+                    if self.https { "https" } else { "http" },
+                    self.authority,
+                    self.base_path
+                ),
             )
             .field("timeout", &self.timeout)
             .field("basic_auth", &self.authorization.is_some())
@@ -411,6 +516,9 @@ pub enum PushError {
     Connect(io::Error),
     /// The exchange took longer than the timeout.
     Timeout(Duration),
+    /// The TLS handshake with an `https` gateway failed (no authority given, a certificate not
+    /// issued by one, for another host, or a client certificate the gateway refused).
+    Tls(io::Error),
     /// The connection broke or the answer was not HTTP.
     Http(Box<dyn std::error::Error + Send + Sync>),
     /// The gateway answered with an error status; `message` is its body (the reason it gives,
@@ -434,6 +542,7 @@ impl fmt::Display for PushError {
             }
             PushError::Connect(e) => write!(f, "cannot connect to the Pushgateway: {e}"),
             PushError::Timeout(t) => write!(f, "the Pushgateway did not answer within {t:?}"),
+            PushError::Tls(e) => write!(f, "TLS with the Pushgateway failed: {e}"),
             PushError::Http(e) => write!(f, "HTTP exchange with the Pushgateway failed: {e}"),
             PushError::Status { status, message } => {
                 write!(f, "the Pushgateway answered {status}: {message}")
@@ -446,7 +555,7 @@ impl fmt::Display for PushError {
 impl std::error::Error for PushError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            PushError::Connect(e) | PushError::Io(e) => Some(e),
+            PushError::Connect(e) | PushError::Io(e) | PushError::Tls(e) => Some(e),
             PushError::Http(e) => Some(&**e),
             _ => None,
         }
@@ -479,7 +588,11 @@ mod tests {
     #[test]
     fn urls() {
         assert!(Pushgateway::new("127.0.0.1:9091").is_err());
-        assert!(Pushgateway::new("https://127.0.0.1:9091").is_err());
+        assert_eq!(
+            Pushgateway::new("https://127.0.0.1:9091").is_ok(),
+            cfg!(feature = "tls")
+        );
+        assert!(Pushgateway::new("ftp://127.0.0.1:9091").is_err());
         assert!(Pushgateway::new("http://127.0.0.1:9091?x=1").is_err());
         let gw = Pushgateway::new("http://localhost").unwrap();
         assert_eq!(gw.authority, "localhost:80");

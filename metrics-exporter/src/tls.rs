@@ -1,5 +1,5 @@
 //! HTTPS for the embedded server: rustls (ring provider) from PEM files, optionally verifying
-//! client certificates (mTLS).
+//! client certificates (mTLS); and for the Pushgateway client (`https://` gateways).
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -131,6 +131,79 @@ fn build(
         .map_err(TlsError::config)?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(Arc::new(config))
+}
+
+/// The client side of TLS, for an `https://` Pushgateway: the authorities trusted, and a client
+/// certificate if one was given.
+#[cfg(feature = "push")]
+#[derive(Clone, Default)]
+pub(crate) struct ClientTls {
+    authorities: Vec<CertificateDer<'static>>,
+    client: Option<(Vec<CertificateDer<'static>>, Arc<PrivateKeyDer<'static>>)>,
+    /// Built from the above once there is an authority.
+    config: Option<Arc<rustls::ClientConfig>>,
+}
+
+#[cfg(feature = "push")]
+impl ClientTls {
+    /// Adds the authorities of a PEM file.
+    pub(crate) fn add_authorities(mut self, path: &Path) -> Result<ClientTls, TlsError> {
+        self.authorities.extend(certificates(path)?);
+        self.build()
+    }
+
+    /// Sets the client certificate chain and key (PEM files).
+    pub(crate) fn client_certificate(
+        mut self,
+        chain: &Path,
+        key: &Path,
+    ) -> Result<ClientTls, TlsError> {
+        let certificates = certificates(chain)?;
+        let key = PrivateKeyDer::from_pem_file(key).map_err(|e| TlsError::file(key, e))?;
+        self.client = Some((certificates, Arc::new(key)));
+        self.build()
+    }
+
+    /// Checks what was given by building the configuration (always, so that a key that does not
+    /// suit its certificate fails here, not at the first push).
+    fn build(mut self) -> Result<ClientTls, TlsError> {
+        let mut roots = RootCertStore::empty();
+        for authority in &self.authorities {
+            roots.add(authority.clone()).map_err(TlsError::config)?;
+        }
+        let builder = rustls::ClientConfig::builder_with_provider(provider())
+            .with_safe_default_protocol_versions()
+            .map_err(TlsError::config)?
+            .with_root_certificates(roots);
+        let mut config = match &self.client {
+            None => builder.with_no_client_auth(),
+            Some((chain, key)) => builder
+                .with_client_auth_cert(chain.clone(), key.clone_key())
+                .map_err(TlsError::config)?,
+        };
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        self.config = Some(Arc::new(config)).filter(|_| !self.authorities.is_empty());
+        Ok(self)
+    }
+
+    /// The TLS handshake with `host` over `stream`.
+    pub(crate) async fn connect(
+        &self,
+        host: &str,
+        stream: tokio::net::TcpStream,
+    ) -> Result<tokio_rustls::client::TlsStream<tokio::net::TcpStream>, crate::PushError> {
+        let config = self.config.as_ref().ok_or_else(|| {
+            crate::PushError::Tls(std::io::Error::other(
+                "no certificate authority given for an https gateway (Pushgateway::tls_ca_file)",
+            ))
+        })?;
+        let name = rustls_pki_types::ServerName::try_from(host.to_owned())
+            .map_err(|e| crate::PushError::InvalidUrl(format!("{host:?}: {e}")))?;
+        tokio_rustls::TlsConnector::from(Arc::clone(config))
+            .connect(name, stream)
+            .await
+            .map_err(crate::PushError::Tls)
+    }
 }
 
 impl fmt::Debug for TlsConfig {

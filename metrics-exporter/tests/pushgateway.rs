@@ -273,3 +273,113 @@ fn prometheus_reads_what_was_pushed() {
     assert_eq!(value, 42.0);
     prometheus.daemon.stop();
 }
+
+/// An `https://` gateway that requires client certificates (the real Pushgateway with a
+/// `--web.config.file`): a push with the CA and a client certificate lands; a client that does
+/// not trust the gateway's CA, has no CA at all, or has no client certificate gets an error.
+#[cfg(feature = "tls")]
+#[test]
+fn push_over_https_with_a_client_certificate() {
+    use common::{curl, make_certificates};
+
+    let dir = TempDir::new("push-tls");
+    make_certificates(dir.path());
+    let path = |f: &str| dir.path().join(f).display().to_string();
+    let web_config = dir.path().join("web.yml");
+    std::fs::write(
+        &web_config,
+        format!(
+            "tls_server_config:\n  cert_file: {}\n  key_file: {}\n  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: {}\n",
+            path("server.pem"),
+            path("server.key"),
+            path("ca.pem")
+        ),
+    )
+    .unwrap();
+    let mut gateway = common::Daemon::spawn(
+        Command::new("prometheus-pushgateway").args([
+            "--web.listen-address=127.0.0.1:0",
+            "--persistence.file=",
+            &format!("--web.config.file={}", web_config.display()),
+        ]),
+        dir.path().join("pushgateway.log"),
+    );
+    let port = gateway.listening_port();
+    let url = format!("https://127.0.0.1:{port}");
+    let (registry, runs, _) = batch_registry();
+    runs.inc_by(5);
+
+    let gw = Pushgateway::new(&url)
+        .unwrap()
+        .timeout(Duration::from_secs(5))
+        .tls_ca_file(dir.path().join("ca.pem"))
+        .unwrap()
+        .tls_client_certificate(dir.path().join("client.pem"), dir.path().join("client.key"))
+        .unwrap();
+    gw.push("secure", &[("instance", "a")], &registry).unwrap();
+    let (rc, body) = curl(
+        dir.path(),
+        &format!("{url}/metrics"),
+        &["--cert", "client.pem", "--key", "client.key"],
+    );
+    assert_eq!(rc, 0, "{body}");
+    assert_eq!(
+        sample(&body, r#"batch_runs_total{instance="a",job="secure"}"#),
+        Some(5.0),
+        "{body}"
+    );
+
+    // No authority given: refused before anything is sent.
+    let err = Pushgateway::new(&url)
+        .unwrap()
+        .push("secure", &[], &registry)
+        .unwrap_err();
+    assert!(matches!(err, PushError::Tls(_)), "{err}");
+    assert!(err.to_string().contains("tls_ca_file"), "{err}");
+    // Another CA: the gateway's certificate is not trusted.
+    let other = TempDir::new("push-tls-other");
+    make_certificates(other.path());
+    let err = Pushgateway::new(&url)
+        .unwrap()
+        .tls_ca_file(other.path().join("ca.pem"))
+        .unwrap()
+        .tls_client_certificate(
+            other.path().join("client.pem"),
+            other.path().join("client.key"),
+        )
+        .unwrap()
+        .push("secure", &[], &registry)
+        .unwrap_err();
+    assert!(matches!(err, PushError::Tls(_)), "{err}");
+    // No client certificate: the gateway ends the exchange; an error, never a success.
+    let started = Instant::now();
+    let err = Pushgateway::new(&url)
+        .unwrap()
+        .timeout(Duration::from_secs(5))
+        .tls_ca_file(dir.path().join("ca.pem"))
+        .unwrap()
+        .push("secure", &[("instance", "b")], &registry)
+        .unwrap_err();
+    assert!(
+        matches!(err, PushError::Tls(_) | PushError::Http(_)),
+        "{err:?}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+    let (_, body) = curl(
+        dir.path(),
+        &format!("{url}/metrics"),
+        &["--cert", "client.pem", "--key", "client.key"],
+    );
+    assert!(!body.contains(r#"instance="b""#), "{body}");
+    // Plain http to the TLS port: an error too.
+    let err = Pushgateway::new(&url.replace("https", "http"))
+        .unwrap()
+        .timeout(Duration::from_secs(5))
+        .push("secure", &[], &registry)
+        .unwrap_err();
+    assert!(
+        matches!(err, PushError::Http(_) | PushError::Status { .. }),
+        "{err:?}"
+    );
+    drop(gateway);
+}
