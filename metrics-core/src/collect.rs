@@ -1729,13 +1729,7 @@ impl<'a> Collector<'a> {
         f: impl FnOnce(&mut Collector<'b>) -> R,
     ) -> R {
         let labels = self.labels.with(own);
-        f(&mut Collector {
-            visitor: &mut *self.visitor,
-            labels,
-            reset: self.reset,
-            buffers: &mut *self.buffers,
-            overflowed: None,
-        })
+        f(&mut self.child(labels))
     }
 
     /// Replaces the series' own labels (the next child of a family).
@@ -1756,13 +1750,13 @@ impl<'a> Collector<'a> {
 
     #[inline]
     fn nested<R>(&mut self, labels: Labels<'_>, f: impl FnOnce(&mut Collector<'_>) -> R) -> R {
-        f(&mut Collector {
-            visitor: &mut *self.visitor,
-            labels,
-            reset: self.reset,
-            buffers: &mut *self.buffers,
-            overflowed: None,
-        })
+        f(&mut self.child(labels))
+    }
+
+    /// A collector of the same collection whose series carry `labels`.
+    #[inline]
+    fn child<'b>(&'b mut self, labels: Labels<'b>) -> Collector<'b> {
+        Collector::new(&mut *self.visitor, labels, self.reset, &mut *self.buffers)
     }
 
     /// Emits a histogram series whose `bounds.len() + 1` counts `fill` writes into a zeroed
