@@ -277,13 +277,12 @@ struct State {
     caches: Caches,
     /// This render, counted from 1.
     render: u64,
-    /// The last render, if it rendered every family (no name filter): its output is `prev`.
+    /// The last render, if it rendered every family (no name filter), and its format: its
+    /// output is `prev` during the next render.
     previous: Option<(u64, Format)>,
     /// The render whose output this one may copy unchanged families from (the previous one if
     /// it had the same format and neither has a name filter).
     copy_from: Option<u64>,
-    /// Whether this render records where each family's lines are (it has no name filter).
-    record: bool,
     /// The values (`metrics_core::Values::words`) of the families whose text this render
     /// records, one family after the other.
     words: Vec<u64>,
@@ -406,11 +405,14 @@ impl Encoder {
         self.state.words.reserve(self.prev_words.len());
         let state = &mut self.state;
         state.render += 1;
-        state.record = scrape.names.is_empty();
+        // Only a render of every family (no name filter) records its families' text, and only
+        // one of those in the same format can copy from the previous.
+        let complete = scrape.names.is_empty();
         state.copy_from = state
             .previous
-            .filter(|&(_, format)| state.record && format == scrape.format)
+            .filter(|&(_, format)| complete && format == scrape.format)
             .map(|(render, _)| render);
+        state.previous = complete.then_some((state.render, scrape.format));
         state.format = scrape.format;
         state.metric_type = None;
         state.ordinal = 0;
@@ -434,10 +436,6 @@ impl Encoder {
         if scrape.names.is_empty() {
             self.state.caches.sweep();
         }
-        self.state.previous = self
-            .state
-            .record
-            .then_some((self.state.render, scrape.format));
         if scrape.format == Format::OpenMetrics {
             self.out.extend_from_slice(b"# EOF\n");
         }
@@ -983,7 +981,8 @@ impl Visitor for Render<'_> {
         // Exemplars are not in the words, so a family that has some (in OpenMetrics, where they
         // are written) is always rendered.
         let om = state.format == Format::OpenMetrics;
-        let cacheable = state.record && !(om && values.exemplar_series().next().is_some());
+        let cacheable =
+            self.filter.is_empty() && !(om && values.exemplar_series().next().is_some());
         let cache = state.caches.get(slot);
         // The family's text starts with its header. Its words are kept in one buffer per
         // render, family after family, which a render reads in order.
@@ -1094,8 +1093,9 @@ impl Render<'_> {
             if selected & if counter { TOTAL } else { PLAIN } == 0 {
                 return;
             }
-            // A value is at most 20 bytes (`u64::MAX`, `-9223372036854775808`, ryu's longest).
-            out.reserve(cache.lines.bytes.len() + n * 21);
+            // A value is at most 24 bytes (ryu's longest, `-1.2345678901234567e-308`), a line
+            // ends with a newline.
+            out.reserve(cache.lines.bytes.len() + n * 25);
             for i in 0..n {
                 let Some(v) = values.number(i) else { continue };
                 // OpenMetrics forbids a negative or NaN total (see `replay`).
