@@ -390,16 +390,12 @@ impl Pushgateway {
             let stream = TcpStream::connect(&self.authority)
                 .await
                 .map_err(PushError::Connect)?;
-            if !self.https {
-                return send(stream, request).await;
-            }
+            // Without the `tls` feature an `https` URL is refused by `new`.
             #[cfg(feature = "tls")]
-            {
-                let stream = self.tls.connect(&self.host, stream).await?;
-                send(stream, request).await
+            if self.https {
+                return send(self.tls.connect(&self.host, stream).await?, request).await;
             }
-            #[cfg(not(feature = "tls"))]
-            unreachable!("an https URL is refused without the tls feature")
+            send(stream, request).await
         };
         tokio::time::timeout(self.timeout, attempt)
             .await

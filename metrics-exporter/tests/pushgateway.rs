@@ -12,11 +12,16 @@ use metrics_core::{Counter, DynLabels, Family, Gauge, Opts, Registry};
 use metrics_exporter::{PushError, Pushgateway};
 
 fn start_gateway(dir: &TempDir) -> (Daemon, String) {
+    start_gateway_with(dir, "--web.enable-admin-api")
+}
+
+/// A gateway on 127.0.0.1 with one more flag; its address.
+fn start_gateway_with(dir: &TempDir, flag: &str) -> (Daemon, String) {
     let mut gateway = Daemon::spawn(
         Command::new("prometheus-pushgateway").args([
             "--web.listen-address=127.0.0.1:0",
             "--persistence.file=",
-            "--web.enable-admin-api",
+            flag,
         ]),
         dir.path().join("pushgateway.log"),
     );
@@ -296,16 +301,9 @@ fn push_over_https_with_a_client_certificate() {
         ),
     )
     .unwrap();
-    let mut gateway = common::Daemon::spawn(
-        Command::new("prometheus-pushgateway").args([
-            "--web.listen-address=127.0.0.1:0",
-            "--persistence.file=",
-            &format!("--web.config.file={}", web_config.display()),
-        ]),
-        dir.path().join("pushgateway.log"),
-    );
-    let port = gateway.listening_port();
-    let url = format!("https://127.0.0.1:{port}");
+    let (gateway, addr) =
+        start_gateway_with(&dir, &format!("--web.config.file={}", web_config.display()));
+    let url = format!("https://{addr}");
     let (registry, runs, _) = batch_registry();
     runs.inc_by(5);
 
