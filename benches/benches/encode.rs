@@ -13,19 +13,14 @@ use criterion::measurement::WallTime;
 use criterion::{
     BatchSize, BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main,
 };
-use metrics_benches::BUCKETS_11;
 use metrics_benches::measured_path::{MPath, MPathSet};
 use metrics_benches::path::{ByPath, PcPath, values};
+use metrics_benches::{BUCKETS_11, counter_value};
 use metrics_core::{Buckets, Counter, Family, Histogram, Opts, Registry};
 use metrics_encode::{Encoder, Format};
 
 const FAMILIES: usize = 1_000;
 const SERIES: u64 = 10_000;
-
-/// The value of series `i` of family `f`: distinct, of realistic width.
-fn value(f: usize, i: usize) -> u64 {
-    (f * 7919 + i * 104_729) as u64 % 1_000_000
-}
 
 fn observation(f: usize, i: usize) -> f64 {
     ((f * 31 + i * 17) % 1000) as f64 / 100.0
@@ -112,7 +107,7 @@ fn counters() -> Libs<measured::CounterVec<MPathSet>> {
             path: measured::lasso::ThreadedRodeo::new(),
         });
         for (i, path) in paths.iter().enumerate() {
-            let v = value(f, i);
+            let v = counter_value(f, i);
             family.get(&ByPath(path)).inc_by(v);
             pc_family.get_or_create(&PcPath { path }).inc_by(v);
             prom_vec.with_label_values(&[*path]).inc_by(v);
@@ -234,6 +229,27 @@ where
     encoder.finish().len()
 }
 
+/// Our two rows in `format`: values that did not change since the previous render (as in
+/// every row of the peers), then every value changed, so that no family's text can be reused.
+fn ours<M>(
+    g: &mut BenchmarkGroup<'_, WallTime>,
+    encoder: &mut Encoder,
+    lib: &Libs<M>,
+    format: Format,
+    name: &str,
+) {
+    g.bench_function(name, |b| {
+        b.iter(|| black_box(encoder.encode(&lib.ours, format).len()))
+    });
+    g.bench_function(format!("{name}, every value changed"), |b| {
+        b.iter_batched(
+            || (lib.touch)(),
+            |()| black_box(encoder.encode(&lib.ours, format).len()),
+            BatchSize::PerIteration,
+        )
+    });
+}
+
 /// The text groups of `lib` (`what` names the series): every library in 0.0.4 (or
 /// prometheus-client's OpenMetrics), with `extra` rows of its own; then OpenMetrics, the two
 /// libraries that write it.
@@ -247,18 +263,13 @@ fn run<M>(
 {
     let mut g = group(c, &format!("encode/{what}/text"));
     let mut encoder = Encoder::new();
-    g.bench_function("metrics-core (0.0.4)", |b| {
-        b.iter(|| black_box(encoder.encode(&lib.ours, Format::Text).len()))
-    });
-    // The row above renders values that did not change since the previous render (as every
-    // row of the peers does); here every value changed, so no family's text can be reused.
-    g.bench_function("metrics-core (0.0.4), every value changed", |b| {
-        b.iter_batched(
-            || (lib.touch)(),
-            |()| black_box(encoder.encode(&lib.ours, Format::Text).len()),
-            BatchSize::PerIteration,
-        )
-    });
+    ours(
+        &mut g,
+        &mut encoder,
+        lib,
+        Format::Text,
+        "metrics-core (0.0.4)",
+    );
     extra(&mut g, &mut encoder);
     let mut s = String::new();
     let pc = |s: &mut String| {
@@ -292,16 +303,13 @@ fn run<M>(
     g.finish();
 
     let mut g = group(c, &format!("encode/{what}/openmetrics"));
-    g.bench_function("metrics-core", |b| {
-        b.iter(|| black_box(encoder.encode(&lib.ours, Format::OpenMetrics).len()))
-    });
-    g.bench_function("metrics-core, every value changed", |b| {
-        b.iter_batched(
-            || (lib.touch)(),
-            |()| black_box(encoder.encode(&lib.ours, Format::OpenMetrics).len()),
-            BatchSize::PerIteration,
-        )
-    });
+    ours(
+        &mut g,
+        &mut encoder,
+        lib,
+        Format::OpenMetrics,
+        "metrics-core",
+    );
     g.bench_function("prometheus-client", |b| b.iter(|| pc(&mut s)));
     g.finish();
 }

@@ -10,6 +10,7 @@
 
 use std::time::Instant;
 
+use metrics_benches::counter_value;
 use metrics_benches::path::{ByPath, values};
 use metrics_core::{Counter, Family, Opts, Registry};
 use metrics_encode::{Encoder, Format};
@@ -36,9 +37,7 @@ fn main() {
             if fragment {
                 filler.push(vec![1; 2_000 + i * 100]);
             }
-            family
-                .get(&ByPath(path))
-                .inc_by(((f * 7919 + i * 104_729) % 1_000_000) as u64);
+            family.get(&ByPath(path)).inc_by(counter_value(f, i));
         }
         families.push(family);
     }

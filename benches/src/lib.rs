@@ -53,6 +53,12 @@ pub fn observations() -> Vec<f64> {
         .collect()
 }
 
+/// The value of counter series `i` of family `f` in the scrape benchmarks: distinct, of
+/// realistic width.
+pub fn counter_value(f: usize, i: usize) -> u64 {
+    (f * 7919 + i * 104_729) as u64 % 1_000_000
+}
+
 /// Go's default buckets (11 bounds), used for every library's histogram.
 pub const BUCKETS_11: [f64; 11] = [
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
