@@ -71,6 +71,32 @@ pub(crate) fn unknown(
     ))
 }
 
+/// Reads every key of the `#[attribute(..)]` lists in `attrs` with `read(meta, key)`, after
+/// checking it: a key not in `supported` or given twice is an error. Every error goes to
+/// `errors`; a list with an error is read no further.
+pub(crate) fn each_key(
+    attrs: &[Attribute],
+    attribute: &str,
+    supported: &[&str],
+    errors: &mut Errors,
+    mut read: impl FnMut(&ParseNestedMeta<'_>, &str) -> syn::Result<()>,
+) {
+    let mut seen = Seen::default();
+    for attr in named(attrs, attribute) {
+        let result = attr.parse_nested_meta(|meta| {
+            let key = key(&meta);
+            if !supported.contains(&key.as_str()) {
+                return Err(unknown(&meta, attribute, supported));
+            }
+            seen.first(&meta, &key)?;
+            read(&meta, &key)
+        });
+        if let Err(e) = result {
+            errors.push(e);
+        }
+    }
+}
+
 /// `key = "string"`.
 pub(crate) fn string(meta: &ParseNestedMeta<'_>) -> syn::Result<LitStr> {
     meta.value()?.parse()

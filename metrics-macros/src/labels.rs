@@ -7,7 +7,7 @@ use quote::quote;
 use syn::spanned::Spanned as _;
 use syn::{Attribute, Data, DeriveInput, Fields, LitStr, Path};
 
-use crate::attr::{Errors, Seen, named, string, unknown};
+use crate::attr::{Errors, each_key, string};
 use crate::names::{self, Case};
 
 const SET_CONTAINER_KEYS: &[&str] = &["rename_all", "crate"];
@@ -24,54 +24,30 @@ fn container_attrs(attrs: &[Attribute], errors: &mut Errors) -> ContainerAttrs {
         rename_all: None,
         krate: crate::crate_path::default(),
     };
-    let mut seen = Seen::default();
-    for attr in named(attrs, "label") {
-        let result = attr.parse_nested_meta(|meta| {
-            let key = crate::attr::key(&meta);
-            match key.as_str() {
-                "rename_all" => {
-                    seen.first(&meta, &key)?;
-                    let lit = string(&meta)?;
-                    out.rename_all = Some(Case::from_str(&lit.value()).ok_or_else(|| {
-                        syn::Error::new(
-                            lit.span(),
-                            format!("unknown case {:?}; supported: {}", lit.value(), Case::ALL),
-                        )
-                    })?);
-                }
-                "crate" => {
-                    seen.first(&meta, &key)?;
-                    out.krate = meta.value()?.parse()?;
-                }
-                _ => return Err(unknown(&meta, "label", SET_CONTAINER_KEYS)),
-            }
-            Ok(())
-        });
-        if let Err(e) = result {
-            errors.push(e);
+    each_key(attrs, "label", SET_CONTAINER_KEYS, errors, |meta, key| {
+        if key == "crate" {
+            out.krate = meta.value()?.parse()?;
+            return Ok(());
         }
-    }
+        let lit = string(meta)?;
+        out.rename_all = Some(Case::from_str(&lit.value()).ok_or_else(|| {
+            syn::Error::new(
+                lit.span(),
+                format!("unknown case {:?}; supported: {}", lit.value(), Case::ALL),
+            )
+        })?);
+        Ok(())
+    });
     out
 }
 
 /// `#[label(rename = "..")]` on a field or variant.
 fn rename(attrs: &[Attribute], errors: &mut Errors) -> Option<LitStr> {
     let mut out = None;
-    let mut seen = Seen::default();
-    for attr in named(attrs, "label") {
-        let result = attr.parse_nested_meta(|meta| {
-            let key = crate::attr::key(&meta);
-            if key != "rename" {
-                return Err(unknown(&meta, "label", ITEM_KEYS));
-            }
-            seen.first(&meta, &key)?;
-            out = Some(string(&meta)?);
-            Ok(())
-        });
-        if let Err(e) = result {
-            errors.push(e);
-        }
-    }
+    each_key(attrs, "label", ITEM_KEYS, errors, |meta, _| {
+        out = Some(string(meta)?);
+        Ok(())
+    });
     out
 }
 

@@ -6,7 +6,7 @@ use syn::{
     Attribute, Expr, ExprArray, ExprCall, ExprLit, ExprUnary, Ident, Lit, LitStr, Path, UnOp,
 };
 
-use crate::attr::{Errors, Seen, named, string, unknown};
+use crate::attr::{Errors, Seen, each_key, named, string};
 
 const CONTAINER_KEYS: &[&str] = &["namespace", "subsystem", "const_labels", "static", "crate"];
 const FIELD_KEYS: &[&str] = &[
@@ -28,25 +28,21 @@ impl ContainerAttrs {
     pub(crate) fn from_attrs(attrs: &[Attribute]) -> syn::Result<ContainerAttrs> {
         let mut out = ContainerAttrs::default();
         let mut errors = Errors::default();
-        let mut seen = Seen::default();
         for attr in named(attrs, "metric") {
             errors.at(
                 attr.span(),
                 "on the struct, write #[metrics(..)]; #[metric(..)] is for fields",
             );
         }
-        for attr in named(attrs, "metrics") {
-            let result = attr.parse_nested_meta(|meta| {
-                let key = crate::attr::key(&meta);
-                match key.as_str() {
-                    "namespace" | "subsystem" | "static" | "crate" | "const_labels" => {
-                        seen.first(&meta, &key)?;
-                    }
-                    _ => return Err(unknown(&meta, "metrics", CONTAINER_KEYS)),
-                }
-                match key.as_str() {
-                    "namespace" => out.namespace = Some(string(&meta)?),
-                    "subsystem" => out.subsystem = Some(string(&meta)?),
+        each_key(
+            attrs,
+            "metrics",
+            CONTAINER_KEYS,
+            &mut errors,
+            |meta, key| {
+                match key {
+                    "namespace" => out.namespace = Some(string(meta)?),
+                    "subsystem" => out.subsystem = Some(string(meta)?),
                     "static" => out.static_name = Some(meta.value()?.parse()?),
                     "crate" => out.krate = Some(meta.value()?.parse()?),
                     _ => {
@@ -61,11 +57,8 @@ impl ContainerAttrs {
                     }
                 }
                 Ok(())
-            });
-            if let Err(e) = result {
-                errors.push(e);
-            }
-        }
+            },
+        );
         errors.finish().map(|()| out)
     }
 }
@@ -93,62 +86,56 @@ impl FieldAttrs {
     pub(crate) fn from_attrs(attrs: &[Attribute]) -> syn::Result<FieldAttrs> {
         let mut out = FieldAttrs::default();
         let mut errors = Errors::default();
-        let mut seen = Seen::default();
         for attr in named(attrs, "metrics") {
             errors.at(
                 attr.span(),
                 "on a field, write #[metric(..)]; #[metrics(..)] is for the struct",
             );
         }
-        for attr in named(attrs, "metric") {
-            let result = attr.parse_nested_meta(|meta| {
-                let key = crate::attr::key(&meta);
-                if !FIELD_KEYS.contains(&key.as_str()) {
-                    return Err(unknown(&meta, "metric", FIELD_KEYS));
-                }
-                seen.first(&meta, &key)?;
-                let span = meta.path.span();
-                match key.as_str() {
-                    "name" => out.name = Some(string(&meta)?),
-                    "help" => out.help = Some(string(&meta)?),
-                    "unit" => out.unit = Some(string(&meta)?),
-                    "skip" => out.skip = Some(span),
-                    "flatten" => out.flatten = Some(span),
-                    "limit" => {
-                        let lit: syn::LitInt = meta.value()?.parse()?;
-                        let n: usize = lit.base10_parse()?;
-                        if n == 0 {
-                            return Err(syn::Error::new(lit.span(), "a cardinality limit must be at least 1"));
-                        }
-                        out.limit = Some((n, lit.span()));
+        each_key(attrs, "metric", FIELD_KEYS, &mut errors, |meta, key| {
+            let span = meta.path.span();
+            match key {
+                "name" => out.name = Some(string(meta)?),
+                "help" => out.help = Some(string(meta)?),
+                "unit" => out.unit = Some(string(meta)?),
+                "skip" => out.skip = Some(span),
+                "flatten" => out.flatten = Some(span),
+                "limit" => {
+                    let lit: syn::LitInt = meta.value()?.parse()?;
+                    let n: usize = lit.base10_parse()?;
+                    if n == 0 {
+                        return Err(syn::Error::new(
+                            lit.span(),
+                            "a cardinality limit must be at least 1",
+                        ));
                     }
-                    "labels" => {
-                        let array: ExprArray = meta.value()?.parse()?;
-                        let mut labels = Vec::new();
-                        for e in &array.elems {
-                            match e {
-                                Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => labels.push(s.clone()),
-                                other => {
-                                    return Err(syn::Error::new(
-                                        other.span(),
-                                        "label names are string literals: labels = [\"method\", \"code\"]",
-                                    ));
-                                }
+                    out.limit = Some((n, lit.span()));
+                }
+                "labels" => {
+                    let array: ExprArray = meta.value()?.parse()?;
+                    let mut labels = Vec::new();
+                    for e in &array.elems {
+                        match e {
+                            Expr::Lit(ExprLit {
+                                lit: Lit::Str(s), ..
+                            }) => labels.push(s.clone()),
+                            other => {
+                                return Err(syn::Error::new(
+                                    other.span(),
+                                    "label names are string literals: labels = [\"method\", \"code\"]",
+                                ));
                             }
                         }
-                        out.labels = Some((labels, array.span()));
                     }
-                    _ => {
-                        let expr: Expr = meta.value()?.parse()?;
-                        out.buckets = Some(buckets(&expr)?);
-                    }
+                    out.labels = Some((labels, array.span()));
                 }
-                Ok(())
-            });
-            if let Err(e) = result {
-                errors.push(e);
+                _ => {
+                    let expr: Expr = meta.value()?.parse()?;
+                    out.buckets = Some(buckets(&expr)?);
+                }
             }
-        }
+            Ok(())
+        });
         errors.finish().map(|()| out)
     }
 }
