@@ -101,6 +101,11 @@ impl Buckets {
     pub fn bounds(&self) -> &'static [f64] {
         self.0
     }
+
+    /// The buckets whose bounds are `bounds`, as [`bounds`](Self::bounds) gave them.
+    pub(crate) fn interned(bounds: &'static [f64]) -> Self {
+        Buckets(bounds)
+    }
 }
 
 impl Default for Buckets {

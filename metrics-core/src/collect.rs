@@ -9,6 +9,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use crate::exemplar::{Exemplar, ExemplarTable};
+use crate::plan::Planned;
 use crate::slab::CellRun;
 
 /// The type of a metric family, as the exposition formats name it.
@@ -1655,6 +1656,13 @@ pub struct Collector<'a> {
     /// label sets were folded into its overflow series (read under the lock its collection
     /// takes anyway).
     pub(crate) overflowed: Option<f64>,
+    /// Set by the registry when it makes a read plan: a label family read in bulk records how in
+    /// `planned` (see [`crate::plan`]).
+    pub(crate) planning: bool,
+    pub(crate) planned: Option<Planned>,
+    /// Set when the visitor already declined the values in bulk (a planned family it is given the
+    /// long way): [`bulk`](Self::bulk) does not ask again.
+    pub(crate) declined: bool,
 }
 
 impl<'a> Collector<'a> {
@@ -1670,6 +1678,9 @@ impl<'a> Collector<'a> {
             reset,
             buffers,
             overflowed: None,
+            planning: false,
+            planned: None,
+            declined: false,
         }
     }
 
@@ -1677,7 +1688,7 @@ impl<'a> Collector<'a> {
     /// takes them (then [`values`](Self::values) must follow).
     #[inline]
     pub(crate) fn bulk(&mut self, layout: Layout) -> bool {
-        self.visitor.bulk(layout)
+        !self.declined && self.visitor.bulk(layout)
     }
 
     /// Hands the visitor the values `read` writes, `stride` words per series of `kind`.

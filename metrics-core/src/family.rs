@@ -48,6 +48,7 @@ use crate::collect::{
 };
 use crate::label::{self, DenseIndex, LabelSet, with_key, with_key_of_strs};
 use crate::name::{self, NameError};
+use crate::plan::{self, HeldRuns, Planned};
 use crate::slab::{CELLS_PER_PAGE, CellRun, Kind, LastBlock};
 use crate::sync::unmodelled::{AtomicU8, AtomicU32, OnceLock};
 use crate::sync::{Ordering, RwLock, read, write};
@@ -863,7 +864,7 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
         let overflow_key = is_overflow_key(key, self.names().len());
         if overflow_key || map.live >= shared.limit.load(Ordering::Relaxed) {
             if map.overflow.is_none() {
-                map.version += 1;
+                map.changed();
             }
             let overflow = map.overflow.get_or_insert_with(|| {
                 Box::new(Overflow {
@@ -925,6 +926,25 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
         let map = read(&shared.map);
         out.overflowed = map.overflow.as_ref().map(|o| o.folded.estimate());
         let config = &self.config;
+        // A family with an overflow series is read the long way: its overflow estimate changes
+        // without a change of shape.
+        if let Some(kind) = M::BULK
+            && out.planning
+            && map.overflow.is_none()
+        {
+            let (bounds, stride) = M::bulk_layout(config);
+            let mut runs = HeldRuns::default();
+            for (slot, _) in map.entries() {
+                runs.hold(slot);
+            }
+            out.planned = Some(Planned {
+                layout: map.version,
+                kind,
+                stride,
+                bounds,
+                runs,
+            });
+        }
         if let Some(kind) = M::BULK
             && out.bulk(Layout(map.version))
         {
@@ -956,6 +976,32 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
                 overflow.child.collect(out);
             }
         });
+    }
+}
+
+/// Reads the runs named by `ids`, of series of `kind`, in bulk: what a label family's bulk
+/// collection reads, from a read plan (see [`crate::plan`]), whose references keep the runs.
+pub(crate) fn read_planned(
+    kind: BulkKind,
+    bounds: &'static [f64],
+    ids: &[u32],
+    sink: &mut BulkSink<'_>,
+) {
+    #[inline(always)]
+    fn each<M: FamilyMetric>(ids: &[u32], config: &M::Config, sink: &mut BulkSink<'_>) {
+        let mut last = LastBlock::default();
+        for &id in ids {
+            M::read_bulk(&CellRun::view_of_id(id, &mut last), config, sink);
+        }
+    }
+    match kind {
+        BulkKind::Counter => each::<crate::Counter>(ids, &(), sink),
+        BulkKind::FloatCounter => each::<crate::FloatCounter>(ids, &(), sink),
+        BulkKind::Gauge => each::<crate::Gauge>(ids, &(), sink),
+        BulkKind::FloatGauge => each::<crate::FloatGauge>(ids, &(), sink),
+        BulkKind::Histogram => {
+            each::<crate::Histogram>(ids, &crate::Buckets::interned(bounds), sink)
+        }
     }
 }
 
@@ -1191,8 +1237,14 @@ impl<M> DynMap<M> {
         ]))
     }
 
-    fn insert(&mut self, hash: u64, key: &[u8], id: u32) {
+    /// Records a change of the list of series: a new layout, a new shape (see [`crate::plan`]).
+    fn changed(&mut self) {
         self.version += 1;
+        plan::reshaped();
+    }
+
+    fn insert(&mut self, hash: u64, key: &[u8], id: u32) {
+        self.changed();
         let at = self.arena.len();
         let needed = 4 + 5 + key.len();
         if self.arena.capacity() - at < needed {
@@ -1219,7 +1271,7 @@ impl<M> DynMap<M> {
             return false;
         };
         let (at, _) = found.remove();
-        self.version += 1;
+        self.changed();
         let at = at as usize;
         let (id, _, next) = Self::entry(&self.arena, at);
         self.arena[at..at + 4].copy_from_slice(&REMOVED.to_le_bytes());
@@ -1256,7 +1308,7 @@ impl<M> DynMap<M> {
         }
         self.index = HashTable::new();
         self.arena = Vec::new();
-        self.version += 1;
+        self.changed();
         self.live = 0;
         self.garbage = 0;
         self.overflow = None;

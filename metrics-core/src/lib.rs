@@ -96,6 +96,7 @@ mod histogram;
 mod info;
 pub mod label;
 pub mod name;
+mod plan;
 mod registry;
 mod sample;
 pub mod shard;

@@ -315,6 +315,12 @@ impl CellRun {
         self.block.shards.iter().map(move |page| &page.cells[at])
     }
 
+    /// How many handles (and stores holding an id) refer to the run.
+    #[cfg(all(test, not(loom)))]
+    pub(crate) fn handles(&self) -> u64 {
+        self.header().load(Ordering::Relaxed) & REFS_MASK
+    }
+
     /// The sum of cell `i` over all shards (wrapping, as the per-shard adds are).
     #[inline]
     pub(crate) fn sum(&self, i: usize) -> u64 {

@@ -101,26 +101,36 @@ fn read(registry: &Registry, bulk: bool) -> Flat {
     flat
 }
 
-#[test]
-fn bulk_values_equal_the_series_one_by_one() {
-    let registry = Registry::new();
-    let dense: Family<BySide, Counter> = Family::new();
+/// Registers `paths` (counters by path, at most `limit` series) and `sizes` (histograms by kind,
+/// bounds 1 and 10) in `registry`.
+fn paths_and_sizes(
+    registry: &Registry,
+    limit: usize,
+) -> (Family<DynLabels, Counter>, Family<DynLabels, Histogram>) {
     let paths: Family<DynLabels, Counter> = Family::with_label_names(&["path"])
         .expect("valid")
-        .with_limit(3);
+        .with_limit(limit);
     let buckets = metrics_core::Buckets::new(&[1.0, 10.0]).expect("valid");
     let sizes: Family<DynLabels, Histogram> =
         Family::with_label_names_and_config(&["kind"], buckets).expect("valid");
-    let load: Family<DynLabels, FloatGauge> = Family::with_label_names(&["cpu"]).expect("valid");
-    registry
-        .register(Opts::new("dense", "D."), dense.clone())
-        .expect("ok");
     registry
         .register(Opts::new("paths", "P."), paths.clone())
         .expect("ok");
     registry
         .register(Opts::new("sizes", "S."), sizes.clone())
         .expect("ok");
+    (paths, sizes)
+}
+
+#[test]
+fn bulk_values_equal_the_series_one_by_one() {
+    let registry = Registry::new();
+    let dense: Family<BySide, Counter> = Family::new();
+    registry
+        .register(Opts::new("dense", "D."), dense.clone())
+        .expect("ok");
+    let (paths, sizes) = paths_and_sizes(&registry, 3);
+    let load: Family<DynLabels, FloatGauge> = Family::with_label_names(&["cpu"]).expect("valid");
     registry
         .register(Opts::new("load", "L."), load.clone())
         .expect("ok");
@@ -188,4 +198,89 @@ fn layouts_change_exactly_when_the_series_do() {
     );
     paths.clear();
     assert_ne!(layouts()[1], fourth[1]);
+}
+
+/// Reads `registry` in bulk three times (the second makes the registry's read plan, the third
+/// reads through it, see `docs/semantics.md`) and the long way once: all four agree.
+fn check_reads(registry: &Registry, step: &str) {
+    let long_way = read(registry, false);
+    for i in 0..3 {
+        let bulk = read(registry, true);
+        assert_eq!(bulk.lines, long_way.lines, "{step}: bulk read {i}");
+        assert_eq!(bulk.layouts, long_way.layouts, "{step}: bulk read {i}");
+    }
+}
+
+#[test]
+fn reads_through_the_read_plan_follow_every_change() {
+    let registry = Registry::new();
+    let (paths, sizes) = paths_and_sizes(&registry, 4);
+    paths.labels(&["/a"]).expect("one").inc();
+    sizes.labels(&["x"]).expect("one").observe(0.5);
+    check_reads(&registry, "start");
+
+    paths.labels(&["/a"]).expect("one").inc_by(5);
+    sizes.labels(&["x"]).expect("one").observe(50.0);
+    check_reads(&registry, "updates");
+    assert_eq!(
+        registry.sample_value("paths_total", &[("path", "/a")]),
+        Some(6.0)
+    );
+
+    paths.labels(&["/b"]).expect("one").inc();
+    check_reads(&registry, "a new series");
+    assert_eq!(read(&registry, true).lines.len(), 3);
+
+    let b = paths.labels(&["/b"]).expect("one");
+    assert!(paths.remove_labels(&["/b"]).expect("one"));
+    b.inc_by(100);
+    check_reads(
+        &registry,
+        "a removed series, still updated through a handle",
+    );
+    assert_eq!(read(&registry, true).lines.len(), 2);
+
+    paths
+        .labels(&["/a"])
+        .expect("one")
+        .inc_with_exemplar(&[("trace_id", "t9")])
+        .expect("valid");
+    check_reads(&registry, "an exemplar");
+    assert!(read(&registry, true).lines.iter().any(|l| l.contains("t9")));
+
+    let late: Family<DynLabels, Counter> = Family::with_label_names(&["k"]).expect("valid");
+    late.labels(&["v"]).expect("one").inc_by(2);
+    registry
+        .register(Opts::new("late", "L."), late.clone())
+        .expect("ok");
+    check_reads(&registry, "a registration");
+    assert_eq!(
+        registry.sample_value("late_total", &[("k", "v")]),
+        Some(2.0)
+    );
+
+    assert!(registry.unregister("sizes"));
+    check_reads(&registry, "an unregistration");
+    assert!(
+        !read(&registry, true)
+            .lines
+            .iter()
+            .any(|l| l.starts_with("sizes"))
+    );
+
+    for p in ["/c", "/d", "/e", "/f", "/g"] {
+        paths.labels(&[p]).expect("one").inc();
+    }
+    check_reads(&registry, "an overflow");
+    paths.labels(&["/h"]).expect("one").inc();
+    check_reads(&registry, "more label sets folded into the overflow");
+    assert_eq!(
+        registry.sample_value("metrics_family_overflow_label_sets", &[("family", "paths")]),
+        Some(3.0)
+    );
+
+    paths.clear();
+    late.clear();
+    check_reads(&registry, "cleared families");
+    assert!(read(&registry, true).lines.is_empty());
 }

@@ -1,7 +1,8 @@
 //! Heap bytes per dynamic-label counter series: 1,000 families of 10 label values each, counted
 //! with a counting global allocator (per thread, so the harness does not interfere). The bound
 //! is `8 * S + 48` bytes: 64 on a 2-CPU machine (`prometheus-client` takes about 75 there).
-//! One test in its own binary, so no other test frees slab cells that this one would reuse.
+//! One test in its own binary, so no other test frees slab cells that this one would reuse. The
+//! registry's read plan of those families is measured after them.
 
 use metrics_core::{Counter, Family, LabelSet, LabelVisitor, shard};
 
@@ -42,4 +43,47 @@ fn heap_bytes_per_dynamic_counter_series() {
     );
     assert!(per_series <= bound, "{per_series} > {bound}");
     assert!(families.iter().all(|f| f.len() == 10));
+
+    let plan = plan_bytes_per_series(&families);
+    eprintln!("{plan:.1} heap bytes per series for the registry's read plan");
+    assert!(
+        (4.0..=24.0).contains(&plan),
+        "{plan} bytes per series of read plan"
+    );
+}
+
+/// Takes every family's values in bulk, as the encoder does.
+struct Bulk(u64);
+
+impl metrics_core::Visitor for Bulk {
+    fn family(&mut self, _: &metrics_core::Descriptor) {}
+    fn series(&mut self, _: &metrics_core::Labels<'_>, _: &metrics_core::Value<'_>) {}
+    fn bulk(&mut self, _: metrics_core::Layout) -> bool {
+        true
+    }
+    fn values(&mut self, values: &metrics_core::Values<'_>) {
+        self.0 += values.words().iter().sum::<u64>();
+    }
+}
+
+/// The registry's read plan, made by the second of two collections of the same registry (see
+/// `docs/semantics.md`): 4 bytes per series (a run id) and one entry per family with a copy of its
+/// descriptor. Measured in the same test as the series, whose families it registers.
+fn plan_bytes_per_series(families: &[Family<Value, Counter>]) -> f64 {
+    let registry = metrics_core::Registry::new();
+    for (i, f) in families.iter().enumerate() {
+        let opts = metrics_core::Opts::new(format!("requests_{i}"), "Requests served.");
+        registry.register(opts, f.clone()).expect("register");
+    }
+    let mut first = Bulk(0);
+    registry.collect(&mut first);
+    let before = allocated();
+    let mut second = Bulk(0);
+    registry.collect(&mut second);
+    let bytes = (allocated() - before) as f64 / 10_000.0;
+    let mut third = Bulk(0);
+    registry.collect(&mut third);
+    assert_eq!((first.0, second.0), (10_000, 10_000));
+    assert_eq!(third.0, 10_000, "the plan's read differs");
+    bytes
 }
