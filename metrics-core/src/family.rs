@@ -48,7 +48,7 @@ use crate::collect::{
 };
 use crate::label::{self, DenseIndex, LabelSet, with_key, with_key_of_strs};
 use crate::name::{self, NameError};
-use crate::plan::{self, HeldRuns, Planned};
+use crate::plan::{self, BulkRead, HeldRuns, Planned};
 use crate::slab::{CELLS_PER_PAGE, CellRun, Kind, LastBlock};
 use crate::sync::unmodelled::{AtomicU8, AtomicU32, OnceLock};
 use crate::sync::{Ordering, RwLock, read, write};
@@ -938,10 +938,12 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
                 runs.hold(slot);
             }
             out.planned = Some(Planned {
-                layout: map.version,
-                kind,
-                stride,
-                bounds,
+                read: BulkRead {
+                    layout: map.version,
+                    kind,
+                    stride,
+                    bounds,
+                },
                 runs,
             });
         }

@@ -76,14 +76,21 @@ impl Drop for HeldRuns {
     }
 }
 
-/// What a label family recorded of itself for a plan while it was collected (see
-/// `Collector::planned`).
-pub(crate) struct Planned {
+/// How a label family's values are read in bulk: what its collection hands the visitor besides
+/// the values.
+#[derive(Clone, Copy)]
+pub(crate) struct BulkRead {
     /// The family's layout (see `Visitor::bulk`).
     pub(crate) layout: u64,
     pub(crate) kind: BulkKind,
     pub(crate) stride: usize,
     pub(crate) bounds: &'static [f64],
+}
+
+/// What a label family recorded of itself for a plan while it was collected (see
+/// `Collector::planned`).
+pub(crate) struct Planned {
+    pub(crate) read: BulkRead,
     /// Its series' runs, in the order the family reads them.
     pub(crate) runs: HeldRuns,
 }
@@ -93,17 +100,17 @@ pub(crate) enum Item<E> {
     /// The long way, through the entry.
     Entry(Arc<E>),
     /// A label family read in bulk from the plan's runs.
-    Bulk {
-        descriptor: Descriptor,
-        layout: u64,
-        kind: BulkKind,
-        stride: usize,
-        bounds: &'static [f64],
-        /// Its runs in [`Plan::runs`].
-        runs: Range<usize>,
-        /// For a visitor that does not take the values in bulk.
-        entry: Arc<E>,
-    },
+    Bulk(Bulk<E>),
+}
+
+/// A label family of a plan.
+pub(crate) struct Bulk<E> {
+    pub(crate) descriptor: Descriptor,
+    pub(crate) read: BulkRead,
+    /// Its runs in [`Plan::runs`].
+    pub(crate) runs: Range<usize>,
+    /// For a visitor that does not take the values in bulk.
+    pub(crate) entry: Arc<E>,
 }
 
 /// A registry's entries as a collection reads them, for one shape (see the module docs). `E` is
@@ -134,28 +141,20 @@ impl<E> Plan<E> {
         self.runs.0.shrink_to_fit();
     }
 
-    /// Adds an entry, read in bulk if its collection recorded how (`planned`).
-    pub(crate) fn push(
-        &mut self,
-        entry: &Arc<E>,
-        descriptor: Option<&Descriptor>,
-        planned: Option<Planned>,
-    ) {
-        let item = match (descriptor, planned) {
-            (Some(descriptor), Some(mut p)) => {
+    /// Adds an entry, read in bulk if its collection recorded how (`bulk`).
+    pub(crate) fn push(&mut self, entry: &Arc<E>, bulk: Option<(&Descriptor, Planned)>) {
+        let item = match bulk {
+            Some((descriptor, mut planned)) => {
                 let start = self.runs.len();
-                self.runs.append(&mut p.runs);
-                Item::Bulk {
+                self.runs.append(&mut planned.runs);
+                Item::Bulk(Bulk {
                     descriptor: descriptor.clone(),
-                    layout: p.layout,
-                    kind: p.kind,
-                    stride: p.stride,
-                    bounds: p.bounds,
+                    read: planned.read,
                     runs: start..self.runs.len(),
                     entry: Arc::clone(entry),
-                }
+                })
             }
-            _ => Item::Entry(Arc::clone(entry)),
+            None => Item::Entry(Arc::clone(entry)),
         };
         self.items.push(item);
     }

@@ -208,6 +208,69 @@ struct State {
     types: HashMap<Cow<'static, str>, MetricType>,
 }
 
+/// What one collection carries from entry to entry.
+struct Pass<'a> {
+    visitor: &'a mut dyn Visitor,
+    reset: bool,
+    buffers: Box<Buffers>,
+    /// The label families that overflowed, with their estimates.
+    overflowed: Vec<(String, f64)>,
+}
+
+impl Pass<'_> {
+    /// Reads `metric`, whose family the visitor was just given; `setup` prepares the collector.
+    /// Returns what a label family recorded for a read plan, if asked to.
+    fn read(
+        &mut self,
+        descriptor: &Descriptor,
+        metric: &dyn Metric,
+        constant: &[(String, String)],
+        setup: impl FnOnce(&mut Collector<'_>),
+    ) -> Option<plan::Planned> {
+        let labels = Labels::new(constant);
+        let mut out = Collector::new(&mut *self.visitor, labels, self.reset, &mut self.buffers);
+        setup(&mut out);
+        metric.collect(&mut out);
+        if let Some(n) = out.overflowed {
+            self.overflowed.push((descriptor.name.to_string(), n));
+        }
+        out.planned.take()
+    }
+
+    /// Reads a label family of a read plan: its values in bulk from the plan's `runs` if the
+    /// visitor takes them, else the long way.
+    fn read_planned(&mut self, bulk: &plan::Bulk<Entry>, runs: &plan::HeldRuns) {
+        let plan::Bulk {
+            descriptor,
+            read,
+            entry,
+            ..
+        } = bulk;
+        if !self.visitor.wants(descriptor) {
+            return;
+        }
+        self.visitor.family(descriptor);
+        if self.visitor.bulk(Layout(read.layout)) {
+            let mut out = Collector::new(
+                &mut *self.visitor,
+                Labels::new(&[]),
+                self.reset,
+                &mut self.buffers,
+            );
+            let ids = runs.ids(bulk.runs.clone());
+            out.values(read.kind, read.stride, read.bounds, |sink| {
+                crate::family::read_planned(read.kind, read.bounds, ids, sink);
+            });
+        } else if let Entry::Metric {
+            metric, constant, ..
+        } = &**entry
+        {
+            // The visitor was asked already: the family must not offer its values again.
+            self.read(descriptor, &**metric, constant, |out| out.declined = true);
+        }
+    }
+}
+
 enum Entry {
     Metric {
         descriptor: Descriptor,
@@ -632,48 +695,49 @@ impl Registry {
         // made for that change's shape or an older one, never a newer one.
         let shape = plan::shape();
         let entries = Arc::clone(&read(&self.state).entries);
-        let (current, make) = {
+        let (current, stale, make) = {
             let mut slot = lock(&self.plan);
             let stable = slot.seen == Some(shape);
             slot.seen = Some(shape);
             match &slot.plan {
-                Some(p) if p.shape == shape => (Some(Arc::clone(p)), false),
-                _ => (None, stable),
+                Some(p) if p.shape == shape => (Some(Arc::clone(p)), None, false),
+                _ => (None, slot.plan.take(), stable),
             }
         };
-        let mut buffers = BUFFERS.with(std::cell::Cell::take).unwrap_or_default();
-        let mut overflowed = Vec::new();
+        // Its references go now, not while the lock is held.
+        drop(stale);
+        let mut pass = Pass {
+            visitor,
+            reset,
+            buffers: BUFFERS.with(std::cell::Cell::take).unwrap_or_default(),
+            overflowed: Vec::new(),
+        };
         if let Some(p) = &current {
-            self.collect_planned(p, visitor, reset, &mut buffers, &mut overflowed);
+            for item in &p.items {
+                match item {
+                    plan::Item::Entry(entry) => self.collect_entry(entry, &mut pass, None),
+                    plan::Item::Bulk(bulk) => pass.read_planned(bulk, &p.runs),
+                }
+            }
         } else {
             let mut made = make.then(|| plan::Plan::new(shape));
             for entry in entries.iter() {
-                self.collect_entry(
-                    entry,
-                    visitor,
-                    reset,
-                    &mut buffers,
-                    &mut overflowed,
-                    made.as_mut(),
-                );
+                self.collect_entry(entry, &mut pass, made.as_mut());
             }
-            // Kept only if nothing changed while it was made.
+            // Kept only if nothing changed while it was made (and no collection that started
+            // later stored one already).
             if let Some(mut made) = made.filter(|p| !p.partial && plan::shape() == shape) {
                 made.shrink_to_fit();
                 let mut slot = lock(&self.plan);
-                let newer = slot.plan.as_ref().is_some_and(|p| p.shape >= shape);
-                if !newer {
+                if slot.plan.as_ref().is_none_or(|p| p.shape < shape) {
                     let stale = slot.plan.replace(Arc::new(made));
                     drop(slot);
                     drop(stale);
                 }
-            } else {
-                let stale = lock(&self.plan).plan.take_if(|p| p.shape != shape);
-                drop(stale);
             }
         }
-        self.collect_overflowed(visitor, overflowed);
-        BUFFERS.with(|b| b.set(Some(buffers)));
+        self.collect_overflowed(pass.visitor, pass.overflowed);
+        BUFFERS.with(|b| b.set(Some(pass.buffers)));
     }
 
     /// Whether the registry holds a read plan (see [`crate::plan`]).
@@ -686,10 +750,7 @@ impl Registry {
     fn collect_entry(
         &self,
         entry: &Arc<Entry>,
-        visitor: &mut dyn Visitor,
-        reset: bool,
-        buffers: &mut Buffers,
-        overflowed: &mut Vec<(String, f64)>,
+        pass: &mut Pass<'_>,
         plan: Option<&mut plan::Plan<Entry>>,
     ) {
         match &**entry {
@@ -698,7 +759,7 @@ impl Registry {
                 metric,
                 constant,
             } => {
-                if !visitor.wants(descriptor) {
+                if !pass.visitor.wants(descriptor) {
                     if let Some(plan) = plan {
                         // Not read, so not recorded: a plan made now would read this family
                         // the long way until the shape changes.
@@ -706,74 +767,20 @@ impl Registry {
                     }
                     return;
                 }
-                visitor.family(descriptor);
-                let labels = Labels::new(constant);
-                let mut out = Collector::new(visitor, labels, reset, buffers);
-                out.planning = plan.is_some();
-                metric.collect(&mut out);
-                if let Some(n) = out.overflowed {
-                    overflowed.push((descriptor.name.to_string(), n));
-                }
+                pass.visitor.family(descriptor);
+                let planned = pass.read(descriptor, &**metric, constant, |out| {
+                    out.planning = plan.is_some();
+                });
                 if let Some(plan) = plan {
-                    plan.push(entry, Some(descriptor), out.planned.take());
+                    plan.push(entry, planned.map(|p| (descriptor, p)));
                 }
             }
             Entry::Collector { collector, names } => {
                 for family in collector.collect() {
-                    self.collect_custom(visitor, &family, names);
+                    self.collect_custom(pass.visitor, &family, names);
                 }
                 if let Some(plan) = plan {
-                    plan.push(entry, None, None);
-                }
-            }
-        }
-    }
-
-    /// Collects every entry as `plan` says: its label families read in bulk from its runs, the
-    /// other entries the long way.
-    fn collect_planned(
-        &self,
-        plan: &plan::Plan<Entry>,
-        visitor: &mut dyn Visitor,
-        reset: bool,
-        buffers: &mut Buffers,
-        overflowed: &mut Vec<(String, f64)>,
-    ) {
-        for item in &plan.items {
-            let (descriptor, layout, kind, stride, bounds, runs, entry) = match item {
-                plan::Item::Entry(entry) => {
-                    self.collect_entry(entry, visitor, reset, buffers, overflowed, None);
-                    continue;
-                }
-                plan::Item::Bulk {
-                    descriptor,
-                    layout,
-                    kind,
-                    stride,
-                    bounds,
-                    runs,
-                    entry,
-                } => (descriptor, *layout, *kind, *stride, *bounds, runs, entry),
-            };
-            if !visitor.wants(descriptor) {
-                continue;
-            }
-            visitor.family(descriptor);
-            if visitor.bulk(Layout(layout)) {
-                let mut out = Collector::new(visitor, Labels::new(&[]), reset, buffers);
-                let ids = plan.runs.ids(runs.clone());
-                out.values(kind, stride, bounds, |sink| {
-                    crate::family::read_planned(kind, bounds, ids, sink);
-                });
-            } else if let Entry::Metric {
-                metric, constant, ..
-            } = &**entry
-            {
-                let mut out = Collector::new(visitor, Labels::new(constant), reset, buffers);
-                out.declined = true;
-                metric.collect(&mut out);
-                if let Some(n) = out.overflowed {
-                    overflowed.push((descriptor.name.to_string(), n));
+                    plan.push(entry, None);
                 }
             }
         }

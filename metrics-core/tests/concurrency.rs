@@ -9,6 +9,11 @@ use metrics_core::{
     Visitor,
 };
 
+#[path = "support/bulk_sum.rs"]
+mod bulk_sum;
+
+use bulk_sum::BulkSum;
+
 const PER_THREAD: u64 = 1_000_000;
 
 /// Runs `threads` writers (each `write(thread_index)`) while `scrape()` is called in a loop on
@@ -259,25 +264,6 @@ fn histogram_reset_on_read_loses_nothing() {
     );
 }
 
-/// Sums the words of reset-on-read collections that take label families in bulk (as the encoder
-/// does, through the registry's read plan once two collections saw the same shape).
-#[derive(Default)]
-struct TakenInBulk(u64);
-
-impl Visitor for TakenInBulk {
-    fn family(&mut self, _: &Descriptor) {}
-
-    fn series(&mut self, _: &Labels<'_>, _: &Value<'_>) {}
-
-    fn bulk(&mut self, _: metrics_core::Layout) -> bool {
-        true
-    }
-
-    fn values(&mut self, values: &metrics_core::Values<'_>) {
-        self.0 += values.words().iter().sum::<u64>();
-    }
-}
-
 #[test]
 fn reset_on_read_through_the_read_plan_loses_nothing() {
     let registry = Registry::new();
@@ -290,7 +276,7 @@ fn reset_on_read_through_the_read_plan_loses_nothing() {
     let children: Vec<_> = (0..2)
         .map(|t| family.labels(&[&t.to_string()]).unwrap())
         .collect();
-    let mut taken = TakenInBulk::default();
+    let mut taken = BulkSum::default();
     let scrapes = while_writing(
         2,
         |t| {

@@ -11,6 +11,11 @@ mod counting_alloc;
 
 use counting_alloc::allocated;
 
+#[path = "support/bulk_sum.rs"]
+mod bulk_sum;
+
+use bulk_sum::BulkSum;
+
 struct Value(&'static str);
 
 impl LabelSet for Value {
@@ -52,20 +57,6 @@ fn heap_bytes_per_dynamic_counter_series() {
     );
 }
 
-/// Takes every family's values in bulk, as the encoder does.
-struct Bulk(u64);
-
-impl metrics_core::Visitor for Bulk {
-    fn family(&mut self, _: &metrics_core::Descriptor) {}
-    fn series(&mut self, _: &metrics_core::Labels<'_>, _: &metrics_core::Value<'_>) {}
-    fn bulk(&mut self, _: metrics_core::Layout) -> bool {
-        true
-    }
-    fn values(&mut self, values: &metrics_core::Values<'_>) {
-        self.0 += values.words().iter().sum::<u64>();
-    }
-}
-
 /// The registry's read plan, made by the second of two collections of the same registry (see
 /// `docs/semantics.md`): 4 bytes per series (a run id) and one entry per family with a copy of its
 /// descriptor. Measured in the same test as the series, whose families it registers.
@@ -75,13 +66,13 @@ fn plan_bytes_per_series(families: &[Family<Value, Counter>]) -> f64 {
         let opts = metrics_core::Opts::new(format!("requests_{i}"), "Requests served.");
         registry.register(opts, f.clone()).expect("register");
     }
-    let mut first = Bulk(0);
+    let mut first = BulkSum(0);
     registry.collect(&mut first);
     let before = allocated();
-    let mut second = Bulk(0);
+    let mut second = BulkSum(0);
     registry.collect(&mut second);
     let bytes = (allocated() - before) as f64 / 10_000.0;
-    let mut third = Bulk(0);
+    let mut third = BulkSum(0);
     registry.collect(&mut third);
     assert_eq!((first.0, second.0), (10_000, 10_000));
     assert_eq!(third.0, 10_000, "the plan's read differs");
