@@ -13,6 +13,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::routing::get;
 use metrics_core::{Counter, Gauge, Histogram, Metrics, default_registry, in_progress, timed};
+use metrics_examples::Options;
 use metrics_exporter::MetricsHandler;
 
 /// The application's metrics, in the default registry.
@@ -38,20 +39,9 @@ async fn hello() -> &'static str {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut addr = "127.0.0.1:3000".to_owned();
-    let mut seconds = None;
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        match (arg.as_str(), args.next()) {
-            ("--addr", Some(a)) => addr = a,
-            ("--seconds", Some(n)) => seconds = Some(n.parse::<u64>()?),
-            _ => {
-                return Err(
-                    format!("usage: axum [--addr HOST:PORT] [--seconds N], got {arg:?}").into(),
-                );
-            }
-        }
-    }
+    let options = Options::parse("axum", &[("--addr", "HOST:PORT"), ("--seconds", "N")])?;
+    let addr = options.get("--addr").unwrap_or("127.0.0.1:3000");
+    let seconds = options.seconds()?;
     let app = Router::new()
         .route("/hello", get(hello))
         .route_service("/metrics", MetricsHandler::new(default_registry()));

@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use metrics_core::{Collect, GaugeMetricFamily, MetricFamily, Registry};
+use metrics_examples::Options;
 use metrics_exporter::start_http_server;
 
 /// Someone else's type: a queue of jobs per priority.
@@ -55,25 +56,16 @@ impl Collect for QueueCollector {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut addr = "127.0.0.1:9899".to_owned();
-    let mut seconds: Option<u64> = None;
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        match (arg.as_str(), args.next()) {
-            ("--addr", Some(a)) => addr = a,
-            ("--seconds", Some(n)) => seconds = Some(n.parse()?),
-            _ => {
-                return Err(format!(
-                    "usage: custom_collector [--addr HOST:PORT] [--seconds N], got {arg:?}"
-                )
-                .into());
-            }
-        }
-    }
+    let options = Options::parse(
+        "custom_collector",
+        &[("--addr", "HOST:PORT"), ("--seconds", "N")],
+    )?;
+    let addr = options.get("--addr").unwrap_or("127.0.0.1:9899");
+    let seconds = options.seconds()?;
     let queues = Arc::new(Mutex::new(Queues::default()));
     let registry = Arc::new(Registry::new());
     registry.register_collector(QueueCollector(Arc::clone(&queues)))?;
-    let server = start_http_server(&*addr, &registry)?;
+    let server = start_http_server(addr, &registry)?;
     println!("serving metrics at http://{}/metrics", server.local_addr());
 
     // Producers and a slow consumer, so the values move.

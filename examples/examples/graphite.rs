@@ -11,6 +11,7 @@
 use std::time::Duration;
 
 use metrics_core::{Counter, DynLabels, Family, Metrics, Registry};
+use metrics_examples::Options;
 use metrics_exporter::{GraphiteBridge, LabelStyle};
 
 #[derive(Metrics)]
@@ -21,21 +22,12 @@ struct Work {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut carbon = "127.0.0.1:2003".to_owned();
-    let mut seconds = 5;
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        match (arg.as_str(), args.next()) {
-            ("--carbon", Some(a)) => carbon = a,
-            ("--seconds", Some(n)) => seconds = n.parse()?,
-            _ => {
-                return Err(format!(
-                    "usage: graphite [--carbon HOST:PORT] [--seconds N], got {arg:?}"
-                )
-                .into());
-            }
-        }
-    }
+    let options = Options::parse("graphite", &[("--carbon", "HOST:PORT"), ("--seconds", "N")])?;
+    let carbon = options
+        .get("--carbon")
+        .unwrap_or("127.0.0.1:2003")
+        .to_owned();
+    let seconds = options.seconds()?.unwrap_or(5);
     let registry = std::sync::Arc::new(Registry::new());
     let work = Work::new();
     work.register(&registry)?;

@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use metrics_core::{Counter, Metrics, default_registry};
+use metrics_examples::Options;
 use metrics_exporter::{Auth, HttpServer, TlsConfig};
 
 #[derive(Metrics)]
@@ -23,29 +24,23 @@ struct Secure {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut certs = PathBuf::from("target/example-certs");
-    let mut addr = "127.0.0.1:9443".to_owned();
-    let mut seconds: Option<u64> = None;
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        match (arg.as_str(), args.next()) {
-            ("--certs", Some(d)) => certs = d.into(),
-            ("--addr", Some(a)) => addr = a,
-            ("--seconds", Some(n)) => seconds = Some(n.parse()?),
-            _ => {
-                return Err(format!(
-                    "usage: https [--certs DIR] [--addr HOST:PORT] [--seconds N], got {arg:?}"
-                )
-                .into());
-            }
-        }
-    }
+    let options = Options::parse(
+        "https",
+        &[
+            ("--certs", "DIR"),
+            ("--addr", "HOST:PORT"),
+            ("--seconds", "N"),
+        ],
+    )?;
+    let certs = PathBuf::from(options.get("--certs").unwrap_or("target/example-certs"));
+    let addr = options.get("--addr").unwrap_or("127.0.0.1:9443");
+    let seconds = options.seconds()?;
     let tls = TlsConfig::from_pem_files(certs.join("server.pem"), certs.join("server.key"))
         .map_err(|e| format!("{e} (run `bash examples/make-cert.sh` first)"))?;
     let server = HttpServer::new(default_registry())
         .tls(tls)
         .auth(Auth::basic("prometheus", "s3cret"))
-        .start(&*addr)?;
+        .start(addr)?;
     println!(
         "serving https://{}/metrics (user prometheus, password s3cret; CA {})",
         server.local_addr(),

@@ -20,6 +20,7 @@ use metrics_core::{
     Counter, Family, FnGauge, Gauge, Histogram, LabelSet, LabelValue, Metrics, Opts,
     count_exceptions, default_registry, in_progress, shard, timed,
 };
+use metrics_examples::Options;
 use metrics_exporter::{ProcessCollector, start_http_server};
 
 #[derive(LabelValue, Clone, Copy, PartialEq, Eq, Hash)]
@@ -51,21 +52,12 @@ struct AppMetrics {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut addr = std::env::var("QUICKSTART_ADDR").unwrap_or_else(|_| "127.0.0.1:9898".into());
-    let mut seconds: Option<u64> = None;
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        match (arg.as_str(), args.next()) {
-            ("--addr", Some(a)) => addr = a,
-            ("--seconds", Some(n)) => seconds = Some(n.parse()?),
-            _ => {
-                return Err(format!(
-                    "usage: quickstart [--addr HOST:PORT] [--seconds N], got {arg:?}"
-                )
-                .into());
-            }
-        }
-    }
+    let options = Options::parse("quickstart", &[("--addr", "HOST:PORT"), ("--seconds", "N")])?;
+    let addr = options.get("--addr").map_or_else(
+        || std::env::var("QUICKSTART_ADDR").unwrap_or_else(|_| "127.0.0.1:9898".into()),
+        str::to_owned,
+    );
+    let seconds = options.seconds()?;
 
     let registry = default_registry();
     let started = Instant::now();
