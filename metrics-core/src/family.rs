@@ -952,12 +952,8 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
         {
             let (bounds, stride) = M::bulk_layout(config);
             out.values(kind, stride, bounds, |sink| {
-                let mut last = LastBlock::default();
-                for (slot, _) in map.entries() {
-                    // Borrowed as below.
-                    let run = CellRun::view_of_id(slot, &mut last);
-                    M::read_bulk(&run, config, sink);
-                }
+                // The map holds the runs' references (see below).
+                read_runs::<M>(map.entries().map(|(slot, _)| slot), config, sink);
                 if let Some(overflow) = &map.overflow {
                     M::read_bulk(overflow.child.run(), config, sink);
                 }
@@ -981,6 +977,20 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
     }
 }
 
+/// Reads the runs named by `ids` in bulk, each a series of `M`; the caller's store (a family's
+/// map, a read plan) holds their references while they are read.
+#[inline(always)]
+fn read_runs<M: FamilyMetric>(
+    ids: impl IntoIterator<Item = u32>,
+    config: &M::Config,
+    sink: &mut BulkSink<'_>,
+) {
+    let mut last = LastBlock::default();
+    for id in ids {
+        M::read_bulk(&CellRun::view_of_id(id, &mut last), config, sink);
+    }
+}
+
 /// Reads the runs named by `ids`, of series of `kind`, in bulk: what a label family's bulk
 /// collection reads, from a read plan (see [`crate::plan`]), whose references keep the runs.
 pub(crate) fn read_planned(
@@ -989,20 +999,14 @@ pub(crate) fn read_planned(
     ids: &[u32],
     sink: &mut BulkSink<'_>,
 ) {
-    #[inline(always)]
-    fn each<M: FamilyMetric>(ids: &[u32], config: &M::Config, sink: &mut BulkSink<'_>) {
-        let mut last = LastBlock::default();
-        for &id in ids {
-            M::read_bulk(&CellRun::view_of_id(id, &mut last), config, sink);
-        }
-    }
+    let ids = ids.iter().copied();
     match kind {
-        BulkKind::Counter => each::<crate::Counter>(ids, &(), sink),
-        BulkKind::FloatCounter => each::<crate::FloatCounter>(ids, &(), sink),
-        BulkKind::Gauge => each::<crate::Gauge>(ids, &(), sink),
-        BulkKind::FloatGauge => each::<crate::FloatGauge>(ids, &(), sink),
+        BulkKind::Counter => read_runs::<crate::Counter>(ids, &(), sink),
+        BulkKind::FloatCounter => read_runs::<crate::FloatCounter>(ids, &(), sink),
+        BulkKind::Gauge => read_runs::<crate::Gauge>(ids, &(), sink),
+        BulkKind::FloatGauge => read_runs::<crate::FloatGauge>(ids, &(), sink),
         BulkKind::Histogram => {
-            each::<crate::Histogram>(ids, &crate::Buckets::interned(bounds), sink)
+            read_runs::<crate::Histogram>(ids, &crate::Buckets::interned(bounds), sink)
         }
     }
 }
