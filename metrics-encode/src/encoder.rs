@@ -996,27 +996,19 @@ impl Visitor for Render<'_> {
             self.out
                 .extend_from_slice(&self.prev.as_slice()[text.start..text.end]);
             state.header_pending = false;
-            cache.text = Some(Text {
-                scrape: state.render,
-                start,
-                end: self.out.len(),
-                words: push_words(&mut state.words, words),
-            });
-            return;
+        } else {
+            self.flush_header();
+            self.render_values(slot, values);
         }
-        self.flush_header();
-        self.render_values(slot, values);
+        // Recorded for the next render to copy, unless rendering found the layout wrong.
         let state = &mut *self.state;
         let cache = state.caches.get(slot);
-        cache.text = None;
-        if cacheable && cache.layout.is_some() {
-            cache.text = Some(Text {
-                scrape: state.render,
-                start,
-                end: self.out.len(),
-                words: push_words(&mut state.words, words),
-            });
-        }
+        cache.text = (cacheable && cache.layout.is_some()).then(|| Text {
+            scrape: state.render,
+            start,
+            end: self.out.len(),
+            words: push_words(&mut state.words, words),
+        });
     }
 
     #[inline]
