@@ -28,9 +28,9 @@ type HeaderHook = Arc<dyn Fn(&mut HeaderMap) + Send + Sync>;
 /// `push_to_gateway`, `pushadd_to_gateway` and `delete_from_gateway`).
 ///
 /// The body is the text format 0.0.4 (the Pushgateway does not read OpenMetrics); the group's
-/// URL is `/metrics/job/<job>/<name>/<value>...`. A job or grouping value that is empty or holds
-/// anything but `[A-Za-z0-9._~-]` (a `/`, a space) is sent in the gateway's base64 form
-/// (`<name>@base64/<value>`), so every value reaches the gateway unchanged.
+/// URL is `/metrics/job/<job>/<name>/<value>...`. A job or grouping value that is empty, `.`,
+/// `..`, or holds anything but `[A-Za-z0-9._~-]` (a `/`, a space) is sent in the gateway's
+/// base64 form (`<name>@base64/<value>`), so every value reaches the gateway unchanged.
 ///
 /// Every call is blocking, bounded by the [timeout](Pushgateway::timeout) (default 10 s) from
 /// connecting to the last byte of the answer, and returns a [`PushError`] for every failure;
@@ -436,7 +436,8 @@ where
 
 /// Appends `/<name>/<value>`, or `/<name>@base64/<value>` when the value needs it.
 fn push_segment(path: &mut String, name: &str, value: &str) {
-    let plain = !value.is_empty()
+    // `.` and `..` are path segments a router resolves away (the gateway answers a redirect).
+    let plain = !matches!(value, "" | "." | "..")
         && value
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"._~-".contains(&b));
@@ -573,6 +574,11 @@ mod tests {
             gw.group_path("a/b", &[("instance", ""), ("path", "/"), ("x", "v-1.2_~")])
                 .unwrap(),
             "/prefix/metrics/job@base64/YS9i/instance@base64/=/path@base64/Lw==/x/v-1.2_~"
+        );
+        assert_eq!(
+            gw.group_path("..", &[("a", "."), ("b", "..."), ("c", ".x")])
+                .unwrap(),
+            "/prefix/metrics/job@base64/Li4=/a@base64/Lg==/b/.../c/.x"
         );
         assert!(matches!(
             gw.group_path("j", &[("__x", "1")]),

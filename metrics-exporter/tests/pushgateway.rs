@@ -58,10 +58,17 @@ fn push_push_add_and_delete_against_the_real_gateway() {
     let (registry, runs, rows) = batch_registry();
     runs.inc_by(3);
     rows.set(1200);
-    // A grouping value with a `/` and an empty one travel in base64.
-    let group = [("instance", "db-1"), ("path", "/var/lib/x"), ("shard", "")];
+    // A grouping value with a `/`, an empty one and the path segments `.` and `..` (which a
+    // router would resolve away) travel in base64.
+    let group = [
+        ("instance", "db-1"),
+        ("path", "/var/lib/x"),
+        ("shard", ""),
+        ("here", "."),
+        ("up", ".."),
+    ];
     gw.push("nightly", &group, &registry).unwrap();
-    let labels = r#"{instance="db-1",job="nightly",path="/var/lib/x",shard=""}"#;
+    let labels = r#"{here=".",instance="db-1",job="nightly",path="/var/lib/x",shard="",up=".."}"#;
     let text = get(socket, "/metrics", "").text().to_owned();
     assert_eq!(
         sample(&text, &format!("batch_runs_total{labels}")),
