@@ -48,7 +48,8 @@ pub enum LabelStyle {
 /// Each sample becomes one line `prefix.name[labels] value unix_seconds`. Names and label
 /// values are sanitised: anything but `[a-zA-Z0-9_-]` becomes `_` in a path component, and
 /// `;`, `!`, `^`, `=`, `~` and whitespace become `_` in a tag value (carbon would split or
-/// reject them). Samples whose value is `NaN` or infinite are skipped (carbon stores no such
+/// reject them); an empty label value is written `_` in both (an empty path node or tag value
+/// is not a Graphite metric). Samples whose value is `NaN` or infinite are skipped (carbon stores no such
 /// points).
 ///
 /// # Examples
@@ -409,6 +410,11 @@ impl fmt::Debug for BridgeHandle {
 }
 
 fn sanitize_path(out: &mut String, s: &str) {
+    if s.is_empty() {
+        // `a..b` or a trailing `.` is not a Graphite path.
+        out.push('_');
+        return;
+    }
     out.extend(s.chars().map(|c| {
         if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
             c
@@ -447,6 +453,7 @@ mod tests {
             .register(Opts::new("hits", "Hits."), c.clone())
             .unwrap();
         c.labels(&["/a b;c"]).unwrap().inc_by(3);
+        c.labels(&[""]).unwrap().inc_by(1);
         let g = Gauge::new();
         registry
             .register(Opts::new("temp", "T."), g.clone())
@@ -455,12 +462,12 @@ mod tests {
         let bridge = GraphiteBridge::new("127.0.0.1:1").prefix("app.");
         assert_eq!(
             bridge.render_at(&registry, 7),
-            "app.hits_total.path._a_b_c 3 7\napp.temp -2 7\n"
+            "app.hits_total.path._a_b_c 3 7\napp.hits_total.path._ 1 7\napp.temp -2 7\n"
         );
         let tags = bridge.label_style(LabelStyle::Tags);
         assert_eq!(
             tags.render_at(&registry, 7),
-            "app.hits_total;path=/a_b_c 3 7\napp.temp -2 7\n"
+            "app.hits_total;path=/a_b_c 3 7\napp.hits_total;path=_ 1 7\napp.temp -2 7\n"
         );
     }
 }
