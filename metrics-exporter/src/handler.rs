@@ -135,7 +135,7 @@ impl fmt::Debug for Auth {
 /// - `/metricsandreset`, when [enabled](MetricsHandler::metrics_and_reset): the same, then
 ///   counters, histograms, summaries and statistics restart from 0. Each update lands in exactly
 ///   one such response (a per-shard atomic swap); an update is lost only if the response carrying
-///   it is (the client disconnects). Never point Prometheus at it next to `/metrics` of the same
+///   it is (the client disconnects). A `HEAD` of it resets nothing. Never point Prometheus at it next to `/metrics` of the same
 ///   registry: the resets break `rate()` there.
 ///
 /// Query parameters: `name[]=NAME` (repeatable) restricts the output to those families or sample
@@ -346,7 +346,9 @@ impl MetricsHandler {
                 Err(message) => return plain(StatusCode::BAD_REQUEST, &message),
             }
         }
-        let body = if method == Method::HEAD && !reset {
+        // A HEAD answer carries no body: it renders nothing and, on `/metricsandreset`, resets
+        // nothing (the values would be lost).
+        let body = if method == Method::HEAD {
             Bytes::new()
         } else {
             self.render(&scrape)

@@ -239,14 +239,22 @@ fn metrics_and_reset_delivers_every_update_exactly_once() {
         "only {responses} scrapes overlapped the updates"
     );
     assert_eq!(seen + rest, (2 * per_thread) as f64);
-    // /metrics does not reset.
+    // /metrics does not reset, nor does a HEAD of /metricsandreset (its answer has no body to
+    // carry the values).
     jobs.inc_by(5);
     assert_eq!(
         sample(get(addr, "/metrics", "").text(), "jobs_total"),
         Some(5.0)
     );
+    let head = request(
+        addr,
+        &format!("HEAD /metricsandreset HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"),
+    )
+    .unwrap();
+    assert_eq!(head.status, 200);
+    assert!(head.body.is_empty());
     assert_eq!(
-        sample(get(addr, "/metrics", "").text(), "jobs_total"),
+        sample(get(addr, "/metricsandreset", "").text(), "jobs_total"),
         Some(5.0)
     );
 }
