@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use common::{get, request, sample};
+use common::{get, head, request, sample};
 use metrics_core::{Counter, Gauge, Histogram, Opts, Registry};
 use metrics_exporter::{Auth, HttpServer, MetricsHandler, start_http_server};
 
@@ -94,11 +94,7 @@ fn serves_negotiated_formats_gzip_and_filters() {
          # HELP latency_seconds Latency.\n# TYPE latency_seconds histogram\nlatency_seconds_count 1\n"
     );
 
-    let head = request(
-        addr,
-        &format!("HEAD /metrics HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"),
-    )
-    .unwrap();
+    let head = head(addr, "/metrics");
     assert_eq!(head.status, 200);
     assert!(head.body.is_empty());
     assert_eq!(
@@ -246,11 +242,7 @@ fn metrics_and_reset_delivers_every_update_exactly_once() {
         sample(get(addr, "/metrics", "").text(), "jobs_total"),
         Some(5.0)
     );
-    let head = request(
-        addr,
-        &format!("HEAD /metricsandreset HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"),
-    )
-    .unwrap();
+    let head = head(addr, "/metricsandreset");
     assert_eq!(head.status, 200);
     assert!(head.body.is_empty());
     assert_eq!(

@@ -134,9 +134,18 @@ pub fn request(addr: SocketAddr, raw: &str) -> std::io::Result<Response> {
 
 /// `GET path` with extra header lines (each ending in `\r\n`).
 pub fn get(addr: SocketAddr, path: &str, headers: &str) -> Response {
+    send(addr, "GET", path, headers)
+}
+
+/// A `HEAD` of `path` (the answer's body must be empty).
+pub fn head(addr: SocketAddr, path: &str) -> Response {
+    send(addr, "HEAD", path, "")
+}
+
+fn send(addr: SocketAddr, method: &str, path: &str, headers: &str) -> Response {
     request(
         addr,
-        &format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n{headers}Connection: close\r\n\r\n"),
+        &format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{headers}Connection: close\r\n\r\n"),
     )
     .unwrap()
 }
