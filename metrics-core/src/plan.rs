@@ -182,8 +182,6 @@ mod tests {
     use crate::family::child::Child as _;
     use crate::{Counter, DynLabels, Family, Opts, Registry};
 
-    /// A plan is made by the second collection of one shape, used while the shape holds, and let
-    /// go by the first collection after a change (with the references it held).
     /// A registry with a label family of counters.
     fn registered() -> (Registry, Family<DynLabels, Counter>) {
         let registry = Registry::new();
@@ -206,6 +204,8 @@ mod tests {
         panic!("collections of one shape made no plan");
     }
 
+    /// A plan is made by the second collection of one shape, used while the shape holds, and let
+    /// go by the first collection after a change (with the references it held).
     #[test]
     fn made_when_the_shape_holds_and_dropped_after_a_change() {
         let (registry, family) = registered();
