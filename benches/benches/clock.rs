@@ -4,8 +4,8 @@
 
 use std::hint::black_box;
 
+use coremeter::{Histogram, Timer};
 use criterion::{Criterion, criterion_group, criterion_main};
-use metrics_core::{Histogram, Timer};
 
 fn clocks(c: &mut Criterion) {
     let mut g = c.benchmark_group("clock/time_a_scope");
@@ -52,7 +52,7 @@ fn clocks(c: &mut Criterion) {
             h.observe(start.elapsed().as_secs_f64());
         })
     });
-    g.bench_function("metrics-core Timer into a histogram", |b| {
+    g.bench_function("coremeter Timer into a histogram", |b| {
         b.iter(|| {
             let _t = Timer::new(&h);
             black_box(());

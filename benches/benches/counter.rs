@@ -1,11 +1,11 @@
-//! Counter increments: metrics-core against a bare `fetch_add` and the peers, on 1 thread and on
+//! Counter increments: coremeter against a bare `fetch_add` and the peers, on 1 thread and on
 //! 2 threads updating the same counter.
 
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use coremeter_benches::{install_metrics_recorder, per_thread_cost};
 use criterion::{Criterion, criterion_group, criterion_main};
-use metrics_benches::{install_metrics_recorder, per_thread_cost};
 
 /// One `inc` per library, each on a counter made once; `$run!(name, op)` benches the closure
 /// `op` (a macro, so that every closure is its own type and the loop inlines it).
@@ -15,8 +15,8 @@ macro_rules! each_counter {
         $run!("bare fetch_add", || {
             black_box(&bare).fetch_add(1, Ordering::Relaxed);
         });
-        let ours = metrics_core::Counter::new();
-        $run!("metrics-core", || black_box(&ours).inc());
+        let ours = coremeter::Counter::new();
+        $run!("coremeter", || black_box(&ours).inc());
         let pc = prometheus_client::metrics::counter::Counter::<u64>::default();
         $run!("prometheus-client", || {
             black_box(&pc).inc();

@@ -1,6 +1,6 @@
 //! Scrape cost: rendering 10,000 counter series (1,000 families x 10 values of a `path` label)
 //! and 10,000 histogram series (1,000 histograms x 10 label sets, 11 buckets) into text, by
-//! every library, each into a buffer it reuses where its API allows. metrics-core renders text
+//! every library, each into a buffer it reuses where its API allows. coremeter renders text
 //! 0.0.4 and OpenMetrics; prometheus-client only has an OpenMetrics text encoder, so it appears
 //! in both groups with the same output.
 //!
@@ -9,15 +9,15 @@
 use std::hint::black_box;
 use std::time::Duration;
 
+use coremeter::{Buckets, Counter, Family, Histogram, Opts, Registry};
+use coremeter_benches::measured_path::{MPath, MPathSet};
+use coremeter_benches::path::{ByPath, PcPath, values};
+use coremeter_benches::{BUCKETS_11, counter_value};
+use coremeter_encode::{Encoder, Format};
 use criterion::measurement::WallTime;
 use criterion::{
     BatchSize, BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main,
 };
-use metrics_benches::measured_path::{MPath, MPathSet};
-use metrics_benches::path::{ByPath, PcPath, values};
-use metrics_benches::{BUCKETS_11, counter_value};
-use metrics_core::{Buckets, Counter, Family, Histogram, Opts, Registry};
-use metrics_encode::{Encoder, Format};
 
 const FAMILIES: usize = 1_000;
 const SERIES: u64 = 10_000;
@@ -38,17 +38,17 @@ fn group<'a>(c: &'a mut Criterion, name: &str) -> BenchmarkGroup<'a, WallTime> {
 /// reading the registry.
 struct NoOp(u64);
 
-impl metrics_core::Visitor for NoOp {
-    fn family(&mut self, _: &metrics_core::Descriptor) {}
-    fn series(&mut self, _: &metrics_core::Labels<'_>, value: &metrics_core::Value<'_>) {
-        if let metrics_core::Value::Counter(c) = value {
+impl coremeter::Visitor for NoOp {
+    fn family(&mut self, _: &coremeter::Descriptor) {}
+    fn series(&mut self, _: &coremeter::Labels<'_>, value: &coremeter::Value<'_>) {
+        if let coremeter::Value::Counter(c) = value {
             self.0 = self.0.wrapping_add(c.value.as_f64() as u64);
         }
     }
-    fn bulk(&mut self, _: metrics_core::Layout) -> bool {
+    fn bulk(&mut self, _: coremeter::Layout) -> bool {
         true
     }
-    fn values(&mut self, values: &metrics_core::Values<'_>) {
+    fn values(&mut self, values: &coremeter::Values<'_>) {
         for &w in values.words() {
             self.0 = self.0.wrapping_add(w);
         }
@@ -272,13 +272,7 @@ fn run<M>(
 {
     let mut g = group(c, &format!("encode/{what}/text"));
     let mut encoder = Encoder::new();
-    ours(
-        &mut g,
-        &mut encoder,
-        lib,
-        Format::Text,
-        "metrics-core (0.0.4)",
-    );
+    ours(&mut g, &mut encoder, lib, Format::Text, "coremeter (0.0.4)");
     extra(&mut g, &mut encoder);
     let mut s = String::new();
     let pc = |s: &mut String| {
@@ -312,13 +306,7 @@ fn run<M>(
     g.finish();
 
     let mut g = group(c, &format!("encode/{what}/openmetrics"));
-    ours(
-        &mut g,
-        &mut encoder,
-        lib,
-        Format::OpenMetrics,
-        "metrics-core",
-    );
+    ours(&mut g, &mut encoder, lib, Format::OpenMetrics, "coremeter");
     g.bench_function("prometheus-client", |b| b.iter(|| pc(&mut s)));
     g.finish();
 }
@@ -326,7 +314,7 @@ fn run<M>(
 fn counter_series(c: &mut Criterion) {
     let lib = counters();
     run(c, "10k_counter_series", &lib, |g, encoder| {
-        g.bench_function("metrics-core collect only (no rendering)", |b| {
+        g.bench_function("coremeter collect only (no rendering)", |b| {
             b.iter(|| {
                 let mut v = NoOp(0);
                 lib.ours.collect(&mut v);

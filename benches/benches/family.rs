@@ -1,28 +1,30 @@
 //! Labeled counters with a lookup on every call: a 4-value `method` label (fixed cardinality;
-//! metrics-core's dense family against measured's dense vec and the others' maps), on 1 and 2
-//! threads; and a string `path` label with 10 values (metrics-core's dynamic family against
+//! coremeter's dense family against measured's dense vec and the others' maps), on 1 and 2
+//! threads; and a string `path` label with 10 values (coremeter's dynamic family against
 //! prometheus-client's `get_or_create` and the others), on 1 thread. The unlabeled
 //! `Counter::inc` runs in the same group as the baseline.
 
 use std::hint::black_box;
 
+use coremeter::{Counter, Family};
+use coremeter_benches::method::{
+    ALL, ByMethod, M_ALL, MLabels, MLabelsSet, NAMES, PC_ALL, PcLabels,
+};
+use coremeter_benches::path::{ByPath, PcPath, values};
+use coremeter_benches::{install_metrics_recorder, per_thread_cost, single_thread_cost};
 use criterion::{Criterion, criterion_group, criterion_main};
-use metrics_benches::method::{ALL, ByMethod, M_ALL, MLabels, MLabelsSet, NAMES, PC_ALL, PcLabels};
-use metrics_benches::path::{ByPath, PcPath, values};
-use metrics_benches::{install_metrics_recorder, per_thread_cost, single_thread_cost};
-use metrics_core::{Counter, Family};
 
 /// One labeled `inc` per library; `$run!(name, op)` benches `op(i)`, which uses the method
 /// `i % 4`.
 macro_rules! each_method_family {
     ($run:ident) => {{
         let unlabeled = Counter::new();
-        $run!("metrics-core unlabeled Counter::inc", |_: u64| black_box(&unlabeled).inc());
+        $run!("coremeter unlabeled Counter::inc", |_: u64| black_box(&unlabeled).inc());
         let ours: Family<ByMethod, Counter> = Family::new();
-        $run!("metrics-core get(..).inc()", |i: u64| black_box(&ours)
+        $run!("coremeter get(..).inc()", |i: u64| black_box(&ours)
             .get(&ByMethod { method: ALL[i as usize & 3] })
             .inc());
-        $run!("metrics-core inc(&labels)", |i: u64| black_box(&ours)
+        $run!("coremeter inc(&labels)", |i: u64| black_box(&ours)
             .inc(&ByMethod { method: ALL[i as usize & 3] }));
         let pc = prometheus_client::metrics::family::Family::<
             PcLabels,
@@ -87,10 +89,10 @@ fn dynamic(c: &mut Criterion) {
         };
     }
     let ours: Family<ByPath, Counter> = Family::new();
-    run!("metrics-core get(..).inc()", |i: u64| black_box(&ours)
+    run!("coremeter get(..).inc()", |i: u64| black_box(&ours)
         .get(&ByPath(paths[i as usize % 10]))
         .inc());
-    run!("metrics-core inc(&labels)", |i: u64| black_box(&ours)
+    run!("coremeter inc(&labels)", |i: u64| black_box(&ours)
         .inc(&ByPath(paths[i as usize % 10])));
     let pc = prometheus_client::metrics::family::Family::<
         PcPath,

@@ -1,20 +1,20 @@
 //! Histogram observations (11 buckets, Go's defaults) of values spread over every bucket:
-//! metrics-core against the peers, on 1 thread and on 2 threads observing into the same
+//! coremeter against the peers, on 1 thread and on 2 threads observing into the same
 //! histogram.
 
 use std::hint::black_box;
 
-use criterion::{Criterion, criterion_group, criterion_main};
-use metrics_benches::{
+use coremeter_benches::{
     BUCKETS_11, install_metrics_recorder, observations, per_thread_cost, single_thread_cost,
 };
+use criterion::{Criterion, criterion_group, criterion_main};
 
 /// One `observe` per library, each on a histogram made once; `$run!(name, op)` benches the
 /// closure `op(i)`, which observes the `i`-th value (mod 1024) of [`observations`].
 macro_rules! each_histogram {
     ($run:ident, $values:ident) => {{
-        let ours = metrics_core::Histogram::with_buckets(&BUCKETS_11).expect("valid buckets");
-        $run!("metrics-core", |i: u64| black_box(&ours)
+        let ours = coremeter::Histogram::with_buckets(&BUCKETS_11).expect("valid buckets");
+        $run!("coremeter", |i: u64| black_box(&ours)
             .observe($values[i as usize & 1023]));
         let pc = prometheus_client::metrics::histogram::Histogram::new(BUCKETS_11);
         $run!("prometheus-client", |i: u64| black_box(&pc)

@@ -1,11 +1,11 @@
-//! Heap bytes per series, counted with a counting global allocator, for metrics-core and the
+//! Heap bytes per series, counted with a counting global allocator, for coremeter and the
 //! peers: a counter and an 11-bucket histogram, each as a bare handle and as a series registered
-//! under its own name. Prints a Markdown table (`cargo bench -p metrics-benches --bench memory`).
+//! under its own name. Prints a Markdown table (`cargo bench -p coremeter-benches --bench memory`).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, Ordering};
 
-use metrics_benches::BUCKETS_11;
+use coremeter_benches::BUCKETS_11;
 
 struct Counting;
 
@@ -70,7 +70,7 @@ fn main() {
     // `cargo bench` passes `--bench`; nothing to parse.
     println!(
         "shard count S = {} ({} CPUs)\n",
-        metrics_core::shard::shard_count(),
+        coremeter::shard::shard_count(),
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     println!("| library | series | heap bytes per series | handle bytes |");
@@ -78,9 +78,9 @@ fn main() {
 
     // Counters, bare handles.
     row(
-        "metrics-core",
+        "coremeter",
         "counter, handle",
-        per_item(|_| metrics_core::Counter::new()),
+        per_item(|_| coremeter::Counter::new()),
     );
     row(
         "prometheus-client",
@@ -94,13 +94,13 @@ fn main() {
     );
 
     // Counters registered under their own name.
-    let ours = metrics_core::Registry::new();
+    let ours = coremeter::Registry::new();
     row(
-        "metrics-core",
+        "coremeter",
         "counter, registered",
         per_item(|i| {
-            let c = metrics_core::Counter::new();
-            ours.register(metrics_core::Opts::new(format!("c_{i}"), "help"), c.clone())
+            let c = coremeter::Counter::new();
+            ours.register(coremeter::Opts::new(format!("c_{i}"), "help"), c.clone())
                 .expect("valid");
             c
         }),
@@ -141,27 +141,27 @@ fn main() {
     let values: Vec<&'static str> = (0..10)
         .map(|i| &*Box::leak(format!("value_{i}").into_boxed_str()))
         .collect();
-    dyn_row("metrics-core", || {
-        let f: metrics_core::Family<metrics_benches::path::ByPath, metrics_core::Counter> =
-            metrics_core::Family::new();
+    dyn_row("coremeter", || {
+        let f: coremeter::Family<coremeter_benches::path::ByPath, coremeter::Counter> =
+            coremeter::Family::new();
         for v in &values {
-            f.get(&metrics_benches::path::ByPath(v)).inc();
+            f.get(&coremeter_benches::path::ByPath(v)).inc();
         }
         f
     });
     dyn_row("prometheus-client", || {
         let f = prometheus_client::metrics::family::Family::<
-            metrics_benches::path::PcPath,
+            coremeter_benches::path::PcPath,
             prometheus_client::metrics::counter::Counter,
         >::default();
         for v in &values {
-            f.get_or_create(&metrics_benches::path::PcPath { path: v })
+            f.get_or_create(&coremeter_benches::path::PcPath { path: v })
                 .inc();
         }
         f
     });
     dyn_row("measured", || {
-        use metrics_benches::measured_path::{MPath, MPathSet};
+        use coremeter_benches::measured_path::{MPath, MPathSet};
         let f = measured::CounterVec::with_label_set(MPathSet {
             path: measured::lasso::ThreadedRodeo::new(),
         });
@@ -181,9 +181,9 @@ fn main() {
 
     // Histograms with 11 bounds.
     row(
-        "metrics-core",
+        "coremeter",
         "histogram, handle",
-        per_item(|_| metrics_core::Histogram::with_buckets(&BUCKETS_11).expect("valid")),
+        per_item(|_| coremeter::Histogram::with_buckets(&BUCKETS_11).expect("valid")),
     );
     row(
         "prometheus-client",
@@ -200,11 +200,11 @@ fn main() {
         }),
     );
     row(
-        "metrics-core",
+        "coremeter",
         "histogram, registered",
         per_item(|i| {
-            let h = metrics_core::Histogram::with_buckets(&BUCKETS_11).expect("valid");
-            ours.register(metrics_core::Opts::new(format!("h_{i}"), "help"), h.clone())
+            let h = coremeter::Histogram::with_buckets(&BUCKETS_11).expect("valid");
+            ours.register(coremeter::Opts::new(format!("h_{i}"), "help"), h.clone())
                 .expect("valid");
             h
         }),

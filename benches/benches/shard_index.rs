@@ -1,16 +1,16 @@
 //! The candidates for choosing the calling thread's shard, each followed by the `fetch_add` on a
 //! per-CPU strided slab that an update does, against a bare `fetch_add` in the same run; then the
 //! same with 4 threads on this 2-CPU machine, where following the CPU matters. `Counter::inc`
-//! (the active strategy, through metrics-core's real slab) is measured in both groups.
+//! (the active strategy, through coremeter's real slab) is measured in both groups.
 
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use coremeter::shard::{self, Strategy};
+use coremeter_benches::per_thread_cost;
 use criterion::{Criterion, criterion_group, criterion_main};
-use metrics_benches::per_thread_cost;
-use metrics_core::shard::{self, Strategy};
 
-/// One shard's 4 KiB page, as in metrics-core's slab.
+/// One shard's 4 KiB page, as in coremeter's slab.
 #[repr(align(4096))]
 struct Page([AtomicU64; 512]);
 
@@ -60,7 +60,7 @@ fn one_thread(c: &mut Criterion) {
     each_strategy!(g, slab, |index| |b: &mut criterion::Bencher<'_>| {
         b.iter(|| slab.inc(index()))
     });
-    let counter = metrics_core::Counter::new();
+    let counter = coremeter::Counter::new();
     g.bench_function(
         format!("Counter::inc ({})", shard::active_strategy()),
         |b| b.iter(|| black_box(&counter).inc()),
@@ -77,7 +77,7 @@ fn oversubscribed(c: &mut Criterion) {
     each_strategy!(g, slab, |index| |b: &mut criterion::Bencher<'_>| {
         b.iter_custom(|iters| per_thread_cost(4, iters, |_| slab.inc(index())))
     });
-    let counter = metrics_core::Counter::new();
+    let counter = coremeter::Counter::new();
     g.bench_function(
         format!("Counter::inc ({})", shard::active_strategy()),
         |b| b.iter_custom(|iters| per_thread_cost(4, iters, |_| counter.inc())),

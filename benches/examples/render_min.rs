@@ -5,15 +5,15 @@
 //! scattered among theirs; `--fragment` reproduces that here with filler allocations.
 //!
 //! ```sh
-//! cargo run --release -p metrics-benches --example render_min -- [renders] [--fragment]
+//! cargo run --release -p coremeter-benches --example render_min -- [renders] [--fragment]
 //! ```
 
 use std::time::Instant;
 
-use metrics_benches::counter_value;
-use metrics_benches::path::{ByPath, values};
-use metrics_core::{Counter, Family, Opts, Registry};
-use metrics_encode::{Encoder, Format};
+use coremeter::{Counter, Family, Opts, Registry};
+use coremeter_benches::counter_value;
+use coremeter_benches::path::{ByPath, values};
+use coremeter_encode::{Encoder, Format};
 
 const FAMILIES: usize = 1_000;
 

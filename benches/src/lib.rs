@@ -1,4 +1,4 @@
-//! Criterion benchmarks, run with `cargo bench -p metrics-benches`; results and the machine they
+//! Criterion benchmarks, run with `cargo bench -p coremeter-benches`; results and the machine they
 //! came from are in `benches/README.md`. This library holds what the bench targets share.
 
 #![forbid(unsafe_code)]
@@ -92,12 +92,12 @@ pub fn install_metrics_recorder() {
     reason = "measured's `LabelGroup` derive generates undocumented items"
 )]
 pub mod method {
-    use metrics_core::{LabelSet, LabelValue, LabelVisitor};
+    use coremeter::{LabelSet, LabelValue, LabelVisitor};
 
     /// The values, in the order the benches rotate through them.
     pub const NAMES: [&str; 4] = ["GET", "POST", "PUT", "DELETE"];
 
-    /// metrics-core: a unit-only enum (`#[derive(LabelValue)]` writes this impl).
+    /// coremeter: a unit-only enum (`#[derive(LabelValue)]` writes this impl).
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
     pub enum Method {
         /// GET
@@ -120,7 +120,7 @@ pub mod method {
         }
     }
 
-    /// metrics-core's label set (`#[derive(LabelSet)]` writes this impl).
+    /// coremeter's label set (`#[derive(LabelSet)]` writes this impl).
     #[derive(Clone, Copy, Debug)]
     pub struct ByMethod {
         /// The method.
@@ -194,9 +194,9 @@ pub mod method {
 
 /// A string label (`path`), as each library spells a label with an open set of values.
 pub mod path {
-    use metrics_core::{LabelSet, LabelVisitor};
+    use coremeter::{LabelSet, LabelVisitor};
 
-    /// metrics-core's label set.
+    /// coremeter's label set.
     #[derive(Clone, Copy, Debug)]
     pub struct ByPath(pub &'static str);
 

@@ -12,9 +12,9 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::routing::get;
-use metrics_core::{Counter, Gauge, Histogram, Metrics, default_registry, in_progress, timed};
-use metrics_examples::Options;
-use metrics_exporter::MetricsHandler;
+use coremeter::{Counter, Gauge, Histogram, Metrics, default_registry, in_progress, timed};
+use coremeter_examples::Options;
+use coremeter_exporter::MetricsHandler;
 
 /// The application's metrics, in the default registry.
 #[derive(Metrics)]

@@ -12,8 +12,8 @@
 
 use std::time::{Duration, Instant};
 
-use metrics_core::{Counter, FloatGauge, Gauge, Metrics, Registry};
-use metrics_exporter::Pushgateway;
+use coremeter::{Counter, FloatGauge, Gauge, Metrics, Registry};
+use coremeter_exporter::Pushgateway;
 
 #[derive(Metrics)]
 #[metrics(namespace = "batch_job")]

@@ -11,9 +11,9 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use metrics_core::{Collect, GaugeMetricFamily, MetricFamily, Registry};
-use metrics_examples::Options;
-use metrics_exporter::start_http_server;
+use coremeter::{Collect, GaugeMetricFamily, MetricFamily, Registry};
+use coremeter_examples::Options;
+use coremeter_exporter::start_http_server;
 
 /// Someone else's type: a queue of jobs per priority.
 #[derive(Default)]

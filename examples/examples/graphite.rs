@@ -10,9 +10,9 @@
 
 use std::time::Duration;
 
-use metrics_core::{Counter, DynLabels, Family, Metrics, Registry};
-use metrics_examples::Options;
-use metrics_exporter::{GraphiteBridge, LabelStyle};
+use coremeter::{Counter, DynLabels, Family, Metrics, Registry};
+use coremeter_examples::Options;
+use coremeter_exporter::{GraphiteBridge, LabelStyle};
 
 #[derive(Metrics)]
 struct Work {

@@ -12,9 +12,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use metrics_core::{Counter, Metrics, default_registry};
-use metrics_examples::Options;
-use metrics_exporter::{Auth, HttpServer, TlsConfig};
+use coremeter::{Counter, Metrics, default_registry};
+use coremeter_examples::Options;
+use coremeter_exporter::{Auth, HttpServer, TlsConfig};
 
 #[derive(Metrics)]
 #[metrics(namespace = "https_example", static = SECURE)]

@@ -7,7 +7,7 @@
 //!
 //! Run: `cargo run --example labels`.
 
-use metrics_core::{Counter, DynLabels, Family, Gauge, LabelSet, LabelValue, Metrics, Registry};
+use coremeter::{Counter, DynLabels, Family, Gauge, LabelSet, LabelValue, Metrics, Registry};
 
 #[derive(LabelValue, Clone, Copy, PartialEq, Eq, Hash)]
 #[label(rename_all = "UPPERCASE")]
@@ -75,7 +75,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     print!(
         "{}",
-        metrics_encode::render(&registry, metrics_encode::Format::Text)
+        coremeter_encode::render(&registry, coremeter_encode::Format::Text)
     );
     Ok(())
 }

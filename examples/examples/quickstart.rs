@@ -4,7 +4,7 @@
 //! label family, histogram buckets), registered at link time in the default registry with
 //! `static = APP`; a function instrumented with `#[timed]`, `#[count_exceptions]` and
 //! `#[in_progress]`; a callback gauge and the process metrics; the registry served with one call
-//! ([`metrics_exporter::start_http_server`]) while 4 threads update the metrics.
+//! ([`coremeter_exporter::start_http_server`]) while 4 threads update the metrics.
 //!
 //! Run: `cargo run --example quickstart`, then `curl http://127.0.0.1:9898/metrics`.
 //! The address comes from `--addr HOST:PORT` or the `QUICKSTART_ADDR` environment variable
@@ -16,12 +16,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use metrics_core::{
+use coremeter::{
     Counter, Family, FnGauge, Gauge, Histogram, LabelSet, LabelValue, Metrics, Opts,
     count_exceptions, default_registry, in_progress, shard, timed,
 };
-use metrics_examples::Options;
-use metrics_exporter::{ProcessCollector, start_http_server};
+use coremeter_examples::Options;
+use coremeter_exporter::{ProcessCollector, start_http_server};
 
 #[derive(LabelValue, Clone, Copy, PartialEq, Eq, Hash)]
 #[label(rename_all = "lowercase")]

@@ -12,14 +12,14 @@ use std::error::Error;
 /// # Examples
 ///
 /// ```
-/// let options = metrics_examples::Options::from_args(
+/// let options = coremeter_examples::Options::from_args(
 ///     "demo",
 ///     &[("--addr", "HOST:PORT"), ("--seconds", "N")],
 ///     ["--seconds", "3"].map(String::from),
 /// )?;
 /// assert_eq!(options.get("--addr"), None);
 /// assert_eq!(options.seconds()?, Some(3));
-/// assert!(metrics_examples::Options::from_args("demo", &[], ["--x".to_owned()]).is_err());
+/// assert!(coremeter_examples::Options::from_args("demo", &[], ["--x".to_owned()]).is_err());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug)]

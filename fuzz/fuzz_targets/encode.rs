@@ -12,11 +12,11 @@ use std::collections::HashMap;
 
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
 use libfuzzer_sys::fuzz_target;
-use metrics_core::{
+use coremeter::{
     Collect, DynLabels, Family, FamilyMetric, FloatGauge, GaugeMetricFamily, Histogram, Info,
     MetricFamily, Opts, Registry, Statistics,
 };
-use metrics_encode::{Encoder, Format};
+use coremeter_encode::{Encoder, Format};
 
 #[derive(Arbitrary, Debug)]
 struct Input {

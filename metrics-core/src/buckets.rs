@@ -3,12 +3,12 @@
 //! # Examples
 //!
 //! ```
-//! use metrics_core::{Histogram, buckets};
+//! use coremeter::{Histogram, buckets};
 //!
 //! let h = Histogram::with_buckets(&buckets::exponential(0.001, 10.0, 4)?)?;
 //! assert_eq!(h.bounds(), [0.001, 0.01, 0.1, 1.0]);
 //! assert_eq!(buckets::linear(0.0, 0.5, 3)?, [0.0, 0.5, 1.0]);
-//! # Ok::<(), metrics_core::BucketError>(())
+//! # Ok::<(), coremeter::BucketError>(())
 //! ```
 
 use std::fmt;
@@ -28,13 +28,13 @@ use crate::sync::unmodelled::{Mutex, OnceLock};
 /// # Examples
 ///
 /// ```
-/// use metrics_core::Buckets;
+/// use coremeter::Buckets;
 ///
 /// let b = Buckets::exponential(0.001, 10.0, 4)?;
 /// assert_eq!(b.bounds(), [0.001, 0.01, 0.1, 1.0]);
-/// assert_eq!(Buckets::default().bounds(), metrics_core::buckets::DEFAULT);
+/// assert_eq!(Buckets::default().bounds(), coremeter::buckets::DEFAULT);
 /// assert!(Buckets::new(&[2.0, 1.0]).is_err());
-/// # Ok::<(), metrics_core::BucketError>(())
+/// # Ok::<(), coremeter::BucketError>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Buckets(&'static [f64]);
@@ -49,9 +49,9 @@ impl Buckets {
     /// # Examples
     ///
     /// ```
-    /// let b = metrics_core::Buckets::new(&[0.1, 1.0])?;
+    /// let b = coremeter::Buckets::new(&[0.1, 1.0])?;
     /// assert_eq!(b.bounds(), [0.1, 1.0]);
-    /// # Ok::<(), metrics_core::BucketError>(())
+    /// # Ok::<(), coremeter::BucketError>(())
     /// ```
     pub fn new(bounds: &[f64]) -> Result<Self, BucketError> {
         check(bounds).map(|b| Buckets(intern(b)))
@@ -66,9 +66,9 @@ impl Buckets {
     /// # Examples
     ///
     /// ```
-    /// let b = metrics_core::Buckets::linear(10.0, 5.0, 3)?;
+    /// let b = coremeter::Buckets::linear(10.0, 5.0, 3)?;
     /// assert_eq!(b.bounds(), [10.0, 15.0, 20.0]);
-    /// # Ok::<(), metrics_core::BucketError>(())
+    /// # Ok::<(), coremeter::BucketError>(())
     /// ```
     pub fn linear(start: f64, width: f64, count: usize) -> Result<Self, BucketError> {
         Self::new(&linear(start, width, count)?)
@@ -83,9 +83,9 @@ impl Buckets {
     /// # Examples
     ///
     /// ```
-    /// let b = metrics_core::Buckets::exponential(1.0, 10.0, 3)?;
+    /// let b = coremeter::Buckets::exponential(1.0, 10.0, 3)?;
     /// assert_eq!(b.bounds(), [1.0, 10.0, 100.0]);
-    /// # Ok::<(), metrics_core::BucketError>(())
+    /// # Ok::<(), coremeter::BucketError>(())
     /// ```
     pub fn exponential(start: f64, factor: f64, count: usize) -> Result<Self, BucketError> {
         Self::new(&exponential(start, factor, count)?)
@@ -96,7 +96,7 @@ impl Buckets {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(metrics_core::Buckets::default().bounds(), metrics_core::buckets::DEFAULT);
+    /// assert_eq!(coremeter::Buckets::default().bounds(), coremeter::buckets::DEFAULT);
     /// ```
     pub fn bounds(&self) -> &'static [f64] {
         self.0
@@ -136,7 +136,7 @@ fn intern(bounds: &[f64]) -> &'static [f64] {
 /// # Examples
 ///
 /// ```
-/// assert_eq!(metrics_core::Histogram::new().bounds(), metrics_core::buckets::DEFAULT);
+/// assert_eq!(coremeter::Histogram::new().bounds(), coremeter::buckets::DEFAULT);
 /// ```
 pub const DEFAULT: [f64; 14] = [
     0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
@@ -148,8 +148,8 @@ pub const DEFAULT: [f64; 14] = [
 /// # Examples
 ///
 /// ```
-/// let too_many: Vec<f64> = (0..=metrics_core::buckets::MAX_BOUNDS).map(|i| i as f64).collect();
-/// assert!(metrics_core::Histogram::with_buckets(&too_many).is_err());
+/// let too_many: Vec<f64> = (0..=coremeter::buckets::MAX_BOUNDS).map(|i| i as f64).collect();
+/// assert!(coremeter::Histogram::with_buckets(&too_many).is_err());
 /// ```
 pub const MAX_BOUNDS: usize = CELLS_PER_PAGE - 2;
 
@@ -163,11 +163,11 @@ pub const MAX_BOUNDS: usize = CELLS_PER_PAGE - 2;
 /// # Examples
 ///
 /// ```
-/// use metrics_core::buckets;
+/// use coremeter::buckets;
 ///
 /// assert_eq!(buckets::linear(10.0, 5.0, 3)?, [10.0, 15.0, 20.0]);
 /// assert!(buckets::linear(1.0, 0.0, 3).is_err());
-/// # Ok::<(), metrics_core::BucketError>(())
+/// # Ok::<(), coremeter::BucketError>(())
 /// ```
 pub fn linear(start: f64, width: f64, count: usize) -> Result<Vec<f64>, BucketError> {
     if count == 0 {
@@ -196,11 +196,11 @@ pub fn linear(start: f64, width: f64, count: usize) -> Result<Vec<f64>, BucketEr
 /// # Examples
 ///
 /// ```
-/// use metrics_core::buckets;
+/// use coremeter::buckets;
 ///
 /// assert_eq!(buckets::exponential(0.001, 10.0, 3)?, [0.001, 0.01, 0.1]);
 /// assert!(buckets::exponential(0.0, 2.0, 3).is_err());
-/// # Ok::<(), metrics_core::BucketError>(())
+/// # Ok::<(), coremeter::BucketError>(())
 /// ```
 pub fn exponential(start: f64, factor: f64, count: usize) -> Result<Vec<f64>, BucketError> {
     if count == 0 {
@@ -234,7 +234,7 @@ pub fn exponential(start: f64, factor: f64, count: usize) -> Result<Vec<f64>, Bu
 /// # Examples
 ///
 /// ```
-/// use metrics_core::{BucketError, buckets};
+/// use coremeter::{BucketError, buckets};
 ///
 /// assert_eq!(buckets::check(&[0.1, 1.0, f64::INFINITY])?, [0.1, 1.0]);
 /// assert_eq!(
@@ -277,7 +277,7 @@ pub fn check(bounds: &[f64]) -> Result<&[f64], BucketError> {
 /// # Examples
 ///
 /// ```
-/// use metrics_core::{BucketError, Histogram};
+/// use coremeter::{BucketError, Histogram};
 ///
 /// assert!(matches!(Histogram::with_buckets(&[]), Err(BucketError::Empty)));
 /// assert!(matches!(Histogram::with_buckets(&[1.0, f64::NAN]), Err(BucketError::NotFinite { .. })));

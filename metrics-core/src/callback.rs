@@ -15,7 +15,7 @@ use crate::collect::{Collector, CounterValue, Metric, MetricType, Number, Value,
 ///
 /// ```
 /// use std::sync::{Arc, Mutex};
-/// use metrics_core::{FnGauge, Number};
+/// use coremeter::{FnGauge, Number};
 ///
 /// let queue = Arc::new(Mutex::new(vec![1, 2, 3]));
 /// let q = Arc::clone(&queue);
@@ -38,7 +38,7 @@ where
     /// # Examples
     ///
     /// ```
-    /// use metrics_core::{FnGauge, Number};
+    /// use coremeter::{FnGauge, Number};
     ///
     /// let g = FnGauge::new(|| 42i64);
     /// assert_eq!(g.get(), Number::Int(42));
@@ -52,7 +52,7 @@ where
     /// # Examples
     ///
     /// ```
-    /// use metrics_core::{FnGauge, Number};
+    /// use coremeter::{FnGauge, Number};
     ///
     /// let g = FnGauge::new(|| 0.5f64);
     /// assert_eq!(g.get(), Number::Float(0.5));
@@ -96,7 +96,7 @@ where
 /// ```
 /// use std::sync::Arc;
 /// use std::sync::atomic::{AtomicU64, Ordering};
-/// use metrics_core::{FnCounter, Number};
+/// use coremeter::{FnCounter, Number};
 ///
 /// let sent = Arc::new(AtomicU64::new(0));
 /// let s = Arc::clone(&sent);
@@ -118,7 +118,7 @@ where
     /// # Examples
     ///
     /// ```
-    /// use metrics_core::{FnCounter, Number};
+    /// use coremeter::{FnCounter, Number};
     ///
     /// let c = FnCounter::new(|| 7u64);
     /// assert_eq!(c.get(), Number::UInt(7));
@@ -132,7 +132,7 @@ where
     /// # Examples
     ///
     /// ```
-    /// use metrics_core::{FnCounter, Number};
+    /// use coremeter::{FnCounter, Number};
     ///
     /// let c = FnCounter::new(|| 7u64);
     /// assert_eq!(c.get().as_f64(), 7.0);

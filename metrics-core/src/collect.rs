@@ -17,7 +17,7 @@ use crate::slab::CellRun;
 /// # Examples
 ///
 /// ```
-/// use metrics_core::{Histogram, MetricType, Opts, Registry, Visitor, Descriptor, Labels, Value};
+/// use coremeter::{Histogram, MetricType, Opts, Registry, Visitor, Descriptor, Labels, Value};
 ///
 /// struct Types(Vec<MetricType>);
 /// impl Visitor for Types {
@@ -30,7 +30,7 @@ use crate::slab::CellRun;
 /// registry.collect(&mut types);
 /// assert_eq!(types.0, [MetricType::Histogram]);
 /// assert_eq!(MetricType::Histogram.to_string(), "histogram");
-/// # Ok::<(), metrics_core::RegistryError>(())
+/// # Ok::<(), coremeter::RegistryError>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -61,7 +61,7 @@ impl MetricType {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(metrics_core::MetricType::Histogram.as_str(), "histogram");
+    /// assert_eq!(coremeter::MetricType::Histogram.as_str(), "histogram");
     /// ```
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -128,7 +128,7 @@ impl fmt::Display for MetricType {
 /// # Examples
 ///
 /// ```
-/// use metrics_core::Number;
+/// use coremeter::Number;
 ///
 /// assert_eq!(Number::from(3u64), Number::UInt(3));
 /// assert_eq!(Number::from(-2i64).as_f64(), -2.0);
@@ -150,7 +150,7 @@ impl Number {
     /// # Examples
     ///
     /// ```
-    /// use metrics_core::Number;
+    /// use coremeter::Number;
     ///
     /// assert_eq!(Number::Int(-3).as_f64(), -3.0);
     /// ```
@@ -194,7 +194,7 @@ impl From<isize> for Number {
 /// # Examples
 ///
 /// ```
-/// use metrics_core::{Counter, Descriptor, Labels, MetricType, Opts, Registry, Value, Visitor};
+/// use coremeter::{Counter, Descriptor, Labels, MetricType, Opts, Registry, Value, Visitor};
 ///
 /// struct Names(Vec<(String, String, Option<String>)>);
 /// impl Visitor for Names {
@@ -209,7 +209,7 @@ impl From<isize> for Number {
 /// let mut names = Names(Vec::new());
 /// registry.collect(&mut names);
 /// assert_eq!(names.0, [("cpu_seconds".to_owned(), "CPU time.".to_owned(), Some("seconds".to_owned()))]);
-/// # Ok::<(), metrics_core::RegistryError>(())
+/// # Ok::<(), coremeter::RegistryError>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Descriptor {
@@ -234,7 +234,7 @@ impl Descriptor {
     /// # Examples
     ///
     /// ```
-    /// use metrics_core::{Counter, Descriptor, Labels, Opts, Registry, Value, Visitor};
+    /// use coremeter::{Counter, Descriptor, Labels, Opts, Registry, Value, Visitor};
     ///
     /// struct Ids(Vec<u64>);
     /// impl Visitor for Ids {
@@ -252,7 +252,7 @@ impl Descriptor {
     /// registry.collect(&mut second);
     /// assert_eq!(first.0, second.0);
     /// assert_ne!(first.0[0], first.0[1]);
-    /// # Ok::<(), metrics_core::RegistryError>(())
+    /// # Ok::<(), coremeter::RegistryError>(())
     /// ```
     pub fn registration(&self) -> Option<u64> {
         (self.registration != 0).then_some(self.registration)
@@ -263,7 +263,7 @@ impl Descriptor {
     /// # Examples
     ///
     /// ```
-    /// use metrics_core::{Counter, Descriptor, Labels, Opts, Registry, Value, Visitor};
+    /// use coremeter::{Counter, Descriptor, Labels, Opts, Registry, Value, Visitor};
     ///
     /// struct Seen(Vec<String>);
     /// impl Visitor for Seen {
@@ -275,7 +275,7 @@ impl Descriptor {
     /// let mut seen = Seen(Vec::new());
     /// registry.collect(&mut seen);
     /// assert_eq!(seen.0, ["cpu_seconds"]);
-    /// # Ok::<(), metrics_core::RegistryError>(())
+    /// # Ok::<(), coremeter::RegistryError>(())
     /// ```
     pub fn name(&self) -> &str {
         &self.name
@@ -286,7 +286,7 @@ impl Descriptor {
     /// # Examples
     ///
     /// ```
-    /// use metrics_core::{Counter, Descriptor, Labels, Opts, Registry, Value, Visitor};
+    /// use coremeter::{Counter, Descriptor, Labels, Opts, Registry, Value, Visitor};
     ///
     /// struct Seen(Vec<String>);
     /// impl Visitor for Seen {
@@ -298,7 +298,7 @@ impl Descriptor {
     /// let mut seen = Seen(Vec::new());
     /// registry.collect(&mut seen);
     /// assert_eq!(seen.0, ["CPU time."]);
-    /// # Ok::<(), metrics_core::RegistryError>(())
+    /// # Ok::<(), coremeter::RegistryError>(())
     /// ```
     pub fn help(&self) -> &str {
         &self.help
@@ -309,7 +309,7 @@ impl Descriptor {
     /// # Examples
     ///
     /// ```
-    /// use metrics_core::{Counter, Descriptor, Labels, Opts, Registry, Value, Visitor};
+    /// use coremeter::{Counter, Descriptor, Labels, Opts, Registry, Value, Visitor};
     ///
     /// struct Seen(Vec<String>);
     /// impl Visitor for Seen {
@@ -321,7 +321,7 @@ impl Descriptor {
     /// let mut seen = Seen(Vec::new());
     /// registry.collect(&mut seen);
     /// assert_eq!(seen.0, ["counter"]);
-    /// # Ok::<(), metrics_core::RegistryError>(())
+    /// # Ok::<(), coremeter::RegistryError>(())
     /// ```
     pub fn metric_type(&self) -> MetricType {
         self.metric_type
@@ -332,7 +332,7 @@ impl Descriptor {
     /// # Examples
     ///
     /// ```
-    /// use metrics_core::{Counter, Descriptor, Labels, Opts, Registry, Value, Visitor};
+    /// use coremeter::{Counter, Descriptor, Labels, Opts, Registry, Value, Visitor};
     ///
     /// struct Seen(Vec<String>);
     /// impl Visitor for Seen {
@@ -344,7 +344,7 @@ impl Descriptor {
     /// let mut seen = Seen(Vec::new());
     /// registry.collect(&mut seen);
     /// assert_eq!(seen.0, ["seconds"]);
-    /// # Ok::<(), metrics_core::RegistryError>(())
+    /// # Ok::<(), coremeter::RegistryError>(())
     /// ```
     pub fn unit(&self) -> Option<&str> {
         self.unit.as_deref()
@@ -357,7 +357,7 @@ impl Descriptor {
 /// # Examples
 ///
 /// ```
-/// use metrics_core::{Counter, DynLabels, Family, OVERFLOW_LABEL_VALUE, Opts, Registry};
+/// use coremeter::{Counter, DynLabels, Family, OVERFLOW_LABEL_VALUE, Opts, Registry};
 ///
 /// let registry = Registry::new();
 /// let f = Family::<DynLabels, Counter>::with_label_names(&["user"])?.with_limit(1);
@@ -420,7 +420,7 @@ pub(crate) enum FamilyLabels<'a> {
 /// # Examples
 ///
 /// ```
-/// use metrics_core::{Counter, DynLabels, Family, Labels, Opts, Registry, Value, Visitor, Descriptor};
+/// use coremeter::{Counter, DynLabels, Family, Labels, Opts, Registry, Value, Visitor, Descriptor};
 ///
 /// struct Pairs(Vec<Vec<(String, String)>>);
 /// impl Visitor for Pairs {
@@ -495,7 +495,7 @@ impl<'a> Labels<'a> {
     /// # Examples
     ///
     /// ```
-    /// use metrics_core::{Counter, Descriptor, Labels, Opts, Registry, Value, Visitor};
+    /// use coremeter::{Counter, Descriptor, Labels, Opts, Registry, Value, Visitor};
     ///
     /// struct Seen(Vec<String>);
     /// impl Visitor for Seen {
@@ -507,7 +507,7 @@ impl<'a> Labels<'a> {
     /// let mut seen = Seen(Vec::new());
     /// registry.collect(&mut seen);
     /// assert_eq!(seen.0, ["", "zone=eu"]);
-    /// # Ok::<(), metrics_core::RegistryError>(())
+    /// # Ok::<(), coremeter::RegistryError>(())
     /// ```
     pub fn iter(&self) -> LabelsIter<'a> {
         LabelsIter {
@@ -529,7 +529,7 @@ impl<'a> Labels<'a> {
     /// # Examples
     ///
     /// ```
-    /// use metrics_core::{Counter, Descriptor, Labels, Opts, Registry, Value, Visitor};
+    /// use coremeter::{Counter, Descriptor, Labels, Opts, Registry, Value, Visitor};
     ///
     /// struct Seen(Vec<String>);
     /// impl Visitor for Seen {
@@ -541,7 +541,7 @@ impl<'a> Labels<'a> {
     /// let mut seen = Seen(Vec::new());
     /// registry.collect(&mut seen);
     /// assert_eq!(seen.0, ["", "1"]);
-    /// # Ok::<(), metrics_core::RegistryError>(())
+    /// # Ok::<(), coremeter::RegistryError>(())
     /// ```
     pub fn len(&self) -> usize {
         self.extra.iter().filter(|(n, _)| !self.taken(n)).count()
@@ -563,7 +563,7 @@ impl<'a> Labels<'a> {
     /// # Examples
     ///
     /// ```
-    /// use metrics_core::{Counter, Descriptor, Labels, Opts, Registry, Value, Visitor};
+    /// use coremeter::{Counter, Descriptor, Labels, Opts, Registry, Value, Visitor};
     ///
     /// struct Seen(Vec<String>);
     /// impl Visitor for Seen {
@@ -575,7 +575,7 @@ impl<'a> Labels<'a> {
     /// let mut seen = Seen(Vec::new());
     /// registry.collect(&mut seen);
     /// assert_eq!(seen.0, ["", "false"]);
-    /// # Ok::<(), metrics_core::RegistryError>(())
+    /// # Ok::<(), coremeter::RegistryError>(())
     /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -589,7 +589,7 @@ impl<'a> Labels<'a> {
     /// # Examples
     ///
     /// ```
-    /// use metrics_core::{Counter, DynLabels, Family, Labels, Opts, Registry, SeriesKey, Value,
+    /// use coremeter::{Counter, DynLabels, Family, Labels, Opts, Registry, SeriesKey, Value,
     ///     Visitor, Descriptor};
     ///
     /// struct Keys(Vec<String>);
@@ -629,7 +629,7 @@ impl<'a> Labels<'a> {
 /// # Examples
 ///
 /// ```
-/// use metrics_core::{Counter, Descriptor, DynLabels, Family, Labels, Opts, Registry, SeriesKey, Value, Visitor};
+/// use coremeter::{Counter, Descriptor, DynLabels, Family, Labels, Opts, Registry, SeriesKey, Value, Visitor};
 ///
 /// struct Keys(Vec<bool>);
 /// impl Visitor for Keys {
@@ -665,13 +665,13 @@ pub enum SeriesKey<'a> {
 /// # Examples
 ///
 /// ```
-/// use metrics_core::{Counter, Descriptor, Labels, Opts, Registry, Value, Visitor};
+/// use coremeter::{Counter, Descriptor, Labels, Opts, Registry, Value, Visitor};
 ///
 /// struct Names(Vec<String>);
 /// impl Visitor for Names {
 ///     fn family(&mut self, _: &Descriptor) {}
 ///     fn series(&mut self, labels: &Labels<'_>, _: &Value<'_>) {
-///         let iter: metrics_core::LabelsIter<'_> = labels.iter();
+///         let iter: coremeter::LabelsIter<'_> = labels.iter();
 ///         self.0.extend(iter.map(|(n, _)| n.to_owned()));
 ///     }
 /// }
@@ -680,7 +680,7 @@ pub enum SeriesKey<'a> {
 /// let mut names = Names(Vec::new());
 /// registry.collect(&mut names);
 /// assert_eq!(names.0, ["zone"]);
-/// # Ok::<(), metrics_core::RegistryError>(())
+/// # Ok::<(), coremeter::RegistryError>(())
 /// ```
 #[derive(Clone, Debug)]
 pub struct LabelsIter<'a> {
@@ -764,7 +764,7 @@ impl<'a> Iterator for LabelsIter<'a> {
 /// # Examples
 ///
 /// ```
-/// use metrics_core::{Counter, Descriptor, Labels, Number, Opts, Registry, Value, Visitor};
+/// use coremeter::{Counter, Descriptor, Labels, Number, Opts, Registry, Value, Visitor};
 ///
 /// struct Total(Option<Number>);
 /// impl Visitor for Total {
@@ -782,7 +782,7 @@ impl<'a> Iterator for LabelsIter<'a> {
 /// let mut total = Total(None);
 /// registry.collect(&mut total);
 /// assert_eq!(total.0, Some(Number::UInt(5)));
-/// # Ok::<(), metrics_core::RegistryError>(())
+/// # Ok::<(), coremeter::RegistryError>(())
 /// ```
 #[derive(Clone, Copy, Debug)]
 pub struct CounterValue<'a> {
@@ -802,14 +802,14 @@ pub struct CounterValue<'a> {
 /// # Examples
 ///
 /// ```
-/// let h = metrics_core::Histogram::with_buckets(&[0.1, 1.0])?;
+/// let h = coremeter::Histogram::with_buckets(&[0.1, 1.0])?;
 /// h.observe(0.05);
 /// h.observe(0.5);
 /// let snapshot = h.get();
 /// let v = snapshot.value();
 /// assert_eq!(v.bounds(), [0.1, 1.0]);
 /// assert_eq!(v.cumulative().collect::<Vec<_>>(), [(0.1, 1), (1.0, 2), (f64::INFINITY, 2)]);
-/// # Ok::<(), metrics_core::BucketError>(())
+/// # Ok::<(), coremeter::BucketError>(())
 /// ```
 #[derive(Clone, Copy, Debug)]
 pub struct HistogramValue<'a> {
@@ -840,13 +840,13 @@ impl<'a> HistogramValue<'a> {
     /// # Examples
     ///
     /// ```
-    /// let h = metrics_core::Histogram::with_buckets(&[1.0])?;
+    /// let h = coremeter::Histogram::with_buckets(&[1.0])?;
     /// h.observe(0.5);
     /// h.observe(2.0);
     /// let snapshot = h.get();
     /// let v = snapshot.value();
     /// assert_eq!(v.bounds(), [1.0]);
-    /// # Ok::<(), metrics_core::BucketError>(())
+    /// # Ok::<(), coremeter::BucketError>(())
     /// ```
     pub fn bounds(&self) -> &'a [f64] {
         self.bounds
@@ -858,13 +858,13 @@ impl<'a> HistogramValue<'a> {
     /// # Examples
     ///
     /// ```
-    /// let h = metrics_core::Histogram::with_buckets(&[1.0])?;
+    /// let h = coremeter::Histogram::with_buckets(&[1.0])?;
     /// h.observe(0.5);
     /// h.observe(2.0);
     /// let snapshot = h.get();
     /// let v = snapshot.value();
     /// assert_eq!(v.counts(), [1, 1]); // the last is +Inf
-    /// # Ok::<(), metrics_core::BucketError>(())
+    /// # Ok::<(), coremeter::BucketError>(())
     /// ```
     pub fn counts(&self) -> &'a [u64] {
         self.counts
@@ -875,13 +875,13 @@ impl<'a> HistogramValue<'a> {
     /// # Examples
     ///
     /// ```
-    /// let h = metrics_core::Histogram::with_buckets(&[1.0])?;
+    /// let h = coremeter::Histogram::with_buckets(&[1.0])?;
     /// h.observe(0.5);
     /// h.observe(2.0);
     /// let snapshot = h.get();
     /// let v = snapshot.value();
     /// assert_eq!(v.sum(), 2.5);
-    /// # Ok::<(), metrics_core::BucketError>(())
+    /// # Ok::<(), coremeter::BucketError>(())
     /// ```
     pub fn sum(&self) -> f64 {
         self.sum
@@ -892,13 +892,13 @@ impl<'a> HistogramValue<'a> {
     /// # Examples
     ///
     /// ```
-    /// let h = metrics_core::Histogram::with_buckets(&[1.0])?;
+    /// let h = coremeter::Histogram::with_buckets(&[1.0])?;
     /// h.observe(0.5);
     /// h.observe(2.0);
     /// let snapshot = h.get();
     /// let v = snapshot.value();
     /// assert_eq!(v.count(), 2);
-    /// # Ok::<(), metrics_core::BucketError>(())
+    /// # Ok::<(), coremeter::BucketError>(())
     /// ```
     pub fn count(&self) -> u64 {
         self.counts.iter().fold(0, |acc, &c| acc.wrapping_add(c))
@@ -909,14 +909,14 @@ impl<'a> HistogramValue<'a> {
     /// # Examples
     ///
     /// ```
-    /// let h = metrics_core::Histogram::with_buckets(&[1.0, 2.0])?;
+    /// let h = coremeter::Histogram::with_buckets(&[1.0, 2.0])?;
     /// h.observe(0.5);
     /// h.observe(1.5);
     /// h.observe(9.0);
     /// let snapshot = h.get();
     /// let buckets: Vec<(f64, u64)> = snapshot.value().cumulative().collect();
     /// assert_eq!(buckets, [(1.0, 1), (2.0, 2), (f64::INFINITY, 3)]);
-    /// # Ok::<(), metrics_core::BucketError>(())
+    /// # Ok::<(), coremeter::BucketError>(())
     /// ```
     pub fn cumulative(&self) -> impl Iterator<Item = (f64, u64)> + 'a {
         let uppers = self.bounds.iter().copied().chain([f64::INFINITY]);
@@ -931,13 +931,13 @@ impl<'a> HistogramValue<'a> {
     /// # Examples
     ///
     /// ```
-    /// let h = metrics_core::Histogram::with_buckets(&[1.0])?;
+    /// let h = coremeter::Histogram::with_buckets(&[1.0])?;
     /// h.observe(0.5);
     /// h.observe(2.0);
     /// let snapshot = h.get();
     /// let v = snapshot.value();
     /// assert!(v.exemplar(0).is_none()); // observed without one
-    /// # Ok::<(), metrics_core::BucketError>(())
+    /// # Ok::<(), coremeter::BucketError>(())
     /// ```
     pub fn exemplar(&self, bucket: usize) -> Option<&'a Exemplar> {
         let (table, offset) = self.exemplars?;
@@ -950,7 +950,7 @@ impl<'a> HistogramValue<'a> {
 /// # Examples
 ///
 /// ```
-/// let s = metrics_core::Summary::new();
+/// let s = coremeter::Summary::new();
 /// s.observe(1.0);
 /// s.observe(2.0);
 /// let v = s.get();
@@ -969,7 +969,7 @@ pub struct SummaryValue {
 /// # Examples
 ///
 /// ```
-/// let s = metrics_core::Statistics::new();
+/// let s = coremeter::Statistics::new();
 /// assert_eq!(s.get().average(), None);
 /// s.observe(2.0);
 /// s.observe(4.0);
@@ -994,7 +994,7 @@ impl StatisticsValue {
     /// # Examples
     ///
     /// ```
-    /// let s = metrics_core::Statistics::new();
+    /// let s = coremeter::Statistics::new();
     /// s.observe(1.0);
     /// s.observe(3.0);
     /// assert_eq!(s.get().average(), Some(2.0));
@@ -1009,7 +1009,7 @@ impl StatisticsValue {
 /// # Examples
 ///
 /// ```
-/// use metrics_core::{Descriptor, Labels, Opts, Registry, StateSet, Value, Visitor};
+/// use coremeter::{Descriptor, Labels, Opts, Registry, StateSet, Value, Visitor};
 ///
 /// struct Current(Option<String>);
 /// impl Visitor for Current {
@@ -1042,7 +1042,7 @@ pub struct StateSetValue<'a> {
 /// # Examples
 ///
 /// ```
-/// use metrics_core::{Counter, Descriptor, Histogram, Labels, Opts, Registry, Value, Visitor};
+/// use coremeter::{Counter, Descriptor, Histogram, Labels, Opts, Registry, Value, Visitor};
 ///
 /// #[derive(Default)]
 /// struct Totals { counter: f64, observations: u64 }
@@ -1065,7 +1065,7 @@ pub struct StateSetValue<'a> {
 /// let mut totals = Totals::default();
 /// registry.collect(&mut totals);
 /// assert_eq!((totals.counter, totals.observations), (3.0, 1));
-/// # Ok::<(), metrics_core::RegistryError>(())
+/// # Ok::<(), coremeter::RegistryError>(())
 /// ```
 #[derive(Clone, Copy, Debug)]
 #[non_exhaustive]
@@ -1093,7 +1093,7 @@ pub enum Value<'a> {
 /// # Examples
 ///
 /// ```
-/// use metrics_core::{Counter, Descriptor, Labels, Opts, Registry, Value, Visitor};
+/// use coremeter::{Counter, Descriptor, Labels, Opts, Registry, Value, Visitor};
 ///
 /// struct Names(Vec<String>);
 /// impl Visitor for Names {
@@ -1108,7 +1108,7 @@ pub enum Value<'a> {
 /// let mut names = Names(Vec::new());
 /// registry.collect(&mut names);
 /// assert_eq!(names.0, ["jobs"]);
-/// # Ok::<(), metrics_core::RegistryError>(())
+/// # Ok::<(), coremeter::RegistryError>(())
 /// ```
 pub trait Visitor {
     /// Whether to read the family `descriptor` at all: a visitor that filters (by name, say)
@@ -1149,7 +1149,7 @@ pub trait Visitor {
 /// # Examples
 ///
 /// ```
-/// use metrics_core::{Counter, Descriptor, DynLabels, Family, Labels, Layout, Opts, Registry, Value, Values, Visitor};
+/// use coremeter::{Counter, Descriptor, DynLabels, Family, Labels, Layout, Opts, Registry, Value, Values, Visitor};
 ///
 /// // A consumer that caches per-series work keeps the layout and redoes the work when it changes.
 /// struct Layouts(Vec<Layout>);
@@ -1181,7 +1181,7 @@ pub struct Layout(pub(crate) u64);
 /// # Examples
 ///
 /// ```
-/// use metrics_core::{BulkKind, Counter, Descriptor, Labels, Layout, Opts, Registry, Value, Values, Visitor};
+/// use coremeter::{BulkKind, Counter, Descriptor, Labels, Layout, Opts, Registry, Value, Values, Visitor};
 ///
 /// #[derive(Default)]
 /// struct Bulk(Vec<(BulkKind, usize)>);
@@ -1193,7 +1193,7 @@ pub struct Layout(pub(crate) u64);
 /// }
 /// // A family's series come in bulk when the visitor asks for it.
 /// let registry = Registry::new();
-/// let jobs = metrics_core::Family::<metrics_core::DynLabels, Counter>::with_label_names(&["queue"])?;
+/// let jobs = coremeter::Family::<coremeter::DynLabels, Counter>::with_label_names(&["queue"])?;
 /// registry.register(Opts::new("jobs", "Jobs."), jobs.clone())?;
 /// jobs.labels(&["email"])?.inc();
 /// jobs.labels(&["sms"])?.inc();
@@ -1227,7 +1227,7 @@ pub enum BulkKind {
 /// # Examples
 ///
 /// ```
-/// use metrics_core::{Counter, Descriptor, DynLabels, Family, Labels, Layout, Opts, Registry, Value, Values, Visitor};
+/// use coremeter::{Counter, Descriptor, DynLabels, Family, Labels, Layout, Opts, Registry, Value, Values, Visitor};
 ///
 /// struct Sum(f64);
 /// impl Visitor for Sum {
@@ -1263,7 +1263,7 @@ impl<'a> Values<'a> {
     /// # Examples
     ///
     /// ```
-    /// use metrics_core::{Counter, Descriptor, DynLabels, Family, Labels, Layout, Opts, Registry, Value, Values, Visitor};
+    /// use coremeter::{Counter, Descriptor, DynLabels, Family, Labels, Layout, Opts, Registry, Value, Values, Visitor};
     ///
     /// struct Bulk(Vec<String>);
     /// impl Visitor for Bulk {
@@ -1288,13 +1288,13 @@ impl<'a> Values<'a> {
     /// The values as the storage holds them: a fixed number of 64-bit words per series, in
     /// series order. Two reads of the same family (same [`Layout`]) with equal words have equal
     /// values, to the bit, so a consumer can keep the words of its last read and skip
-    /// the work for a family whose values did not change (metrics-encode copies such a family's
+    /// the work for a family whose values did not change (coremeter-encode copies such a family's
     /// text from its previous scrape). Exemplars are not part of the words.
     ///
     /// # Examples
     ///
     /// ```
-    /// use metrics_core::{Counter, Descriptor, DynLabels, Family, Labels, Layout, Opts, Registry, Value, Values, Visitor};
+    /// use coremeter::{Counter, Descriptor, DynLabels, Family, Labels, Layout, Opts, Registry, Value, Values, Visitor};
     ///
     /// #[derive(Default)]
     /// struct Words(Vec<Vec<u64>>);
@@ -1327,7 +1327,7 @@ impl<'a> Values<'a> {
     /// # Examples
     ///
     /// ```
-    /// use metrics_core::{Counter, Descriptor, DynLabels, Family, Labels, Layout, Opts, Registry, Value, Values, Visitor};
+    /// use coremeter::{Counter, Descriptor, DynLabels, Family, Labels, Layout, Opts, Registry, Value, Values, Visitor};
     ///
     /// struct Bulk(Vec<String>);
     /// impl Visitor for Bulk {
@@ -1354,7 +1354,7 @@ impl<'a> Values<'a> {
     /// # Examples
     ///
     /// ```
-    /// use metrics_core::{Counter, Descriptor, DynLabels, Family, Labels, Layout, Opts, Registry, Value, Values, Visitor};
+    /// use coremeter::{Counter, Descriptor, DynLabels, Family, Labels, Layout, Opts, Registry, Value, Values, Visitor};
     ///
     /// struct Bulk(Vec<String>);
     /// impl Visitor for Bulk {
@@ -1385,7 +1385,7 @@ impl<'a> Values<'a> {
     /// # Examples
     ///
     /// ```
-    /// use metrics_core::{Counter, Descriptor, DynLabels, Family, Labels, Layout, Opts, Registry, Value, Values, Visitor};
+    /// use coremeter::{Counter, Descriptor, DynLabels, Family, Labels, Layout, Opts, Registry, Value, Values, Visitor};
     ///
     /// struct Bulk(Vec<String>);
     /// impl Visitor for Bulk {
@@ -1439,7 +1439,7 @@ impl<'a> Values<'a> {
     /// # Examples
     ///
     /// ```
-    /// use metrics_core::{Counter, Descriptor, DynLabels, Family, Labels, Layout, Opts, Registry, Value, Values, Visitor};
+    /// use coremeter::{Counter, Descriptor, DynLabels, Family, Labels, Layout, Opts, Registry, Value, Values, Visitor};
     ///
     /// struct Bulk(Vec<String>);
     /// impl Visitor for Bulk {
@@ -1473,7 +1473,7 @@ impl<'a> Values<'a> {
     /// # Examples
     ///
     /// ```
-    /// use metrics_core::{Counter, Descriptor, DynLabels, Family, Labels, Layout, Opts, Registry, Value, Values, Visitor};
+    /// use coremeter::{Counter, Descriptor, DynLabels, Family, Labels, Layout, Opts, Registry, Value, Values, Visitor};
     ///
     /// struct Bulk(Vec<String>);
     /// impl Visitor for Bulk {
@@ -1505,7 +1505,7 @@ impl<'a> Values<'a> {
     /// # Examples
     ///
     /// ```
-    /// use metrics_core::{Counter, Descriptor, DynLabels, Family, Labels, Layout, Opts, Registry, Value, Values, Visitor};
+    /// use coremeter::{Counter, Descriptor, DynLabels, Family, Labels, Layout, Opts, Registry, Value, Values, Visitor};
     ///
     /// struct Bulk(Vec<String>);
     /// impl Visitor for Bulk {
@@ -1570,7 +1570,7 @@ pub(crate) struct Buffers {
 /// ```
 /// // Written by the families of this crate during a bulk read; a visitor sees the result as
 /// // `Values` (see `Visitor::values`).
-/// let _ = std::any::type_name::<metrics_core::BulkSink<'static>>();
+/// let _ = std::any::type_name::<coremeter::BulkSink<'static>>();
 /// ```
 pub struct BulkSink<'a> {
     pub(crate) words: &'a mut Vec<u64>,
@@ -1612,7 +1612,7 @@ pub(crate) mod sealed {
 /// # Examples
 ///
 /// ```
-/// use metrics_core::{Counter, Histogram, Metric, MetricType};
+/// use coremeter::{Counter, Histogram, Metric, MetricType};
 ///
 /// fn kind(m: &impl Metric) -> MetricType {
 ///     m.metric_type()
@@ -1640,10 +1640,10 @@ pub trait Metric: sealed::Sealed + Send + Sync + 'static {
 ///
 /// ```
 /// // A Collector is what Registry::collect hands each metric; users only see its effect.
-/// let registry = metrics_core::Registry::new();
-/// registry.register(metrics_core::Opts::new("jobs", "Jobs."), metrics_core::Counter::new())?;
+/// let registry = coremeter::Registry::new();
+/// registry.register(coremeter::Opts::new("jobs", "Jobs."), coremeter::Counter::new())?;
 /// assert_eq!(registry.samples().len(), 1);
-/// # Ok::<(), metrics_core::RegistryError>(())
+/// # Ok::<(), coremeter::RegistryError>(())
 /// ```
 pub struct Collector<'a> {
     visitor: &'a mut dyn Visitor,

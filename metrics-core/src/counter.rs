@@ -33,7 +33,7 @@ use crate::slab::{CellRun, Kind};
 /// # Examples
 ///
 /// ```
-/// use metrics_core::Counter;
+/// use coremeter::Counter;
 ///
 /// let requests = Counter::new();
 /// requests.inc();
@@ -52,7 +52,7 @@ impl Counter {
     /// # Examples
     ///
     /// ```
-    /// let c = metrics_core::Counter::new();
+    /// let c = coremeter::Counter::new();
     /// assert_eq!(c.get(), 0);
     /// ```
     pub fn new() -> Self {
@@ -66,7 +66,7 @@ impl Counter {
     /// # Examples
     ///
     /// ```
-    /// let c = metrics_core::Counter::new();
+    /// let c = coremeter::Counter::new();
     /// c.inc();
     /// assert_eq!(c.get(), 1);
     /// ```
@@ -80,7 +80,7 @@ impl Counter {
     /// # Examples
     ///
     /// ```
-    /// let c = metrics_core::Counter::new();
+    /// let c = coremeter::Counter::new();
     /// c.inc_by(5);
     /// assert_eq!(c.get(), 5);
     /// ```
@@ -100,10 +100,10 @@ impl Counter {
     /// # Examples
     ///
     /// ```
-    /// let c = metrics_core::Counter::new();
+    /// let c = coremeter::Counter::new();
     /// c.inc_by_with_exemplar(2, &[("trace_id", "4bf92f3577b34da6")])?;
     /// assert_eq!(c.get(), 2);
-    /// # Ok::<(), metrics_core::ExemplarError>(())
+    /// # Ok::<(), coremeter::ExemplarError>(())
     /// ```
     pub fn inc_by_with_exemplar(
         &self,
@@ -125,10 +125,10 @@ impl Counter {
     /// # Examples
     ///
     /// ```
-    /// let c = metrics_core::Counter::new();
+    /// let c = coremeter::Counter::new();
     /// c.inc_with_exemplar(&[("trace_id", "abc")])?;
     /// assert_eq!(c.get(), 1);
-    /// # Ok::<(), metrics_core::ExemplarError>(())
+    /// # Ok::<(), coremeter::ExemplarError>(())
     /// ```
     pub fn inc_with_exemplar(&self, labels: &[(&str, &str)]) -> Result<(), ExemplarError> {
         self.inc_by_with_exemplar(1, labels)
@@ -139,7 +139,7 @@ impl Counter {
     /// # Examples
     ///
     /// ```
-    /// let c = metrics_core::Counter::new();
+    /// let c = coremeter::Counter::new();
     /// c.inc_by(2);
     /// assert_eq!(c.get(), 2);
     /// ```
@@ -154,7 +154,7 @@ impl Counter {
     /// # Examples
     ///
     /// ```
-    /// let c = metrics_core::Counter::new();
+    /// let c = coremeter::Counter::new();
     /// c.inc_by(5);
     /// assert_eq!(c.take(), 5);
     /// c.inc();
@@ -261,7 +261,7 @@ impl FamilyMetric for Counter {}
 /// # Examples
 ///
 /// ```
-/// use metrics_core::FloatCounter;
+/// use coremeter::FloatCounter;
 ///
 /// let cpu_seconds = FloatCounter::new();
 /// cpu_seconds.inc_by(0.25);
@@ -281,7 +281,7 @@ impl FloatCounter {
     /// # Examples
     ///
     /// ```
-    /// let c = metrics_core::FloatCounter::new();
+    /// let c = coremeter::FloatCounter::new();
     /// assert_eq!(c.get(), 0.0);
     /// ```
     pub fn new() -> Self {
@@ -295,7 +295,7 @@ impl FloatCounter {
     /// # Examples
     ///
     /// ```
-    /// let c = metrics_core::FloatCounter::new();
+    /// let c = coremeter::FloatCounter::new();
     /// c.inc();
     /// assert_eq!(c.get(), 1.0);
     /// ```
@@ -310,7 +310,7 @@ impl FloatCounter {
     /// # Examples
     ///
     /// ```
-    /// let c = metrics_core::FloatCounter::new();
+    /// let c = coremeter::FloatCounter::new();
     /// c.inc_by(0.25);
     /// c.inc_by(-1.0); // ignored: a counter never goes down
     /// assert_eq!(c.get(), 0.25);
@@ -331,11 +331,11 @@ impl FloatCounter {
     /// # Examples
     ///
     /// ```
-    /// let c = metrics_core::FloatCounter::new();
+    /// let c = coremeter::FloatCounter::new();
     /// assert!(c.try_inc_by(f64::NAN).is_err());
     /// c.try_inc_by(1.0)?;
     /// assert_eq!(c.get(), 1.0);
-    /// # Ok::<(), metrics_core::NegativeIncrement>(())
+    /// # Ok::<(), coremeter::NegativeIncrement>(())
     /// ```
     pub fn try_inc_by(&self, v: f64) -> Result<(), NegativeIncrement> {
         if v >= 0.0 {
@@ -357,10 +357,10 @@ impl FloatCounter {
     /// # Examples
     ///
     /// ```
-    /// let c = metrics_core::FloatCounter::new();
+    /// let c = coremeter::FloatCounter::new();
     /// c.inc_by_with_exemplar(1.5, &[("trace_id", "abc")])?;
     /// assert_eq!(c.get(), 1.5);
-    /// # Ok::<(), metrics_core::ExemplarError>(())
+    /// # Ok::<(), coremeter::ExemplarError>(())
     /// ```
     pub fn inc_by_with_exemplar(
         &self,
@@ -380,7 +380,7 @@ impl FloatCounter {
     /// # Examples
     ///
     /// ```
-    /// let c = metrics_core::FloatCounter::new();
+    /// let c = coremeter::FloatCounter::new();
     /// c.inc_by(2.5);
     /// assert_eq!(c.get(), 2.5);
     /// ```
@@ -394,7 +394,7 @@ impl FloatCounter {
     /// # Examples
     ///
     /// ```
-    /// let c = metrics_core::FloatCounter::new();
+    /// let c = coremeter::FloatCounter::new();
     /// c.inc_by(2.5);
     /// assert_eq!(c.take(), 2.5);
     /// assert_eq!(c.get(), 0.0);
@@ -478,7 +478,7 @@ impl FamilyMetric for FloatCounter {}
 /// # Examples
 ///
 /// ```
-/// use metrics_core::{FloatCounter, NegativeIncrement};
+/// use coremeter::{FloatCounter, NegativeIncrement};
 ///
 /// let c = FloatCounter::new();
 /// assert_eq!(c.try_inc_by(-1.5), Err(NegativeIncrement(-1.5)));

@@ -18,7 +18,7 @@ use crate::registry::{RegistryError, check_family_name, unit_suffix};
 ///
 /// ```
 /// use std::sync::{Arc, Mutex};
-/// use metrics_core::{Collect, GaugeMetricFamily, MetricFamily, Registry};
+/// use coremeter::{Collect, GaugeMetricFamily, MetricFamily, Registry};
 ///
 /// struct Queues(Arc<Mutex<Vec<(String, Vec<u32>)>>>);
 ///
@@ -39,7 +39,7 @@ use crate::registry::{RegistryError, check_family_name, unit_suffix};
 /// assert_eq!(registry.sample_value("queue_length", &[("queue", "email")]), Some(2.0));
 /// queues.lock().unwrap()[0].1.push(3);
 /// assert_eq!(registry.sample_value("queue_length", &[("queue", "email")]), Some(3.0));
-/// # Ok::<(), metrics_core::RegistryError>(())
+/// # Ok::<(), coremeter::RegistryError>(())
 /// ```
 pub trait Collect: Send + Sync + 'static {
     /// The families to expose now.
@@ -53,7 +53,7 @@ pub trait Collect: Send + Sync + 'static {
 /// # Examples
 ///
 /// ```
-/// use metrics_core::{Collect, CounterMetricFamily, MetricFamily, Registry};
+/// use coremeter::{Collect, CounterMetricFamily, MetricFamily, Registry};
 ///
 /// struct Hits;
 /// impl Collect for Hits {
@@ -66,7 +66,7 @@ pub trait Collect: Send + Sync + 'static {
 /// let registry = Registry::new();
 /// registry.register_collector(Hits)?;
 /// assert_eq!(registry.sample_value("cache_hits_total", &[]), Some(7.0));
-/// # Ok::<(), metrics_core::RegistryError>(())
+/// # Ok::<(), coremeter::RegistryError>(())
 /// ```
 #[derive(Clone, Debug)]
 pub struct MetricFamily {
@@ -192,10 +192,10 @@ macro_rules! family_helper {
             /// # Examples
             ///
             /// ```
-            /// let f = metrics_core::GaugeMetricFamily::new("queue_length", "Jobs waiting.", &["queue"])?;
-            /// assert!(metrics_core::GaugeMetricFamily::new("queue-length", "Dash.", &[]).is_err());
+            /// let f = coremeter::GaugeMetricFamily::new("queue_length", "Jobs waiting.", &["queue"])?;
+            /// assert!(coremeter::GaugeMetricFamily::new("queue-length", "Dash.", &[]).is_err());
             /// # let _ = f;
-            /// # Ok::<(), metrics_core::RegistryError>(())
+            /// # Ok::<(), coremeter::RegistryError>(())
             /// ```
             pub fn new(
                 name: impl Into<Cow<'static, str>>,
@@ -215,10 +215,10 @@ macro_rules! family_helper {
             /// # Examples
             ///
             /// ```
-            /// let f = metrics_core::GaugeMetricFamily::new("queue_age", "Age.", &[])?.with_unit("seconds")?;
-            /// let family: metrics_core::MetricFamily = f.into();
+            /// let f = coremeter::GaugeMetricFamily::new("queue_age", "Age.", &[])?.with_unit("seconds")?;
+            /// let family: coremeter::MetricFamily = f.into();
             /// assert_eq!(family.descriptor().name(), "queue_age_seconds");
-            /// # Ok::<(), metrics_core::RegistryError>(())
+            /// # Ok::<(), coremeter::RegistryError>(())
             /// ```
             pub fn with_unit(mut self, unit: impl Into<Cow<'static, str>>) -> Result<Self, RegistryError> {
                 let unit = unit.into();
@@ -243,7 +243,7 @@ family_helper!(
     /// A counter family of a custom collector (Python's `CounterMetricFamily`).
     ///
     /// ```
-    /// use metrics_core::CounterMetricFamily;
+    /// use coremeter::CounterMetricFamily;
     ///
     /// let mut hits = CounterMetricFamily::new("cache_hits", "Cache hits.", &["cache"])?;
     /// hits.add_metric(&["users"], 120u64)?;
@@ -288,7 +288,7 @@ impl CounterMetricFamily {
     /// # Examples
     ///
     /// ```
-    /// let mut hits = metrics_core::CounterMetricFamily::new("cache_hits", "Hits.", &["cache"])?;
+    /// let mut hits = coremeter::CounterMetricFamily::new("cache_hits", "Hits.", &["cache"])?;
     /// hits.add_metric(&["users"], 10u64)?.add_metric(&["orders"], 3u64)?;
     /// assert!(hits.add_metric(&[], 1u64).is_err());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -314,7 +314,7 @@ impl GaugeMetricFamily {
     /// # Examples
     ///
     /// ```
-    /// let mut len = metrics_core::GaugeMetricFamily::new("queue_length", "Jobs waiting.", &["queue"])?;
+    /// let mut len = coremeter::GaugeMetricFamily::new("queue_length", "Jobs waiting.", &["queue"])?;
     /// len.add_metric(&["email"], 12i64)?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -338,7 +338,7 @@ impl UnknownMetricFamily {
     /// # Examples
     ///
     /// ```
-    /// let mut f = metrics_core::UnknownMetricFamily::new("legacy_value", "From an old system.", &[])?;
+    /// let mut f = coremeter::UnknownMetricFamily::new("legacy_value", "From an old system.", &[])?;
     /// f.add_metric(&[], 0.5)?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -363,7 +363,7 @@ impl SummaryMetricFamily {
     /// # Examples
     ///
     /// ```
-    /// let mut s = metrics_core::SummaryMetricFamily::new("job_duration", "Job durations.", &[])?;
+    /// let mut s = coremeter::SummaryMetricFamily::new("job_duration", "Job durations.", &[])?;
     /// s.add_metric(&[], 4, 10.5)?; // 4 observations summing to 10.5
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -393,7 +393,7 @@ impl InfoMetricFamily {
     /// # Examples
     ///
     /// ```
-    /// let mut build = metrics_core::InfoMetricFamily::new("build", "Build information.", &[])?;
+    /// let mut build = coremeter::InfoMetricFamily::new("build", "Build information.", &[])?;
     /// build.add_metric(&[], &[("version", "1.2.3"), ("commit", "4f2a9c1")])?;
     /// assert!(build.add_metric(&[], &[("__bad", "x")]).is_err());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -428,7 +428,7 @@ impl HistogramMetricFamily {
     /// # Examples
     ///
     /// ```
-    /// use metrics_core::HistogramMetricFamily;
+    /// use coremeter::HistogramMetricFamily;
     ///
     /// let mut h = HistogramMetricFamily::new("job_seconds", "Job durations.", &[])?;
     /// h.add_metric(&[], &[(1.0, 3), (5.0, 7), (f64::INFINITY, 8)], 22.5)?;
@@ -494,7 +494,7 @@ impl HistogramMetricFamily {
 /// # Examples
 ///
 /// ```
-/// use metrics_core::{HistogramMetricFamily, HistogramSampleError};
+/// use coremeter::{HistogramMetricFamily, HistogramSampleError};
 ///
 /// let mut h = HistogramMetricFamily::new("job_seconds", "Job durations.", &["queue"])?;
 /// let err = h.add_metric(&["email"], &[(1.0, 3)], 1.0).unwrap_err();
@@ -529,11 +529,11 @@ impl MetricFamily {
     /// # Examples
     ///
     /// ```
-    /// use metrics_core::{GaugeMetricFamily, MetricFamily};
+    /// use coremeter::{GaugeMetricFamily, MetricFamily};
     ///
     /// let family: MetricFamily = GaugeMetricFamily::new("queue_length", "Jobs waiting.", &[])?.into();
     /// assert_eq!(family.descriptor().name(), "queue_length");
-    /// # Ok::<(), metrics_core::RegistryError>(())
+    /// # Ok::<(), coremeter::RegistryError>(())
     /// ```
     pub fn descriptor(&self) -> &Descriptor {
         &self.descriptor

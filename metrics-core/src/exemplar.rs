@@ -18,8 +18,8 @@ use crate::name;
 /// # Examples
 ///
 /// ```
-/// let c = metrics_core::Counter::new();
-/// let fits = "x".repeat(metrics_core::MAX_EXEMPLAR_LABEL_CHARS - "trace_id".len());
+/// let c = coremeter::Counter::new();
+/// let fits = "x".repeat(coremeter::MAX_EXEMPLAR_LABEL_CHARS - "trace_id".len());
 /// assert!(c.inc_with_exemplar(&[("trace_id", &fits)]).is_ok());
 /// ```
 pub const MAX_EXEMPLAR_LABEL_CHARS: usize = 128;
@@ -29,7 +29,7 @@ pub const MAX_EXEMPLAR_LABEL_CHARS: usize = 128;
 /// # Examples
 ///
 /// ```
-/// use metrics_core::{Counter, Descriptor, Labels, Opts, Registry, Value, Visitor};
+/// use coremeter::{Counter, Descriptor, Labels, Opts, Registry, Value, Visitor};
 ///
 /// struct Trace(Option<(String, f64)>);
 /// impl Visitor for Trace {
@@ -78,7 +78,7 @@ impl Exemplar {
     /// # Examples
     ///
     /// ```
-    /// use metrics_core::{Counter, Descriptor, Labels, Opts, Registry, Value, Visitor};
+    /// use coremeter::{Counter, Descriptor, Labels, Opts, Registry, Value, Visitor};
     ///
     /// struct Exemplars(Vec<String>);
     /// impl Visitor for Exemplars {
@@ -107,7 +107,7 @@ impl Exemplar {
     /// # Examples
     ///
     /// ```
-    /// use metrics_core::{Counter, Descriptor, Labels, Opts, Registry, Value, Visitor};
+    /// use coremeter::{Counter, Descriptor, Labels, Opts, Registry, Value, Visitor};
     ///
     /// struct Exemplars(Vec<String>);
     /// impl Visitor for Exemplars {
@@ -136,7 +136,7 @@ impl Exemplar {
     /// # Examples
     ///
     /// ```
-    /// use metrics_core::{Counter, Descriptor, Labels, Opts, Registry, Value, Visitor};
+    /// use coremeter::{Counter, Descriptor, Labels, Opts, Registry, Value, Visitor};
     ///
     /// struct Exemplars(Vec<String>);
     /// impl Visitor for Exemplars {
@@ -188,7 +188,7 @@ fn check_labels(labels: &[(&str, &str)]) -> Result<(), ExemplarError> {
 /// # Examples
 ///
 /// ```
-/// use metrics_core::{Counter, ExemplarError, MAX_EXEMPLAR_LABEL_CHARS};
+/// use coremeter::{Counter, ExemplarError, MAX_EXEMPLAR_LABEL_CHARS};
 ///
 /// let c = Counter::new();
 /// let long = "x".repeat(MAX_EXEMPLAR_LABEL_CHARS);

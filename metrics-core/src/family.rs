@@ -20,11 +20,11 @@
 //! # Examples
 //!
 //! ```
-//! use metrics_core::{Counter, DynLabels, Family};
+//! use coremeter::{Counter, DynLabels, Family};
 //!
-//! #[derive(metrics_core::LabelValue, Clone, Copy, PartialEq, Eq, Hash)]
+//! #[derive(coremeter::LabelValue, Clone, Copy, PartialEq, Eq, Hash)]
 //! enum Method { Get, Post }
-//! #[derive(metrics_core::LabelSet, Clone, Copy, PartialEq, Eq, Hash)]
+//! #[derive(coremeter::LabelSet, Clone, Copy, PartialEq, Eq, Hash)]
 //! struct ByMethod { method: Method }
 //!
 //! let dense: Family<ByMethod, Counter> = Family::new();      // 2 children, up front
@@ -32,7 +32,7 @@
 //! dense.get(&ByMethod { method: Method::Post }).inc();
 //! dynamic.labels(&["ada"])?.inc();
 //! assert_eq!((dense.len(), dynamic.len()), (2, 1));
-//! # Ok::<(), metrics_core::LabelError>(())
+//! # Ok::<(), coremeter::LabelError>(())
 //! ```
 
 use std::fmt;
@@ -59,7 +59,7 @@ use crate::sync::{Ordering, RwLock, read, write};
 /// # Examples
 ///
 /// ```
-/// assert_eq!(metrics_core::family::MAX_DENSE_SERIES, 4096);
+/// assert_eq!(coremeter::family::MAX_DENSE_SERIES, 4096);
 /// ```
 pub const MAX_DENSE_SERIES: usize = 4096;
 
@@ -68,12 +68,12 @@ pub const MAX_DENSE_SERIES: usize = 4096;
 /// # Examples
 ///
 /// ```
-/// let f = metrics_core::Family::<metrics_core::DynLabels, metrics_core::Counter>::with_label_names(&["id"])?;
-/// for i in 0..metrics_core::family::DEFAULT_LIMIT + 5 {
+/// let f = coremeter::Family::<coremeter::DynLabels, coremeter::Counter>::with_label_names(&["id"])?;
+/// for i in 0..coremeter::family::DEFAULT_LIMIT + 5 {
 ///     f.labels(&[&i.to_string()])?.inc();
 /// }
-/// assert_eq!(f.len(), metrics_core::family::DEFAULT_LIMIT);
-/// # Ok::<(), metrics_core::LabelError>(())
+/// assert_eq!(f.len(), coremeter::family::DEFAULT_LIMIT);
+/// # Ok::<(), coremeter::LabelError>(())
 /// ```
 pub const DEFAULT_LIMIT: usize = 2000;
 
@@ -118,7 +118,7 @@ pub(crate) mod child {
 /// # Examples
 ///
 /// ```
-/// use metrics_core::{Counter, DynLabels, Family, FamilyMetric, Gauge};
+/// use coremeter::{Counter, DynLabels, Family, FamilyMetric, Gauge};
 ///
 /// // Anything generic over a family's child type takes `M: FamilyMetric`.
 /// fn series<M: FamilyMetric>(family: &Family<DynLabels, M>) -> usize {
@@ -128,7 +128,7 @@ pub(crate) mod child {
 /// let depth = Family::<DynLabels, Gauge>::with_label_names(&["queue"])?;
 /// jobs.labels(&["email"])?.inc();
 /// assert_eq!((series(&jobs), series(&depth)), (1, 0));
-/// # Ok::<(), metrics_core::LabelError>(())
+/// # Ok::<(), coremeter::LabelError>(())
 /// ```
 pub trait FamilyMetric: child::Child {}
 
@@ -140,13 +140,13 @@ pub trait FamilyMetric: child::Child {}
 /// # Examples
 ///
 /// ```
-/// use metrics_core::{DynLabels, Family, Gauge};
+/// use coremeter::{DynLabels, Family, Gauge};
 ///
 /// let users = Family::<DynLabels, Gauge>::with_label_names(&["plan"])?;
 /// users.labels(&["pro"])?.set(12);
 /// assert_eq!(users.labels(&["pro"])?.get(), 12);
 /// assert_eq!(users.label_names(), ["plan"]);
-/// # Ok::<(), metrics_core::LabelError>(())
+/// # Ok::<(), coremeter::LabelError>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DynLabels {}
@@ -170,7 +170,7 @@ impl LabelSet for DynLabels {
 /// # Examples
 ///
 /// ```
-/// use metrics_core::{Counter, DynLabels, Family};
+/// use coremeter::{Counter, DynLabels, Family};
 ///
 /// let hits = Family::<DynLabels, Counter>::with_label_names(&["path"])?;
 /// let child = hits.labels(&["/"])?;   // dereferences to the Counter
@@ -178,7 +178,7 @@ impl LabelSet for DynLabels {
 /// let owned: Counter = child.into_owned(); // keep it: later updates skip the lookup
 /// owned.inc();
 /// assert_eq!(hits.labels(&["/"])?.get(), 2);
-/// # Ok::<(), metrics_core::LabelError>(())
+/// # Ok::<(), coremeter::LabelError>(())
 /// ```
 pub struct Child<'a, M> {
     metric: M,
@@ -198,11 +198,11 @@ impl<M: FamilyMetric> Child<'_, M> {
     /// # Examples
     ///
     /// ```
-    /// #[derive(metrics_core::LabelSet)]
+    /// #[derive(coremeter::LabelSet)]
     /// struct Path<'a> { path: &'a str }
     ///
-    /// let f = metrics_core::Family::<Path<'static>, metrics_core::Counter>::new();
-    /// let c: metrics_core::Counter = f.get(&Path { path: "/" }).into_owned();
+    /// let f = coremeter::Family::<Path<'static>, coremeter::Counter>::new();
+    /// let c: coremeter::Counter = f.get(&Path { path: "/" }).into_owned();
     /// c.inc();
     /// assert_eq!(f.get(&Path { path: "/" }).get(), 1);
     /// ```
@@ -310,7 +310,7 @@ impl Clone for Dense {
 /// # Examples
 ///
 /// ```
-/// use metrics_core::{Counter, Family, LabelSet, LabelValue, LabelVisitor, Opts, Registry};
+/// use coremeter::{Counter, Family, LabelSet, LabelValue, LabelVisitor, Opts, Registry};
 ///
 /// #[derive(Clone, Copy)]
 /// enum Method { Get, Post }
@@ -335,7 +335,7 @@ impl Clone for Dense {
 /// assert_eq!(registry.sample_value("requests_total", &[("method", "GET")]), Some(1.0));
 /// // Dense: every series exists from the start.
 /// assert_eq!(registry.sample_value("requests_total", &[("method", "POST")]), Some(0.0));
-/// # Ok::<(), metrics_core::RegistryError>(())
+/// # Ok::<(), coremeter::RegistryError>(())
 /// ```
 pub struct Family<L, M: FamilyMetric = crate::Counter> {
     /// The children of a dense family; none (`len == 0`) for a dynamic family.
@@ -368,9 +368,9 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
     /// # Examples
     ///
     /// ```
-    /// use metrics_core::{Counter, Family};
+    /// use coremeter::{Counter, Family};
     ///
-    /// #[derive(metrics_core::LabelSet)]
+    /// #[derive(coremeter::LabelSet)]
     /// struct Up { up: bool }
     ///
     /// let f: Family<Up, Counter> = Family::new();
@@ -389,7 +389,7 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
     /// # Examples
     ///
     /// ```
-    /// use metrics_core::{Buckets, DynLabels, Family, Histogram, Opts, Registry};
+    /// use coremeter::{Buckets, DynLabels, Family, Histogram, Opts, Registry};
     ///
     /// let sizes = Family::<DynLabels, Histogram>::with_label_names_and_config(
     ///     &["queue"],
@@ -419,10 +419,10 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
     /// # Examples
     ///
     /// ```
-    /// #[derive(metrics_core::LabelSet)]
+    /// #[derive(coremeter::LabelSet)]
     /// struct Path<'a> { path: &'a str }
     ///
-    /// let f = metrics_core::Family::<Path<'static>, metrics_core::Counter>::new();
+    /// let f = coremeter::Family::<Path<'static>, coremeter::Counter>::new();
     /// f.get(&Path { path: "/a" }).inc();
     /// assert_eq!(f.get(&Path { path: "/a" }).get(), 1);
     /// ```
@@ -450,9 +450,9 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
     /// # Examples
     ///
     /// ```
-    /// use metrics_core::{Counter, Family, Opts, Registry};
+    /// use coremeter::{Counter, Family, Opts, Registry};
     ///
-    /// #[derive(metrics_core::LabelSet)]
+    /// #[derive(coremeter::LabelSet)]
     /// struct Path<'a> { path: &'a str }
     ///
     /// let registry = Registry::new();
@@ -460,7 +460,7 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
     /// registry.register(Opts::new("hits", "Hits."), f.clone())?;
     /// f.init(&Path { path: "/" });
     /// assert_eq!(registry.sample_value("hits_total", &[("path", "/")]), Some(0.0));
-    /// # Ok::<(), metrics_core::RegistryError>(())
+    /// # Ok::<(), coremeter::RegistryError>(())
     /// ```
     pub fn init(&self, labels: &L) {
         if !Self::DENSE {
@@ -476,10 +476,10 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
     /// # Examples
     ///
     /// ```
-    /// #[derive(metrics_core::LabelSet)]
+    /// #[derive(coremeter::LabelSet)]
     /// struct Path<'a> { path: &'a str }
     ///
-    /// let f = metrics_core::Family::<Path<'static>, metrics_core::Counter>::new();
+    /// let f = coremeter::Family::<Path<'static>, coremeter::Counter>::new();
     /// f.get(&Path { path: "/a" }).inc();
     /// assert!(f.remove(&Path { path: "/a" }));
     /// assert!(f.is_empty());
@@ -597,7 +597,7 @@ impl<M: FamilyMetric> Family<DynLabels, M> {
     /// # Examples
     ///
     /// ```
-    /// use metrics_core::{Counter, DynLabels, Family, LabelError};
+    /// use coremeter::{Counter, DynLabels, Family, LabelError};
     ///
     /// let requests = Family::<DynLabels, Counter>::with_label_names(&["method", "code"])?;
     /// requests.labels(&["GET", "200"])?.inc();
@@ -626,7 +626,7 @@ impl<M: FamilyMetric> Family<DynLabels, M> {
     /// # Examples
     ///
     /// ```
-    /// use metrics_core::{Buckets, DynLabels, Family, Histogram};
+    /// use coremeter::{Buckets, DynLabels, Family, Histogram};
     ///
     /// let f = Family::<DynLabels, Histogram>::with_label_names_and_config(&["queue"], Buckets::linear(1.0, 1.0, 2)?)?;
     /// assert_eq!(f.labels(&["a"])?.bounds(), [1.0, 2.0]);
@@ -662,14 +662,14 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
     /// # Examples
     ///
     /// ```
-    /// use metrics_core::{Counter, DynLabels, Family};
+    /// use coremeter::{Counter, DynLabels, Family};
     ///
     /// let f = Family::<DynLabels, Counter>::with_label_names(&["id"])?.with_limit(2);
     /// for id in ["a", "b", "c"] {
     ///     f.labels(&[id])?.inc();
     /// }
     /// assert_eq!(f.len(), 2); // "c" went to the overflow series
-    /// # Ok::<(), metrics_core::LabelError>(())
+    /// # Ok::<(), coremeter::LabelError>(())
     /// ```
     pub fn with_limit(self, limit: usize) -> Self {
         let limit = u32::try_from(limit).unwrap_or(u32::MAX);
@@ -683,9 +683,9 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
     /// # Examples
     ///
     /// ```
-    /// let f = metrics_core::Family::<metrics_core::DynLabels, metrics_core::Counter>::with_label_names(&["method", "code"])?;
+    /// let f = coremeter::Family::<coremeter::DynLabels, coremeter::Counter>::with_label_names(&["method", "code"])?;
     /// assert_eq!(f.label_names(), ["method", "code"]);
-    /// # Ok::<(), metrics_core::LabelError>(())
+    /// # Ok::<(), coremeter::LabelError>(())
     /// ```
     pub fn label_names(&self) -> Vec<&str> {
         match &self.shared.names {
@@ -712,10 +712,10 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
     /// # Examples
     ///
     /// ```
-    /// let f = metrics_core::Family::<metrics_core::DynLabels, metrics_core::Counter>::with_label_names(&["method"])?;
+    /// let f = coremeter::Family::<coremeter::DynLabels, coremeter::Counter>::with_label_names(&["method"])?;
     /// f.labels(&["GET"])?.inc();
     /// assert!(f.labels(&["GET", "extra"]).is_err());
-    /// # Ok::<(), metrics_core::LabelError>(())
+    /// # Ok::<(), coremeter::LabelError>(())
     /// ```
     pub fn labels(&self, values: &[&str]) -> Result<Child<'_, M>, LabelError> {
         match self.dense_index_of(values)? {
@@ -736,10 +736,10 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
     /// # Examples
     ///
     /// ```
-    /// let f = metrics_core::Family::<metrics_core::DynLabels, metrics_core::Counter>::with_label_names(&["method"])?;
+    /// let f = coremeter::Family::<coremeter::DynLabels, coremeter::Counter>::with_label_names(&["method"])?;
     /// f.init_labels(&["POST"])?;
     /// assert_eq!(f.len(), 1);
-    /// # Ok::<(), metrics_core::LabelError>(())
+    /// # Ok::<(), coremeter::LabelError>(())
     /// ```
     pub fn init_labels(&self, values: &[&str]) -> Result<(), LabelError> {
         self.labels(values).map(drop)
@@ -754,11 +754,11 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
     /// # Examples
     ///
     /// ```
-    /// let f = metrics_core::Family::<metrics_core::DynLabels, metrics_core::Counter>::with_label_names(&["method"])?;
+    /// let f = coremeter::Family::<coremeter::DynLabels, coremeter::Counter>::with_label_names(&["method"])?;
     /// f.labels(&["GET"])?.inc();
     /// assert_eq!(f.remove_labels(&["GET"]), Ok(true));
     /// assert_eq!(f.remove_labels(&["GET"]), Ok(false));
-    /// # Ok::<(), metrics_core::LabelError>(())
+    /// # Ok::<(), coremeter::LabelError>(())
     /// ```
     pub fn remove_labels(&self, values: &[&str]) -> Result<bool, LabelError> {
         match self.dense_index_of(values)? {
@@ -773,11 +773,11 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
     /// # Examples
     ///
     /// ```
-    /// let f = metrics_core::Family::<metrics_core::DynLabels, metrics_core::Counter>::with_label_names(&["method"])?;
+    /// let f = coremeter::Family::<coremeter::DynLabels, coremeter::Counter>::with_label_names(&["method"])?;
     /// f.labels(&["GET"])?.inc();
     /// f.clear();
     /// assert!(f.is_empty());
-    /// # Ok::<(), metrics_core::LabelError>(())
+    /// # Ok::<(), coremeter::LabelError>(())
     /// ```
     pub fn clear(&self) {
         let mut map = write(&self.shared.map);
@@ -790,10 +790,10 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
     /// # Examples
     ///
     /// ```
-    /// let f = metrics_core::Family::<metrics_core::DynLabels, metrics_core::Gauge>::with_label_names(&["q"])?;
+    /// let f = coremeter::Family::<coremeter::DynLabels, coremeter::Gauge>::with_label_names(&["q"])?;
     /// f.labels(&["a"])?.set(1);
     /// assert_eq!(f.len(), 1);
-    /// # Ok::<(), metrics_core::LabelError>(())
+    /// # Ok::<(), coremeter::LabelError>(())
     /// ```
     pub fn len(&self) -> usize {
         match self.dense.len {
@@ -807,9 +807,9 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
     /// # Examples
     ///
     /// ```
-    /// let f = metrics_core::Family::<metrics_core::DynLabels, metrics_core::Gauge>::with_label_names(&["q"])?;
+    /// let f = coremeter::Family::<coremeter::DynLabels, coremeter::Gauge>::with_label_names(&["q"])?;
     /// assert!(f.is_empty());
-    /// # Ok::<(), metrics_core::LabelError>(())
+    /// # Ok::<(), coremeter::LabelError>(())
     /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -1106,7 +1106,7 @@ pub(crate) fn check_label_names(names: &[&str], t: MetricType) -> Result<(), Lab
 /// # Examples
 ///
 /// ```
-/// use metrics_core::{Counter, DynLabels, Family, LabelError};
+/// use coremeter::{Counter, DynLabels, Family, LabelError};
 ///
 /// let f = Family::<DynLabels, Counter>::with_label_names(&["method", "code"])?;
 /// assert_eq!(f.labels(&["GET"]).unwrap_err(), LabelError::Count { expected: 2, got: 1 });

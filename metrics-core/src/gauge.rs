@@ -21,7 +21,7 @@ use crate::sync::{AtomicU64, Ordering};
 /// # Examples
 ///
 /// ```
-/// use metrics_core::Gauge;
+/// use coremeter::Gauge;
 ///
 /// let in_flight = Gauge::new();
 /// in_flight.inc();
@@ -45,7 +45,7 @@ impl Gauge {
     /// # Examples
     ///
     /// ```
-    /// let g = metrics_core::Gauge::new();
+    /// let g = coremeter::Gauge::new();
     /// assert_eq!(g.get(), 0);
     /// ```
     pub fn new() -> Self {
@@ -64,7 +64,7 @@ impl Gauge {
     /// # Examples
     ///
     /// ```
-    /// let g = metrics_core::Gauge::new();
+    /// let g = coremeter::Gauge::new();
     /// g.set(-4);
     /// assert_eq!(g.get(), -4);
     /// ```
@@ -78,7 +78,7 @@ impl Gauge {
     /// # Examples
     ///
     /// ```
-    /// let g = metrics_core::Gauge::new();
+    /// let g = coremeter::Gauge::new();
     /// g.inc();
     /// assert_eq!(g.get(), 1);
     /// ```
@@ -92,7 +92,7 @@ impl Gauge {
     /// # Examples
     ///
     /// ```
-    /// let g = metrics_core::Gauge::new();
+    /// let g = coremeter::Gauge::new();
     /// g.dec();
     /// assert_eq!(g.get(), -1);
     /// ```
@@ -106,7 +106,7 @@ impl Gauge {
     /// # Examples
     ///
     /// ```
-    /// let g = metrics_core::Gauge::new();
+    /// let g = coremeter::Gauge::new();
     /// g.add(10);
     /// assert_eq!(g.get(), 10);
     /// ```
@@ -120,7 +120,7 @@ impl Gauge {
     /// # Examples
     ///
     /// ```
-    /// let g = metrics_core::Gauge::new();
+    /// let g = coremeter::Gauge::new();
     /// g.sub(3);
     /// assert_eq!(g.get(), -3);
     /// ```
@@ -134,7 +134,7 @@ impl Gauge {
     /// # Examples
     ///
     /// ```
-    /// let g = metrics_core::Gauge::new();
+    /// let g = coremeter::Gauge::new();
     /// g.set(7);
     /// assert_eq!(g.get(), 7);
     /// ```
@@ -147,7 +147,7 @@ impl Gauge {
     /// # Examples
     ///
     /// ```
-    /// let last_success = metrics_core::Gauge::new();
+    /// let last_success = coremeter::Gauge::new();
     /// last_success.set_to_current_time();
     /// assert!(last_success.get() > 1_600_000_000);
     /// ```
@@ -155,7 +155,7 @@ impl Gauge {
     /// # Examples
     ///
     /// ```
-    /// let g = metrics_core::Gauge::new();
+    /// let g = coremeter::Gauge::new();
     /// g.set_to_current_time();
     /// assert!(g.get() > 1_700_000_000);
     /// ```
@@ -226,7 +226,7 @@ impl FamilyMetric for Gauge {}
 /// # Examples
 ///
 /// ```
-/// use metrics_core::FloatGauge;
+/// use coremeter::FloatGauge;
 ///
 /// let temperature = FloatGauge::new();
 /// temperature.set(21.5);
@@ -247,7 +247,7 @@ impl FloatGauge {
     /// # Examples
     ///
     /// ```
-    /// let g = metrics_core::FloatGauge::new();
+    /// let g = coremeter::FloatGauge::new();
     /// assert_eq!(g.get(), 0.0);
     /// ```
     pub fn new() -> Self {
@@ -266,7 +266,7 @@ impl FloatGauge {
     /// # Examples
     ///
     /// ```
-    /// let g = metrics_core::FloatGauge::new();
+    /// let g = coremeter::FloatGauge::new();
     /// g.set(0.75);
     /// assert_eq!(g.get(), 0.75);
     /// ```
@@ -280,7 +280,7 @@ impl FloatGauge {
     /// # Examples
     ///
     /// ```
-    /// let g = metrics_core::FloatGauge::new();
+    /// let g = coremeter::FloatGauge::new();
     /// g.inc();
     /// assert_eq!(g.get(), 1.0);
     /// ```
@@ -294,7 +294,7 @@ impl FloatGauge {
     /// # Examples
     ///
     /// ```
-    /// let g = metrics_core::FloatGauge::new();
+    /// let g = coremeter::FloatGauge::new();
     /// g.dec();
     /// assert_eq!(g.get(), -1.0);
     /// ```
@@ -308,7 +308,7 @@ impl FloatGauge {
     /// # Examples
     ///
     /// ```
-    /// let g = metrics_core::FloatGauge::new();
+    /// let g = coremeter::FloatGauge::new();
     /// g.add(0.5);
     /// assert_eq!(g.get(), 0.5);
     /// ```
@@ -322,7 +322,7 @@ impl FloatGauge {
     /// # Examples
     ///
     /// ```
-    /// let g = metrics_core::FloatGauge::new();
+    /// let g = coremeter::FloatGauge::new();
     /// g.sub(0.5);
     /// assert_eq!(g.get(), -0.5);
     /// ```
@@ -336,7 +336,7 @@ impl FloatGauge {
     /// # Examples
     ///
     /// ```
-    /// let g = metrics_core::FloatGauge::new();
+    /// let g = coremeter::FloatGauge::new();
     /// g.set(2.5);
     /// assert_eq!(g.get(), 2.5);
     /// ```
@@ -349,7 +349,7 @@ impl FloatGauge {
     /// # Examples
     ///
     /// ```
-    /// let g = metrics_core::FloatGauge::new();
+    /// let g = coremeter::FloatGauge::new();
     /// g.set_to_current_time();
     /// assert!(g.get() > 1.7e9);
     /// ```

@@ -14,7 +14,7 @@ use crate::{Counter, FloatCounter, FloatGauge, Gauge, Registry, RegistryError};
 /// time):
 ///
 /// ```
-/// use metrics_core::{Counter, Metrics, Opts, Registry, RegistryError};
+/// use coremeter::{Counter, Metrics, Opts, Registry, RegistryError};
 ///
 /// struct Jobs { done: Counter }
 ///
@@ -63,7 +63,7 @@ pub trait Metrics {
 /// # Examples
 ///
 /// ```
-/// use metrics_core::{FloatGauge, InProgress, Track};
+/// use coremeter::{FloatGauge, InProgress, Track};
 ///
 /// let g = FloatGauge::new();
 /// g.enter();
@@ -130,7 +130,7 @@ impl<T: Track> Track for crate::Child<'_, T> {
 /// # Examples
 ///
 /// ```
-/// use metrics_core::{Gauge, InProgress};
+/// use coremeter::{Gauge, InProgress};
 ///
 /// let in_flight = Gauge::new();
 /// {
@@ -151,8 +151,8 @@ impl<T: Track> InProgress<T> {
     /// # Examples
     ///
     /// ```
-    /// let g = metrics_core::Gauge::new();
-    /// let guard = metrics_core::InProgress::new(&g);
+    /// let g = coremeter::Gauge::new();
+    /// let guard = coremeter::InProgress::new(&g);
     /// assert_eq!(g.get(), 1);
     /// drop(guard);
     /// assert_eq!(g.get(), 0);
@@ -178,7 +178,7 @@ impl<T: Track> Drop for InProgress<T> {
 /// # Examples
 ///
 /// ```
-/// use metrics_core::{CountFailure, Counter};
+/// use coremeter::{CountFailure, Counter};
 ///
 /// let failures = Counter::new();
 /// failures.count();
@@ -233,7 +233,7 @@ impl<T: CountFailure> CountFailure for crate::Child<'_, T> {
 /// # Examples
 ///
 /// ```
-/// use metrics_core::{Counter, FailureGuard};
+/// use coremeter::{Counter, FailureGuard};
 ///
 /// let failures = Counter::new();
 /// let parse = |s: &str| {
@@ -263,8 +263,8 @@ impl<T: CountFailure> FailureGuard<T> {
     /// # Examples
     ///
     /// ```
-    /// let errors = metrics_core::Counter::new();
-    /// let guard = metrics_core::FailureGuard::new(&errors, true, true);
+    /// let errors = coremeter::Counter::new();
+    /// let guard = coremeter::FailureGuard::new(&errors, true, true);
     /// drop(guard); // no panic, nothing checked: nothing counted
     /// assert_eq!(errors.get(), 0);
     /// ```
@@ -283,8 +283,8 @@ impl<T: CountFailure> FailureGuard<T> {
     /// # Examples
     ///
     /// ```
-    /// let errors = metrics_core::Counter::new();
-    /// let guard = metrics_core::FailureGuard::new(&errors, true, true);
+    /// let errors = coremeter::Counter::new();
+    /// let guard = coremeter::FailureGuard::new(&errors, true, true);
     /// let result: Result<(), &str> = guard.check(Err("no"));
     /// assert!(result.is_err());
     /// assert_eq!(errors.get(), 1);
@@ -316,7 +316,7 @@ impl<T: CountFailure> Drop for FailureGuard<T> {
 /// # Examples
 ///
 /// ```
-/// use metrics_core::Outcome;
+/// use coremeter::Outcome;
 ///
 /// assert!(Err::<(), &str>("no").is_failure());
 /// assert!(!Ok::<u8, ()>(1).is_failure());
@@ -341,7 +341,7 @@ impl<T, E> Outcome for Result<T, E> {
 /// # Examples
 ///
 /// ```
-/// assert!(metrics_core::static_registration_errors().is_empty());
+/// assert!(coremeter::static_registration_errors().is_empty());
 /// ```
 pub fn static_registration_errors() -> Vec<RegistryError> {
     crate::default_registry();

@@ -21,7 +21,7 @@ fn clock() -> &'static quanta::Clock {
 /// # Examples
 ///
 /// ```
-/// use metrics_core::{Observe, Statistics, Summary, Timer};
+/// use coremeter::{Observe, Statistics, Summary, Timer};
 ///
 /// fn record(target: &impl Observe, seconds: f64) {
 ///     target.observe(seconds);
@@ -68,7 +68,7 @@ impl<M: Observe> Observe for crate::Child<'_, M> {
 /// # Examples
 ///
 /// ```
-/// use metrics_core::{Histogram, Timer};
+/// use coremeter::{Histogram, Timer};
 ///
 /// let h = Histogram::new();
 /// {
@@ -93,7 +93,7 @@ impl<O: Observe> Timer<O> {
     /// # Examples
     ///
     /// ```
-    /// use metrics_core::{Histogram, Timer};
+    /// use coremeter::{Histogram, Timer};
     ///
     /// let h = Histogram::new();
     /// let timer = Timer::new(h.clone()); // owns its target: can be sent or stored
@@ -112,7 +112,7 @@ impl<O: Observe> Timer<O> {
     /// # Examples
     ///
     /// ```
-    /// let h = metrics_core::Histogram::new();
+    /// let h = coremeter::Histogram::new();
     /// let elapsed = h.start_timer().stop();
     /// assert_eq!(h.get().value().sum(), elapsed.as_secs_f64());
     /// ```
@@ -134,7 +134,7 @@ impl<O: Observe> Timer<O> {
     /// # Examples
     ///
     /// ```
-    /// let h = metrics_core::Histogram::new();
+    /// let h = coremeter::Histogram::new();
     /// h.start_timer().discard();
     /// assert_eq!(h.get().value().count(), 0);
     /// ```

@@ -29,7 +29,7 @@ use crate::slab::{CellRun, Kind};
 /// # Examples
 ///
 /// ```
-/// use metrics_core::{Histogram, buckets};
+/// use coremeter::{Histogram, buckets};
 ///
 /// let latency = Histogram::with_buckets(&buckets::exponential(0.001, 2.0, 12)?)?;
 /// latency.observe(0.003);
@@ -38,7 +38,7 @@ use crate::slab::{CellRun, Kind};
 /// }
 /// let snapshot = latency.get();
 /// assert_eq!(snapshot.value().count(), 2);
-/// # Ok::<(), metrics_core::BucketError>(())
+/// # Ok::<(), coremeter::BucketError>(())
 /// ```
 #[derive(Clone)]
 #[must_use = "a histogram that is neither kept nor registered records nothing"]
@@ -54,8 +54,8 @@ impl Histogram {
     /// # Examples
     ///
     /// ```
-    /// let h = metrics_core::Histogram::new();
-    /// assert_eq!(h.bounds(), metrics_core::buckets::DEFAULT);
+    /// let h = coremeter::Histogram::new();
+    /// assert_eq!(h.bounds(), coremeter::buckets::DEFAULT);
     /// ```
     pub fn new() -> Self {
         Self::with_config(Buckets::default())
@@ -71,7 +71,7 @@ impl Histogram {
     /// # Examples
     ///
     /// ```
-    /// use metrics_core::{BucketError, Histogram};
+    /// use coremeter::{BucketError, Histogram};
     ///
     /// assert!(Histogram::with_buckets(&[0.1, 0.5, 1.0]).is_ok());
     /// let err = Histogram::with_buckets(&[0.5, 0.1]).unwrap_err();
@@ -86,11 +86,11 @@ impl Histogram {
     /// # Examples
     ///
     /// ```
-    /// use metrics_core::{Buckets, Histogram};
+    /// use coremeter::{Buckets, Histogram};
     ///
     /// let h = Histogram::with_config(Buckets::linear(1.0, 1.0, 3)?);
     /// assert_eq!(h.bounds(), [1.0, 2.0, 3.0]);
-    /// # Ok::<(), metrics_core::BucketError>(())
+    /// # Ok::<(), coremeter::BucketError>(())
     /// ```
     pub fn with_config(bounds: Buckets) -> Self {
         Histogram {
@@ -104,9 +104,9 @@ impl Histogram {
     /// # Examples
     ///
     /// ```
-    /// let h = metrics_core::Histogram::with_buckets(&[0.5, 1.0])?;
+    /// let h = coremeter::Histogram::with_buckets(&[0.5, 1.0])?;
     /// assert_eq!(h.bounds(), [0.5, 1.0]);
-    /// # Ok::<(), metrics_core::BucketError>(())
+    /// # Ok::<(), coremeter::BucketError>(())
     /// ```
     pub fn bounds(&self) -> &[f64] {
         self.bounds.bounds()
@@ -117,11 +117,11 @@ impl Histogram {
     /// # Examples
     ///
     /// ```
-    /// let h = metrics_core::Histogram::with_buckets(&[1.0])?;
+    /// let h = coremeter::Histogram::with_buckets(&[1.0])?;
     /// h.observe(0.3);
     /// h.observe(7.0);
     /// assert_eq!(h.get().value().counts(), [1, 1]);
-    /// # Ok::<(), metrics_core::BucketError>(())
+    /// # Ok::<(), coremeter::BucketError>(())
     /// ```
     #[inline]
     pub fn observe(&self, v: f64) {
@@ -143,7 +143,7 @@ impl Histogram {
     /// # Examples
     ///
     /// ```
-    /// let h = metrics_core::Histogram::with_buckets(&[0.1, 1.0])?;
+    /// let h = coremeter::Histogram::with_buckets(&[0.1, 1.0])?;
     /// h.observe_with_exemplar(0.05, &[("trace_id", "abc")])?;
     /// assert_eq!(h.get().value().counts(), [1, 0, 0]);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -165,7 +165,7 @@ impl Histogram {
     /// # Examples
     ///
     /// ```
-    /// let h = metrics_core::Histogram::new();
+    /// let h = coremeter::Histogram::new();
     /// h.observe_duration(std::time::Duration::from_millis(20));
     /// assert_eq!(h.get().value().sum(), 0.02);
     /// ```
@@ -180,7 +180,7 @@ impl Histogram {
     /// # Examples
     ///
     /// ```
-    /// let h = metrics_core::Histogram::new();
+    /// let h = coremeter::Histogram::new();
     /// let timer = h.start_timer();
     /// let elapsed = timer.stop();
     /// assert_eq!(h.get().value().count(), 1);
@@ -190,7 +190,7 @@ impl Histogram {
     /// # Examples
     ///
     /// ```
-    /// let h = metrics_core::Histogram::new();
+    /// let h = coremeter::Histogram::new();
     /// {
     ///     let _timer = h.start_timer();
     /// }
@@ -205,7 +205,7 @@ impl Histogram {
     /// # Examples
     ///
     /// ```
-    /// let h = metrics_core::Histogram::new();
+    /// let h = coremeter::Histogram::new();
     /// h.observe(1.0);
     /// assert_eq!(h.get().value().count(), 1);
     /// ```
@@ -221,7 +221,7 @@ impl Histogram {
     /// # Examples
     ///
     /// ```
-    /// let h = metrics_core::Histogram::new();
+    /// let h = coremeter::Histogram::new();
     /// h.observe(0.2);
     /// assert_eq!(h.take().value().count(), 1);
     /// assert_eq!(h.get().value().count(), 0);
@@ -368,7 +368,7 @@ fn passes(v: f64, b: f64) -> bool {
 /// # Examples
 ///
 /// ```
-/// use metrics_core::Histogram;
+/// use coremeter::Histogram;
 ///
 /// let h = Histogram::with_buckets(&[1.0, 5.0])?;
 /// h.observe(0.5);
@@ -378,7 +378,7 @@ fn passes(v: f64, b: f64) -> bool {
 /// assert_eq!(v.counts(), [1, 1, 0]);
 /// assert_eq!(v.count(), 2);
 /// assert_eq!(v.sum(), 3.5);
-/// # Ok::<(), metrics_core::BucketError>(())
+/// # Ok::<(), coremeter::BucketError>(())
 /// ```
 #[derive(Clone, Debug)]
 pub struct HistogramSnapshot {
@@ -393,7 +393,7 @@ impl HistogramSnapshot {
     /// # Examples
     ///
     /// ```
-    /// let h = metrics_core::Histogram::new();
+    /// let h = coremeter::Histogram::new();
     /// h.observe(0.5);
     /// let snapshot = h.get();
     /// assert_eq!(snapshot.value().sum(), 0.5);

@@ -19,7 +19,7 @@ use crate::slab::{CellRun, Kind};
 /// # Examples
 ///
 /// ```
-/// use metrics_core::{Info, Opts, Registry};
+/// use coremeter::{Info, Opts, Registry};
 ///
 /// let registry = Registry::new();
 /// let build = Info::new(&[("version", "1.2.3"), ("commit", "4f2a9c1")])?;
@@ -48,9 +48,9 @@ impl Info {
     /// # Examples
     ///
     /// ```
-    /// let build = metrics_core::Info::new(&[("version", "1.2.3")])?;
+    /// let build = coremeter::Info::new(&[("version", "1.2.3")])?;
     /// assert_eq!(build.get(), [("version".to_owned(), "1.2.3".to_owned())]);
-    /// # Ok::<(), metrics_core::LabelError>(())
+    /// # Ok::<(), coremeter::LabelError>(())
     /// ```
     pub fn new(pairs: &[(&str, &str)]) -> Result<Self, LabelError> {
         let info = Info {
@@ -69,10 +69,10 @@ impl Info {
     /// # Examples
     ///
     /// ```
-    /// let build = metrics_core::Info::new(&[("version", "1.2.3")])?;
+    /// let build = coremeter::Info::new(&[("version", "1.2.3")])?;
     /// build.set(&[("version", "1.2.4")])?;
     /// assert_eq!(build.get()[0].1, "1.2.4");
-    /// # Ok::<(), metrics_core::LabelError>(())
+    /// # Ok::<(), coremeter::LabelError>(())
     /// ```
     pub fn set(&self, pairs: &[(&str, &str)]) -> Result<(), LabelError> {
         let names: Vec<&str> = pairs.iter().map(|(n, _)| *n).collect();
@@ -90,9 +90,9 @@ impl Info {
     /// # Examples
     ///
     /// ```
-    /// let build = metrics_core::Info::new(&[("commit", "4f2a9c1")])?;
+    /// let build = coremeter::Info::new(&[("commit", "4f2a9c1")])?;
     /// assert_eq!(build.get().len(), 1);
-    /// # Ok::<(), metrics_core::LabelError>(())
+    /// # Ok::<(), coremeter::LabelError>(())
     /// ```
     pub fn get(&self) -> Vec<(String, String)> {
         pairs(&self.cell)

@@ -9,7 +9,7 @@
 //! this:
 //!
 //! ```
-//! use metrics_core::{LabelSet, LabelValue, LabelVisitor, ValueWriter};
+//! use coremeter::{LabelSet, LabelValue, LabelVisitor, ValueWriter};
 //!
 //! #[derive(Clone, Copy)]
 //! enum Method { Get, Post }
@@ -46,7 +46,7 @@ use std::sync::Arc;
 /// # Examples
 ///
 /// ```
-/// use metrics_core::{Counter, Family, LabelSet, LabelValue, LabelVisitor};
+/// use coremeter::{Counter, Family, LabelSet, LabelValue, LabelVisitor};
 ///
 /// // What #[derive(LabelValue)] writes for `enum Tier { Free, Pro }`.
 /// #[derive(Clone, Copy)]
@@ -97,7 +97,7 @@ pub trait LabelValue {
 /// # Examples
 ///
 /// ```
-/// use metrics_core::{Counter, Family, LabelSet, LabelVisitor};
+/// use coremeter::{Counter, Family, LabelSet, LabelVisitor};
 ///
 /// // What #[derive(LabelSet)] writes for `struct Route<'a> { method: &'a str, path: &'a str }`.
 /// struct Route<'a> { method: &'a str, path: &'a str }
@@ -131,9 +131,9 @@ pub trait LabelSet {
 /// # Examples
 ///
 /// ```
-/// use metrics_core::{LabelSet, LabelValue, LabelVisitor};
+/// use coremeter::{LabelSet, LabelValue, LabelVisitor};
 ///
-/// #[derive(metrics_core::LabelSet)]
+/// #[derive(coremeter::LabelSet)]
 /// struct Route<'a> { method: &'a str, path: &'a str }
 ///
 /// struct Texts(Vec<String>);
@@ -208,7 +208,7 @@ impl LabelVisitor for KeyWriter<'_> {
 /// # Examples
 ///
 /// ```
-/// use metrics_core::{LabelValue, ValueWriter};
+/// use coremeter::{LabelValue, ValueWriter};
 ///
 /// struct Port(u16);
 /// impl LabelValue for Port {
@@ -216,9 +216,9 @@ impl LabelVisitor for KeyWriter<'_> {
 ///         out.push_str(&self.0.to_string());
 ///     }
 /// }
-/// #[derive(metrics_core::LabelSet)]
+/// #[derive(coremeter::LabelSet)]
 /// struct ByPort { port: Port }
-/// let f = metrics_core::Family::<ByPort, metrics_core::Counter>::new();
+/// let f = coremeter::Family::<ByPort, coremeter::Counter>::new();
 /// f.get(&ByPort { port: Port(8080) }).inc();
 /// assert_eq!(f.len(), 1);
 /// ```
@@ -232,7 +232,7 @@ impl ValueWriter<'_> {
     /// # Examples
     ///
     /// ```
-    /// use metrics_core::{LabelValue, ValueWriter};
+    /// use coremeter::{LabelValue, ValueWriter};
     ///
     /// // A label value type with an open set of values, written at scrape time.
     /// struct Version(u32, u32);
@@ -241,10 +241,10 @@ impl ValueWriter<'_> {
     ///         out.push_str(&format!("{}.{}", self.0, self.1));
     ///     }
     /// }
-    /// #[derive(metrics_core::LabelSet)]
+    /// #[derive(coremeter::LabelSet)]
     /// struct ByVersion { version: Version }
     ///
-    /// let f = metrics_core::Family::<ByVersion, metrics_core::Counter>::new();
+    /// let f = coremeter::Family::<ByVersion, coremeter::Counter>::new();
     /// f.get(&ByVersion { version: Version(1, 2) }).inc();
     /// assert_eq!(f.get(&ByVersion { version: Version(1, 2) }).get(), 1);
     /// ```

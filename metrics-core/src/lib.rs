@@ -39,7 +39,7 @@
 //! # Example
 //!
 //! ```
-//! use metrics_core::{Counter, Gauge, Histogram, Opts, Registry};
+//! use coremeter::{Counter, Gauge, Histogram, Opts, Registry};
 //!
 //! let registry = Registry::new();
 //! let requests = Counter::new();
@@ -66,7 +66,7 @@
 //! assert_eq!(registry.sample_value("requests_total", &[]), Some(4.0));
 //! assert_eq!(registry.sample_value("in_flight", &[]), Some(0.0));
 //! assert_eq!(registry.sample_value("request_duration_seconds_count", &[]), Some(4.0));
-//! # Ok::<(), metrics_core::RegistryError>(())
+//! # Ok::<(), coremeter::RegistryError>(())
 //! ```
 //!
 //! # Memory
@@ -81,6 +81,8 @@
 //! The shard index reads the kernel's rseq `cpu_id` on Linux/x86_64 with glibc 2.35 or later;
 //! elsewhere each thread gets a slot of its own (see [`shard`]). Cells are `AtomicU64`, so the
 //! target needs 64-bit atomics. Supported Rust: 1.95.
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod buckets;
 mod callback;
@@ -116,25 +118,10 @@ pub use collect::{
     Layout, Metric, MetricType, Number, OVERFLOW_LABEL_VALUE, SeriesKey, StateSetValue,
     StatisticsValue, SummaryValue, Value, Values, Visitor,
 };
-pub use counter::{Counter, FloatCounter, NegativeIncrement};
-pub use custom::{
-    Collect, CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, HistogramSampleError,
-    InfoMetricFamily, MetricFamily, SummaryMetricFamily, UnknownMetricFamily,
-};
-pub use exemplar::{Exemplar, ExemplarError, MAX_EXEMPLAR_LABEL_CHARS};
-pub use family::{Child, DynLabels, Family, FamilyMetric, LabelError};
-pub use gauge::{FloatGauge, Gauge};
-#[cfg(feature = "macros")]
-#[doc(hidden)]
-pub use group::__private;
-pub use group::{
-    CountFailure, FailureGuard, InProgress, Metrics, Outcome, Track, static_registration_errors,
-};
-pub use guard::{Observe, Timer};
 /// `#[derive(Metrics)]`: a struct whose fields are metrics, named and documented once.
 ///
 /// ```
-/// use metrics_core::{Counter, DynLabels, Family, Gauge, Histogram, LabelSet, LabelValue, Metrics};
+/// use coremeter::{Counter, DynLabels, Family, Gauge, Histogram, LabelSet, LabelValue, Metrics};
 ///
 /// #[derive(LabelValue, Clone, Copy, PartialEq, Eq, Hash)]
 /// #[label(rename_all = "UPPERCASE")]
@@ -160,7 +147,7 @@ pub use guard::{Observe, Timer};
 ///
 /// // The hot path is a field access on the static: no lookup, no lock.
 /// HTTP.requests.get(&Route { method: Method::Get }).inc();
-/// let registry = metrics_core::default_registry();
+/// let registry = coremeter::default_registry();
 /// assert_eq!(registry.sample_value("shop_http_requests_total", &[("method", "GET")]), Some(1.0));
 /// // Registered at link time: the series exist at 0 before first use.
 /// assert_eq!(registry.sample_value("shop_http_requests_total", &[("method", "POST")]), Some(0.0));
@@ -176,7 +163,7 @@ pub use guard::{Observe, Timer};
 ///   statics are collected at link time with `linkme`), so a scrape shows every series at 0
 ///   before first use. A name clash with another static cannot panic: the struct still counts
 ///   and [`static_registration_errors`] reports it.
-/// - `crate = path`: where `metrics_core` is, for a renamed dependency.
+/// - `crate = path`: where `coremeter` is, for a renamed dependency.
 ///
 /// # Field attributes: `#[metric(..)]`
 ///
@@ -212,7 +199,22 @@ pub use guard::{Observe, Timer};
 /// and its link-time registration. The generated code uses only this crate's public API, and no
 /// `unsafe`.
 #[cfg(feature = "macros")]
-pub use metrics_macros::Metrics;
+pub use coremeter_macros::Metrics;
+pub use counter::{Counter, FloatCounter, NegativeIncrement};
+pub use custom::{
+    Collect, CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, HistogramSampleError,
+    InfoMetricFamily, MetricFamily, SummaryMetricFamily, UnknownMetricFamily,
+};
+pub use exemplar::{Exemplar, ExemplarError, MAX_EXEMPLAR_LABEL_CHARS};
+pub use family::{Child, DynLabels, Family, FamilyMetric, LabelError};
+pub use gauge::{FloatGauge, Gauge};
+#[cfg(feature = "macros")]
+#[doc(hidden)]
+pub use group::__private;
+pub use group::{
+    CountFailure, FailureGuard, InProgress, Metrics, Outcome, Track, static_registration_errors,
+};
+pub use guard::{Observe, Timer};
 
 /// `#[derive(LabelSet)]`: a struct whose fields are a family's labels, in order.
 ///
@@ -224,7 +226,7 @@ pub use metrics_macros::Metrics;
 /// `bool` has a fixed cardinality: its [`Family`] is a dense array, built up front.
 ///
 /// ```
-/// use metrics_core::{Counter, Family, LabelSet, LabelValue};
+/// use coremeter::{Counter, Family, LabelSet, LabelValue};
 ///
 /// #[derive(LabelValue, Clone, Copy, PartialEq, Eq, Hash)]
 /// #[label(rename_all = "snake_case")]
@@ -238,7 +240,7 @@ pub use metrics_macros::Metrics;
 /// assert_eq!(Outcome::NAMES, ["class", "cached"]);
 /// ```
 #[cfg(feature = "macros")]
-pub use metrics_macros::LabelSet;
+pub use coremeter_macros::LabelSet;
 
 /// `#[derive(LabelValue)]`: an enum of unit variants whose names are a label's values.
 ///
@@ -246,7 +248,7 @@ pub use metrics_macros::LabelSet;
 /// `#[label(rename = "...")]` on a variant; two variants with one value are a compile error.
 /// See [`LabelSet`](macro@LabelSet) for an example.
 #[cfg(feature = "macros")]
-pub use metrics_macros::LabelValue;
+pub use coremeter_macros::LabelValue;
 
 /// `#[timed(METRIC)]`: observes how long each call takes, in seconds, into a [`Histogram`],
 /// [`Summary`] or [`Statistics`] (or a family's child: `#[timed(HTTP.latency.get(&route))]`).
@@ -260,7 +262,7 @@ pub use metrics_macros::LabelValue;
 /// through `quanta` (see [`Timer`]; `benches/README.md` has the measurement that chose it).
 ///
 /// ```
-/// use metrics_core::{Histogram, Metrics, timed};
+/// use coremeter::{Histogram, Metrics, timed};
 ///
 /// #[derive(Metrics)]
 /// #[metrics(static = DB)]
@@ -279,7 +281,7 @@ pub use metrics_macros::LabelValue;
 /// assert_eq!(DB.query.get().value().count(), 1);
 /// ```
 #[cfg(feature = "macros")]
-pub use metrics_macros::timed;
+pub use coremeter_macros::timed;
 
 /// `#[count_exceptions(METRIC)]`: counts the calls that fail into a [`Counter`]: those that return
 /// `Err` and those that panic (Python's `count_exceptions`). `on = "err"` counts only `Err`
@@ -287,7 +289,7 @@ pub use metrics_macros::timed;
 /// call counts exactly once; a cancelled future counts nothing. See [`FailureGuard`].
 ///
 /// ```
-/// use metrics_core::{Counter, Metrics, count_exceptions};
+/// use coremeter::{Counter, Metrics, count_exceptions};
 ///
 /// #[derive(Metrics)]
 /// #[metrics(static = JOBS)]
@@ -306,17 +308,14 @@ pub use metrics_macros::timed;
 /// assert_eq!(JOBS.failed.get(), 1);
 /// ```
 #[cfg(feature = "macros")]
-pub use metrics_macros::count_exceptions;
+pub use coremeter_macros::count_exceptions;
 
-pub use histogram::{Histogram, HistogramSnapshot};
-pub use info::Info;
-pub use label::{LabelSet, LabelValue, LabelVisitor, ValueWriter};
 /// `#[in_progress(METRIC)]`: adds 1 to a [`Gauge`] while a call runs and takes it back when the
 /// call ends, however it ends: return, `?`, panic, or (for an `async fn`) the future dropped
 /// before completion. See [`InProgress`].
 ///
 /// ```
-/// use metrics_core::{Gauge, Metrics, in_progress};
+/// use coremeter::{Gauge, Metrics, in_progress};
 ///
 /// #[derive(Metrics)]
 /// #[metrics(static = WORK)]
@@ -334,7 +333,10 @@ pub use label::{LabelSet, LabelValue, LabelVisitor, ValueWriter};
 /// assert_eq!(WORK.running.get(), 0);
 /// ```
 #[cfg(feature = "macros")]
-pub use metrics_macros::in_progress;
+pub use coremeter_macros::in_progress;
+pub use histogram::{Histogram, HistogramSnapshot};
+pub use info::Info;
+pub use label::{LabelSet, LabelValue, LabelVisitor, ValueWriter};
 pub use registry::{
     OVERFLOW_FAMILY, Opts, Registry, RegistryBuilder, RegistryError, default_registry,
 };

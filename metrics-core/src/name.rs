@@ -8,7 +8,7 @@
 //! # Examples
 //!
 //! ```
-//! use metrics_core::name::{check_label_name, check_metric_name, check_unit};
+//! use coremeter::name::{check_label_name, check_metric_name, check_unit};
 //!
 //! // const fns: usable in constants, checked at compile time.
 //! const _: () = assert!(check_metric_name("http_requests").is_ok());
@@ -24,7 +24,7 @@ use std::fmt;
 /// # Examples
 ///
 /// ```
-/// use metrics_core::name::{NameError, check_label_name, check_metric_name};
+/// use coremeter::name::{NameError, check_label_name, check_metric_name};
 ///
 /// assert_eq!(check_metric_name("http_requests"), Ok(()));
 /// assert_eq!(check_metric_name(""), Err(NameError::Empty));
@@ -123,7 +123,7 @@ const fn check_chars(name: &str, charset: Charset) -> Result<(), NameError> {
 /// # Examples
 ///
 /// ```
-/// use metrics_core::name::{NameError, check_metric_name};
+/// use coremeter::name::{NameError, check_metric_name};
 ///
 /// assert_eq!(check_metric_name("http_requests"), Ok(()));
 /// assert_eq!(check_metric_name("2xx"), Err(NameError::InvalidChar { index: 0 }));
@@ -143,7 +143,7 @@ pub const fn check_metric_name(name: &str) -> Result<(), NameError> {
 /// # Examples
 ///
 /// ```
-/// use metrics_core::name::{NameError, check_label_name};
+/// use coremeter::name::{NameError, check_label_name};
 ///
 /// assert_eq!(check_label_name("method"), Ok(()));
 /// assert_eq!(check_label_name("__name__"), Err(NameError::ReservedPrefix));
@@ -169,7 +169,7 @@ pub const fn check_label_name(name: &str) -> Result<(), NameError> {
 /// # Examples
 ///
 /// ```
-/// use metrics_core::name::check_unit;
+/// use coremeter::name::check_unit;
 ///
 /// assert!(check_unit("seconds").is_ok());
 /// assert!(check_unit("m/s").is_err());

@@ -23,7 +23,7 @@ use crate::sync::unmodelled::{Arc, AtomicU64, Mutex, OnceLock, RwLock};
 /// # Examples
 ///
 /// ```
-/// use metrics_core::{Counter, DynLabels, Family, OVERFLOW_FAMILY, Opts, Registry};
+/// use coremeter::{Counter, DynLabels, Family, OVERFLOW_FAMILY, Opts, Registry};
 ///
 /// let registry = Registry::new();
 /// let f = Family::<DynLabels, Counter>::with_label_names(&["user"])?.with_limit(1);
@@ -34,7 +34,7 @@ use crate::sync::unmodelled::{Arc, AtomicU64, Mutex, OnceLock, RwLock};
 /// assert_eq!(registry.sample_value(OVERFLOW_FAMILY, &[("family", "logins")]), Some(2.0));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub const OVERFLOW_FAMILY: &str = "metrics_family_overflow_label_sets";
+pub const OVERFLOW_FAMILY: &str = "coremeter_family_overflow_label_sets";
 
 /// The name, HELP text and naming options of a metric being registered.
 ///
@@ -45,7 +45,7 @@ pub const OVERFLOW_FAMILY: &str = "metrics_family_overflow_label_sets";
 /// # Examples
 ///
 /// ```
-/// use metrics_core::{Histogram, Opts, Registry};
+/// use coremeter::{Histogram, Opts, Registry};
 ///
 /// let registry = Registry::new();
 /// let opts = Opts::new("request_duration", "Time to serve a request.")
@@ -54,7 +54,7 @@ pub const OVERFLOW_FAMILY: &str = "metrics_family_overflow_label_sets";
 ///     .unit("seconds");
 /// registry.register(opts, Histogram::new())?;
 /// assert!(registry.sample_value("shop_http_request_duration_seconds_count", &[]).is_some());
-/// # Ok::<(), metrics_core::RegistryError>(())
+/// # Ok::<(), coremeter::RegistryError>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Opts {
@@ -72,12 +72,12 @@ impl Opts {
     /// # Examples
     ///
     /// ```
-    /// use metrics_core::{Counter, Opts, Registry};
+    /// use coremeter::{Counter, Opts, Registry};
     ///
     /// let registry = Registry::new();
     /// registry.register(Opts::new("jobs", "Jobs run."), Counter::new())?;
     /// assert_eq!(registry.sample_value("jobs_total", &[]), Some(0.0));
-    /// # Ok::<(), metrics_core::RegistryError>(())
+    /// # Ok::<(), coremeter::RegistryError>(())
     /// ```
     pub fn new(name: impl Into<Cow<'static, str>>, help: impl Into<Cow<'static, str>>) -> Self {
         Opts {
@@ -96,14 +96,14 @@ impl Opts {
     /// # Examples
     ///
     /// ```
-    /// use metrics_core::{Counter, Opts, Registry};
+    /// use coremeter::{Counter, Opts, Registry};
     ///
     /// let registry = Registry::new();
     /// let c = Counter::new();
     /// registry.register(Opts::new("jobs", "Jobs.").const_label("queue", "email"), c.clone())?;
     /// c.inc();
     /// assert_eq!(registry.sample_value("jobs_total", &[("queue", "email")]), Some(1.0));
-    /// # Ok::<(), metrics_core::RegistryError>(())
+    /// # Ok::<(), coremeter::RegistryError>(())
     /// ```
     pub fn const_label(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.const_labels.push((name.into(), value.into()));
@@ -115,12 +115,12 @@ impl Opts {
     /// # Examples
     ///
     /// ```
-    /// use metrics_core::{Gauge, Opts, Registry};
+    /// use coremeter::{Gauge, Opts, Registry};
     ///
     /// let registry = Registry::new();
     /// registry.register(Opts::new("depth", "Depth.").namespace("queue"), Gauge::new())?;
     /// assert!(registry.sample_value("queue_depth", &[]).is_some());
-    /// # Ok::<(), metrics_core::RegistryError>(())
+    /// # Ok::<(), coremeter::RegistryError>(())
     /// ```
     pub fn namespace(mut self, namespace: impl Into<Cow<'static, str>>) -> Self {
         self.namespace = Some(namespace.into());
@@ -132,13 +132,13 @@ impl Opts {
     /// # Examples
     ///
     /// ```
-    /// use metrics_core::{Gauge, Opts, Registry};
+    /// use coremeter::{Gauge, Opts, Registry};
     ///
     /// let registry = Registry::new();
     /// let opts = Opts::new("depth", "Depth.").namespace("app").subsystem("queue");
     /// registry.register(opts, Gauge::new())?;
     /// assert!(registry.sample_value("app_queue_depth", &[]).is_some());
-    /// # Ok::<(), metrics_core::RegistryError>(())
+    /// # Ok::<(), coremeter::RegistryError>(())
     /// ```
     pub fn subsystem(mut self, subsystem: impl Into<Cow<'static, str>>) -> Self {
         self.subsystem = Some(subsystem.into());
@@ -151,12 +151,12 @@ impl Opts {
     /// # Examples
     ///
     /// ```
-    /// use metrics_core::{Histogram, Opts, Registry};
+    /// use coremeter::{Histogram, Opts, Registry};
     ///
     /// let registry = Registry::new();
     /// registry.register(Opts::new("latency", "Latency.").unit("seconds"), Histogram::new())?;
     /// assert_eq!(registry.sample_value("latency_seconds_count", &[]), Some(0.0));
-    /// # Ok::<(), metrics_core::RegistryError>(())
+    /// # Ok::<(), coremeter::RegistryError>(())
     /// ```
     pub fn unit(mut self, unit: impl Into<Cow<'static, str>>) -> Self {
         self.unit = Some(unit.into());
@@ -177,7 +177,7 @@ impl Opts {
 /// # Examples
 ///
 /// ```
-/// use metrics_core::{Counter, Opts, Registry, RegistryError};
+/// use coremeter::{Counter, Opts, Registry, RegistryError};
 ///
 /// let registry = Registry::new();
 /// let jobs = Counter::new();
@@ -331,7 +331,7 @@ impl Registry {
     /// # Examples
     ///
     /// ```
-    /// let registry = metrics_core::Registry::new();
+    /// let registry = coremeter::Registry::new();
     /// assert!(registry.samples().is_empty());
     /// ```
     pub fn new() -> Self {
@@ -349,7 +349,7 @@ impl Registry {
     /// # Examples
     ///
     /// ```
-    /// use metrics_core::{Gauge, Opts, Registry};
+    /// use coremeter::{Gauge, Opts, Registry};
     ///
     /// let registry = Registry::builder()
     ///     .prefix("shop")
@@ -357,7 +357,7 @@ impl Registry {
     ///     .build()?;
     /// registry.register(Opts::new("carts", "Open carts."), Gauge::new())?;
     /// assert_eq!(registry.sample_value("shop_carts", &[("region", "eu-west")]), Some(0.0));
-    /// # Ok::<(), metrics_core::RegistryError>(())
+    /// # Ok::<(), coremeter::RegistryError>(())
     /// ```
     pub fn builder() -> RegistryBuilder {
         RegistryBuilder::default()
@@ -368,9 +368,9 @@ impl Registry {
     /// # Examples
     ///
     /// ```
-    /// let registry = metrics_core::Registry::builder().prefix("shop").build()?;
+    /// let registry = coremeter::Registry::builder().prefix("shop").build()?;
     /// assert_eq!(registry.prefix(), Some("shop"));
-    /// # Ok::<(), metrics_core::RegistryError>(())
+    /// # Ok::<(), coremeter::RegistryError>(())
     /// ```
     pub fn prefix(&self) -> Option<&str> {
         self.prefix.as_deref()
@@ -381,9 +381,9 @@ impl Registry {
     /// # Examples
     ///
     /// ```
-    /// let registry = metrics_core::Registry::builder().const_label("zone", "eu").build()?;
+    /// let registry = coremeter::Registry::builder().const_label("zone", "eu").build()?;
     /// assert_eq!(registry.const_labels().iter().collect::<Vec<_>>(), [("zone", "eu")]);
-    /// # Ok::<(), metrics_core::RegistryError>(())
+    /// # Ok::<(), coremeter::RegistryError>(())
     /// ```
     pub fn const_labels(&self) -> Labels<'_> {
         Labels::new(&self.const_labels)
@@ -396,9 +396,9 @@ impl Registry {
     /// # Examples
     ///
     /// ```
-    /// let registry = metrics_core::Registry::builder().target_label("service", "api").build()?;
+    /// let registry = coremeter::Registry::builder().target_label("service", "api").build()?;
     /// assert_eq!(registry.target_labels()[0].1, "api");
-    /// # Ok::<(), metrics_core::RegistryError>(())
+    /// # Ok::<(), coremeter::RegistryError>(())
     /// ```
     pub fn target_labels(&self) -> &[(String, String)] {
         &self.target_labels
@@ -422,14 +422,14 @@ impl Registry {
     /// # Examples
     ///
     /// ```
-    /// use metrics_core::{Counter, Opts, Registry};
+    /// use coremeter::{Counter, Opts, Registry};
     ///
     /// let registry = Registry::new();
     /// let c = Counter::new();
     /// registry.register(Opts::new("jobs", "Jobs."), c.clone())?;
     /// c.inc();
     /// assert_eq!(registry.sample_value("jobs_total", &[]), Some(1.0));
-    /// # Ok::<(), metrics_core::RegistryError>(())
+    /// # Ok::<(), coremeter::RegistryError>(())
     /// ```
     pub fn register<M: Metric>(&self, mut opts: Opts, metric: M) -> Result<(), RegistryError> {
         let metric_type = metric.metric_type();
@@ -475,7 +475,7 @@ impl Registry {
     /// # Examples
     ///
     /// ```
-    /// use metrics_core::{Collect, GaugeMetricFamily, MetricFamily, Registry};
+    /// use coremeter::{Collect, GaugeMetricFamily, MetricFamily, Registry};
     ///
     /// struct Uptime;
     /// impl Collect for Uptime {
@@ -488,7 +488,7 @@ impl Registry {
     /// let registry = Registry::new();
     /// registry.register_collector(Uptime)?;
     /// assert_eq!(registry.sample_value("uptime_seconds", &[]), Some(12.5));
-    /// # Ok::<(), metrics_core::RegistryError>(())
+    /// # Ok::<(), coremeter::RegistryError>(())
     /// ```
     pub fn register_collector<C: Collect>(&self, collector: C) -> Result<(), RegistryError> {
         let families = collector.collect();
@@ -597,14 +597,14 @@ impl Registry {
     /// # Examples
     ///
     /// ```
-    /// use metrics_core::{Counter, Opts, Registry};
+    /// use coremeter::{Counter, Opts, Registry};
     ///
     /// let registry = Registry::new();
     /// registry.register(Opts::new("jobs", "Jobs."), Counter::new())?;
     /// assert!(registry.unregister("jobs"));
     /// assert!(!registry.unregister("jobs"));
     /// assert_eq!(registry.sample_value("jobs_total", &[]), None);
-    /// # Ok::<(), metrics_core::RegistryError>(())
+    /// # Ok::<(), coremeter::RegistryError>(())
     /// ```
     pub fn unregister(&self, name: &str) -> bool {
         let mut state = write(&self.state);
@@ -647,14 +647,14 @@ impl Registry {
     /// # Examples
     ///
     /// ```
-    /// use metrics_core::{Counter, Opts, Registry, SampleList};
+    /// use coremeter::{Counter, Opts, Registry, SampleList};
     ///
     /// let registry = Registry::new();
     /// registry.register(Opts::new("jobs", "Jobs."), Counter::new())?;
     /// let mut list = SampleList::new();
     /// registry.collect(&mut list);
     /// assert_eq!(list.samples().len(), 1);
-    /// # Ok::<(), metrics_core::RegistryError>(())
+    /// # Ok::<(), coremeter::RegistryError>(())
     /// ```
     pub fn collect(&self, visitor: &mut dyn Visitor) {
         self.collect_with(visitor, false);
@@ -668,7 +668,7 @@ impl Registry {
     /// # Examples
     ///
     /// ```
-    /// use metrics_core::{Counter, Opts, Registry, SampleList};
+    /// use coremeter::{Counter, Opts, Registry, SampleList};
     ///
     /// let registry = Registry::new();
     /// let c = Counter::new();
@@ -679,7 +679,7 @@ impl Registry {
     /// assert_eq!(taken.samples()[0].name, "events_total");
     /// assert_eq!(taken.samples()[0].value, 3.0);
     /// assert_eq!(c.get(), 0);
-    /// # Ok::<(), metrics_core::RegistryError>(())
+    /// # Ok::<(), coremeter::RegistryError>(())
     /// ```
     pub fn collect_and_reset(&self, visitor: &mut dyn Visitor) {
         self.collect_with(visitor, true);
@@ -847,7 +847,7 @@ impl Registry {
     /// # Examples
     ///
     /// ```
-    /// use metrics_core::{Histogram, Opts, Registry};
+    /// use coremeter::{Histogram, Opts, Registry};
     ///
     /// let registry = Registry::new();
     /// let h = Histogram::with_buckets(&[1.0])?;
@@ -871,7 +871,7 @@ impl Registry {
     /// # Examples
     ///
     /// ```
-    /// use metrics_core::{Histogram, Opts, Registry};
+    /// use coremeter::{Histogram, Opts, Registry};
     ///
     /// let registry = Registry::new();
     /// let h = Histogram::with_buckets(&[0.5, 1.0])?;
@@ -959,13 +959,13 @@ pub(crate) fn check_family_name(name: &str, metric_type: MetricType) -> Result<(
 /// # Examples
 ///
 /// ```
-/// use metrics_core::{Gauge, Opts, default_registry};
+/// use coremeter::{Gauge, Opts, default_registry};
 ///
 /// let up = Gauge::new();
 /// default_registry().register(Opts::new("doc_example_up", "Whether the example runs."), up.clone())?;
 /// up.set(1);
 /// assert_eq!(default_registry().sample_value("doc_example_up", &[]), Some(1.0));
-/// # Ok::<(), metrics_core::RegistryError>(())
+/// # Ok::<(), coremeter::RegistryError>(())
 /// ```
 ///
 /// Its first use registers every `#[metrics(static = NAME)]` struct of the program (they are
@@ -991,7 +991,7 @@ pub(crate) fn default_registry_unforced() -> &'static Registry {
 /// # Examples
 ///
 /// ```
-/// use metrics_core::{Counter, Opts, Registry};
+/// use coremeter::{Counter, Opts, Registry};
 ///
 /// let registry = Registry::builder()
 ///     .prefix("shop")
@@ -1003,7 +1003,7 @@ pub(crate) fn default_registry_unforced() -> &'static Registry {
 /// orders.inc();
 /// assert_eq!(registry.sample_value("shop_orders_total", &[("region", "eu-west")]), Some(1.0));
 /// assert_eq!(registry.target_labels(), [("service".to_owned(), "checkout".to_owned())]);
-/// # Ok::<(), metrics_core::RegistryError>(())
+/// # Ok::<(), coremeter::RegistryError>(())
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct RegistryBuilder {
@@ -1018,9 +1018,9 @@ impl RegistryBuilder {
     /// # Examples
     ///
     /// ```
-    /// let registry = metrics_core::Registry::builder().prefix("app").build()?;
+    /// let registry = coremeter::Registry::builder().prefix("app").build()?;
     /// assert_eq!(registry.prefix(), Some("app"));
-    /// # Ok::<(), metrics_core::RegistryError>(())
+    /// # Ok::<(), coremeter::RegistryError>(())
     /// ```
     pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
         self.prefix = Some(prefix.into());
@@ -1032,12 +1032,12 @@ impl RegistryBuilder {
     /// # Examples
     ///
     /// ```
-    /// use metrics_core::{Gauge, Opts, Registry};
+    /// use coremeter::{Gauge, Opts, Registry};
     ///
     /// let registry = Registry::builder().const_label("host", "web-1").build()?;
     /// registry.register(Opts::new("up", "Up."), Gauge::new())?;
     /// assert_eq!(registry.sample_value("up", &[("host", "web-1")]), Some(0.0));
-    /// # Ok::<(), metrics_core::RegistryError>(())
+    /// # Ok::<(), coremeter::RegistryError>(())
     /// ```
     pub fn const_label(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.const_labels.push((name.into(), value.into()));
@@ -1051,9 +1051,9 @@ impl RegistryBuilder {
     /// # Examples
     ///
     /// ```
-    /// let registry = metrics_core::Registry::builder().target_label("version", "1.2").build()?;
+    /// let registry = coremeter::Registry::builder().target_label("version", "1.2").build()?;
     /// assert_eq!(registry.target_labels(), [("version".to_owned(), "1.2".to_owned())]);
-    /// # Ok::<(), metrics_core::RegistryError>(())
+    /// # Ok::<(), coremeter::RegistryError>(())
     /// ```
     pub fn target_label(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.target_labels.push((name.into(), value.into()));
@@ -1072,7 +1072,7 @@ impl RegistryBuilder {
     /// # Examples
     ///
     /// ```
-    /// use metrics_core::{Registry, RegistryError};
+    /// use coremeter::{Registry, RegistryError};
     ///
     /// let err = Registry::builder().const_label("le", "1").build().unwrap_err();
     /// assert_eq!(err.to_string(), "label name \"le\" is reserved for histogram buckets and summary quantiles");
@@ -1133,7 +1133,7 @@ impl RegistryBuilder {
 /// # Examples
 ///
 /// ```
-/// use metrics_core::{Counter, Gauge, Opts, Registry, RegistryError};
+/// use coremeter::{Counter, Gauge, Opts, Registry, RegistryError};
 ///
 /// let registry = Registry::new();
 /// let err = registry.register(Opts::new("requests_total", "Requests."), Counter::new()).unwrap_err();

@@ -1,5 +1,5 @@
 //! Families flattened to samples, as the text formats name them: for tests, debugging and simple
-//! printing (the encoders in `metrics-encode` render families directly).
+//! printing (the encoders in `coremeter-encode` render families directly).
 
 use crate::collect::{Descriptor, Labels, Value, Visitor};
 
@@ -8,7 +8,7 @@ use crate::collect::{Descriptor, Labels, Value, Visitor};
 /// # Examples
 ///
 /// ```
-/// use metrics_core::{Histogram, Opts, Registry};
+/// use coremeter::{Histogram, Opts, Registry};
 ///
 /// let registry = Registry::new();
 /// let h = Histogram::with_buckets(&[1.0])?;
@@ -64,7 +64,7 @@ fn format_bound(v: f64) -> String {
 /// # Examples
 ///
 /// ```
-/// use metrics_core::{Counter, Opts, Registry, SampleList};
+/// use coremeter::{Counter, Opts, Registry, SampleList};
 ///
 /// let registry = Registry::new();
 /// let c = Counter::new();
@@ -74,7 +74,7 @@ fn format_bound(v: f64) -> String {
 /// registry.collect(&mut list);
 /// assert_eq!(list.samples()[0].name, "hits_total");
 /// assert_eq!(list.samples()[0].value, 1.0);
-/// # Ok::<(), metrics_core::RegistryError>(())
+/// # Ok::<(), coremeter::RegistryError>(())
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct SampleList {
@@ -88,14 +88,14 @@ impl SampleList {
     /// # Examples
     ///
     /// ```
-    /// use metrics_core::{Counter, Opts, Registry, SampleList};
+    /// use coremeter::{Counter, Opts, Registry, SampleList};
     ///
     /// let registry = Registry::new();
     /// registry.register(Opts::new("jobs", "Jobs."), Counter::new())?;
     /// let mut list = SampleList::new();
     /// registry.collect(&mut list);
     /// assert_eq!(list.samples()[0].name, "jobs_total");
-    /// # Ok::<(), metrics_core::RegistryError>(())
+    /// # Ok::<(), coremeter::RegistryError>(())
     /// ```
     pub fn new() -> Self {
         Self::default()
@@ -106,7 +106,7 @@ impl SampleList {
     /// # Examples
     ///
     /// ```
-    /// let list = metrics_core::SampleList::new();
+    /// let list = coremeter::SampleList::new();
     /// assert!(list.samples().is_empty());
     /// ```
     pub fn samples(&self) -> &[Sample] {
@@ -118,7 +118,7 @@ impl SampleList {
     /// # Examples
     ///
     /// ```
-    /// let list = metrics_core::SampleList::new();
+    /// let list = coremeter::SampleList::new();
     /// assert!(list.into_samples().is_empty());
     /// ```
     pub fn into_samples(self) -> Vec<Sample> {

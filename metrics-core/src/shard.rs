@@ -24,7 +24,7 @@
 //! # Examples
 //!
 //! ```
-//! use metrics_core::shard;
+//! use coremeter::shard;
 //!
 //! let n = shard::shard_count();
 //! assert!(n.is_power_of_two() && n <= shard::MAX_SHARDS);
@@ -42,7 +42,7 @@ use crate::sync::{AtomicUsize, Ordering};
 /// # Examples
 ///
 /// ```
-/// assert!(metrics_core::shard::shard_count() <= metrics_core::shard::MAX_SHARDS);
+/// assert!(coremeter::shard::shard_count() <= coremeter::shard::MAX_SHARDS);
 /// ```
 pub const MAX_SHARDS: usize = 64;
 
@@ -51,7 +51,7 @@ pub const MAX_SHARDS: usize = 64;
 /// # Examples
 ///
 /// ```
-/// use metrics_core::shard::{self, Strategy};
+/// use coremeter::shard::{self, Strategy};
 ///
 /// let strategy = shard::active_strategy();
 /// assert!(Strategy::ALL.contains(&strategy));
@@ -77,7 +77,7 @@ impl Strategy {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(metrics_core::shard::Strategy::ALL.len(), 4);
+    /// assert_eq!(coremeter::shard::Strategy::ALL.len(), 4);
     /// ```
     pub const ALL: [Strategy; 4] = [
         Strategy::Rseq,
@@ -103,7 +103,7 @@ impl fmt::Display for Strategy {
 /// # Examples
 ///
 /// ```
-/// use metrics_core::shard::{self, Strategy};
+/// use coremeter::shard::{self, Strategy};
 ///
 /// let s = shard::active_strategy();
 /// assert!(s == Strategy::Rseq || s == Strategy::ThreadSlot);
@@ -125,7 +125,7 @@ pub fn active_strategy() -> Strategy {
 /// # Examples
 ///
 /// ```
-/// use metrics_core::shard::{self, Strategy};
+/// use coremeter::shard::{self, Strategy};
 ///
 /// let slot = shard::index(Strategy::ThreadSlot).expect("always available");
 /// assert!(slot < shard::shard_count());
@@ -175,8 +175,8 @@ pub(crate) fn current() -> usize {
 /// # Examples
 ///
 /// ```
-/// let s = metrics_core::shard::shard_count();
-/// assert!(s.is_power_of_two() && s <= metrics_core::shard::MAX_SHARDS);
+/// let s = coremeter::shard::shard_count();
+/// assert!(s.is_power_of_two() && s <= coremeter::shard::MAX_SHARDS);
 /// ```
 pub fn shard_count() -> usize {
     #[cfg(loom)]
@@ -217,7 +217,7 @@ static SHARDS: AtomicUsize = AtomicUsize::new(0);
 /// # Examples
 ///
 /// ```
-/// use metrics_core::shard::{self, ShardCountError};
+/// use coremeter::shard::{self, ShardCountError};
 ///
 /// let s = shard::shard_count(); // fixes it
 /// assert_eq!(shard::set_shard_count(s), Ok(()));
@@ -243,7 +243,7 @@ pub fn set_shard_count(count: usize) -> Result<(), ShardCountError> {
 /// # Examples
 ///
 /// ```
-/// use metrics_core::shard::{ShardCountError, set_shard_count};
+/// use coremeter::shard::{ShardCountError, set_shard_count};
 ///
 /// assert!(matches!(set_shard_count(3), Err(ShardCountError::NotPowerOfTwo(3))));
 /// ```

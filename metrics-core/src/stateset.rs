@@ -18,12 +18,12 @@ use crate::sync::unmodelled::{Mutex, OnceLock};
 /// # Examples
 ///
 /// ```
-/// use metrics_core::States;
+/// use coremeter::States;
 ///
 /// let s = States::new(["starting", "running", "stopped"])?;
 /// assert_eq!(s.names().len(), 3);
 /// assert!(States::new(["a", "a"]).is_err());
-/// # Ok::<(), metrics_core::StateSetError>(())
+/// # Ok::<(), coremeter::StateSetError>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct States(&'static [&'static str]);
@@ -38,9 +38,9 @@ impl States {
     /// # Examples
     ///
     /// ```
-    /// let states = metrics_core::States::new(["starting", "running"])?;
+    /// let states = coremeter::States::new(["starting", "running"])?;
     /// assert_eq!(states.names(), ["starting", "running"]);
-    /// # Ok::<(), metrics_core::StateSetError>(())
+    /// # Ok::<(), coremeter::StateSetError>(())
     /// ```
     pub fn new<S: Into<Cow<'static, str>>>(
         states: impl IntoIterator<Item = S>,
@@ -68,7 +68,7 @@ impl States {
     /// # Examples
     ///
     /// ```
-    /// use metrics_core::{LabelValue, States};
+    /// use coremeter::{LabelValue, States};
     ///
     /// #[derive(LabelValue, Clone, Copy, PartialEq, Eq, Hash)]
     /// #[label(rename_all = "lowercase")]
@@ -76,7 +76,7 @@ impl States {
     ///
     /// let states = States::of::<Phase>()?;
     /// assert_eq!(states.names(), ["starting", "running"]);
-    /// # Ok::<(), metrics_core::StateSetError>(())
+    /// # Ok::<(), coremeter::StateSetError>(())
     /// ```
     pub fn of<E: LabelValue>() -> Result<Self, StateSetError> {
         Self::new(E::VALUES.unwrap_or(&[]).iter().copied())
@@ -87,9 +87,9 @@ impl States {
     /// # Examples
     ///
     /// ```
-    /// let states = metrics_core::States::new(["a", "b"])?;
+    /// let states = coremeter::States::new(["a", "b"])?;
     /// assert_eq!(states.names().len(), 2);
-    /// # Ok::<(), metrics_core::StateSetError>(())
+    /// # Ok::<(), coremeter::StateSetError>(())
     /// ```
     pub fn names(&self) -> &'static [&'static str] {
         self.0
@@ -126,14 +126,14 @@ fn intern(states: Vec<Cow<'static, str>>) -> &'static [&'static str] {
 /// # Examples
 ///
 /// ```
-/// use metrics_core::StateSet;
+/// use coremeter::StateSet;
 ///
 /// let task = StateSet::new(["starting", "running", "stopped"])?;
 /// assert_eq!(task.get(), "starting");
 /// task.set("running")?;
 /// assert_eq!(task.get(), "running");
 /// assert!(task.set("paused").is_err());
-/// # Ok::<(), metrics_core::StateSetError>(())
+/// # Ok::<(), coremeter::StateSetError>(())
 /// ```
 #[derive(Clone)]
 #[must_use = "a state set that is neither kept nor registered records nothing"]
@@ -152,9 +152,9 @@ impl StateSet {
     /// # Examples
     ///
     /// ```
-    /// let s = metrics_core::StateSet::new(["starting", "running"])?;
+    /// let s = coremeter::StateSet::new(["starting", "running"])?;
     /// assert_eq!(s.get(), "starting");
-    /// # Ok::<(), metrics_core::StateSetError>(())
+    /// # Ok::<(), coremeter::StateSetError>(())
     /// ```
     pub fn new<S: Into<Cow<'static, str>>>(
         states: impl IntoIterator<Item = S>,
@@ -167,14 +167,14 @@ impl StateSet {
     /// # Examples
     ///
     /// ```
-    /// use metrics_core::{StateSet, States};
+    /// use coremeter::{StateSet, States};
     ///
     /// let states = States::new(["on", "off"])?;
     /// let a = StateSet::with_config(states);
     /// let b = StateSet::with_config(states);
     /// b.set("off")?;
     /// assert_eq!((a.get(), b.get()), ("on", "off"));
-    /// # Ok::<(), metrics_core::StateSetError>(())
+    /// # Ok::<(), coremeter::StateSetError>(())
     /// ```
     pub fn with_config(states: States) -> Self {
         StateSet {
@@ -192,10 +192,10 @@ impl StateSet {
     /// # Examples
     ///
     /// ```
-    /// let s = metrics_core::StateSet::new(["starting", "running"])?;
+    /// let s = coremeter::StateSet::new(["starting", "running"])?;
     /// s.set("running")?;
     /// assert_eq!(s.get(), "running");
-    /// # Ok::<(), metrics_core::StateSetError>(())
+    /// # Ok::<(), coremeter::StateSetError>(())
     /// ```
     pub fn set(&self, state: &str) -> Result<(), StateSetError> {
         match self.states.0.iter().position(|s| *s == state) {
@@ -213,11 +213,11 @@ impl StateSet {
     /// # Examples
     ///
     /// ```
-    /// let s = metrics_core::StateSet::new(["starting", "running"])?;
+    /// let s = coremeter::StateSet::new(["starting", "running"])?;
     /// s.set_index(1)?;
     /// assert_eq!(s.get(), "running");
     /// assert!(s.set_index(2).is_err());
-    /// # Ok::<(), metrics_core::StateSetError>(())
+    /// # Ok::<(), coremeter::StateSetError>(())
     /// ```
     #[inline]
     pub fn set_index(&self, index: usize) -> Result<(), StateSetError> {
@@ -241,7 +241,7 @@ impl StateSet {
     /// # Examples
     ///
     /// ```
-    /// use metrics_core::{LabelValue, StateSet, States};
+    /// use coremeter::{LabelValue, StateSet, States};
     ///
     /// #[derive(LabelValue, Clone, Copy, PartialEq, Eq, Hash)]
     /// enum Mode { Read, Write }
@@ -249,7 +249,7 @@ impl StateSet {
     /// let s = StateSet::with_config(States::of::<Mode>()?);
     /// s.set_value(&Mode::Write)?;
     /// assert_eq!(s.get(), "Write");
-    /// # Ok::<(), metrics_core::StateSetError>(())
+    /// # Ok::<(), coremeter::StateSetError>(())
     /// ```
     pub fn set_value<E: LabelValue>(&self, value: &E) -> Result<(), StateSetError> {
         self.set_index(value.index())
@@ -260,10 +260,10 @@ impl StateSet {
     /// # Examples
     ///
     /// ```
-    /// let s = metrics_core::StateSet::new(["a", "b"])?;
+    /// let s = coremeter::StateSet::new(["a", "b"])?;
     /// s.set("b")?;
     /// assert_eq!(s.index(), 1);
-    /// # Ok::<(), metrics_core::StateSetError>(())
+    /// # Ok::<(), coremeter::StateSetError>(())
     /// ```
     pub fn index(&self) -> usize {
         current(&self.cell, &self.states)
@@ -274,9 +274,9 @@ impl StateSet {
     /// # Examples
     ///
     /// ```
-    /// let s = metrics_core::StateSet::new(["a", "b"])?;
+    /// let s = coremeter::StateSet::new(["a", "b"])?;
     /// assert_eq!(s.get(), "a");
-    /// # Ok::<(), metrics_core::StateSetError>(())
+    /// # Ok::<(), coremeter::StateSetError>(())
     /// ```
     pub fn get(&self) -> &str {
         self.states.0[self.index()]
@@ -287,9 +287,9 @@ impl StateSet {
     /// # Examples
     ///
     /// ```
-    /// let s = metrics_core::StateSet::new(["a", "b"])?;
+    /// let s = coremeter::StateSet::new(["a", "b"])?;
     /// assert_eq!(s.states().names(), ["a", "b"]);
-    /// # Ok::<(), metrics_core::StateSetError>(())
+    /// # Ok::<(), coremeter::StateSetError>(())
     /// ```
     pub fn states(&self) -> &States {
         &self.states
@@ -357,7 +357,7 @@ impl FamilyMetric for StateSet {}
 /// # Examples
 ///
 /// ```
-/// use metrics_core::{StateSet, StateSetError};
+/// use coremeter::{StateSet, StateSetError};
 ///
 /// assert!(matches!(StateSet::new(Vec::<&str>::new()), Err(StateSetError::Empty)));
 /// assert!(matches!(StateSet::new(["up", "up"]), Err(StateSetError::Duplicate(_))));

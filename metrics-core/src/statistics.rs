@@ -24,7 +24,7 @@ use crate::sync::Ordering;
 /// # Examples
 ///
 /// ```
-/// use metrics_core::Statistics;
+/// use coremeter::Statistics;
 ///
 /// let latency = Statistics::new();
 /// for v in [0.3, 0.1, 0.5] {
@@ -72,7 +72,7 @@ impl Statistics {
     /// # Examples
     ///
     /// ```
-    /// let s = metrics_core::Statistics::new();
+    /// let s = coremeter::Statistics::new();
     /// assert_eq!(s.get().count, 0);
     /// ```
     pub fn new() -> Self {
@@ -86,7 +86,7 @@ impl Statistics {
     /// # Examples
     ///
     /// ```
-    /// let s = metrics_core::Statistics::new();
+    /// let s = coremeter::Statistics::new();
     /// s.observe(2.5);
     /// assert_eq!(s.get().sum, 2.5);
     /// ```
@@ -115,7 +115,7 @@ impl Statistics {
     /// # Examples
     ///
     /// ```
-    /// let s = metrics_core::Statistics::new();
+    /// let s = coremeter::Statistics::new();
     /// s.observe_duration(std::time::Duration::from_millis(500));
     /// assert_eq!(s.get().sum, 0.5);
     /// ```
@@ -129,7 +129,7 @@ impl Statistics {
     /// # Examples
     ///
     /// ```
-    /// let s = metrics_core::Statistics::new();
+    /// let s = coremeter::Statistics::new();
     /// drop(s.start_timer());
     /// assert_eq!(s.get().count, 1);
     /// ```
@@ -142,7 +142,7 @@ impl Statistics {
     /// # Examples
     ///
     /// ```
-    /// let s = metrics_core::Statistics::new();
+    /// let s = coremeter::Statistics::new();
     /// s.observe(1.0);
     /// assert_eq!(s.get().count, 1);
     /// ```
@@ -156,7 +156,7 @@ impl Statistics {
     /// # Examples
     ///
     /// ```
-    /// let s = metrics_core::Statistics::new();
+    /// let s = coremeter::Statistics::new();
     /// s.observe(1.0);
     /// assert_eq!(s.take().count, 1);
     /// assert_eq!(s.get().count, 0);

@@ -18,7 +18,7 @@ use crate::slab::{CellRun, Kind};
 /// # Examples
 ///
 /// ```
-/// use metrics_core::Summary;
+/// use coremeter::Summary;
 ///
 /// let task = Summary::new();
 /// task.observe(0.25);
@@ -39,7 +39,7 @@ impl Summary {
     /// # Examples
     ///
     /// ```
-    /// let s = metrics_core::Summary::new();
+    /// let s = coremeter::Summary::new();
     /// assert_eq!(s.get().count, 0);
     /// ```
     pub fn new() -> Self {
@@ -53,7 +53,7 @@ impl Summary {
     /// # Examples
     ///
     /// ```
-    /// let s = metrics_core::Summary::new();
+    /// let s = coremeter::Summary::new();
     /// s.observe(2.5);
     /// assert_eq!(s.get().sum, 2.5);
     /// ```
@@ -69,7 +69,7 @@ impl Summary {
     /// # Examples
     ///
     /// ```
-    /// let s = metrics_core::Summary::new();
+    /// let s = coremeter::Summary::new();
     /// s.observe_duration(std::time::Duration::from_millis(500));
     /// assert_eq!(s.get().sum, 0.5);
     /// ```
@@ -83,7 +83,7 @@ impl Summary {
     /// # Examples
     ///
     /// ```
-    /// let s = metrics_core::Summary::new();
+    /// let s = coremeter::Summary::new();
     /// drop(s.start_timer());
     /// assert_eq!(s.get().count, 1);
     /// ```
@@ -96,7 +96,7 @@ impl Summary {
     /// # Examples
     ///
     /// ```
-    /// let s = metrics_core::Summary::new();
+    /// let s = coremeter::Summary::new();
     /// s.observe(1.0);
     /// assert_eq!(s.get().count, 1);
     /// ```
@@ -110,7 +110,7 @@ impl Summary {
     /// # Examples
     ///
     /// ```
-    /// let s = metrics_core::Summary::new();
+    /// let s = coremeter::Summary::new();
     /// s.observe(1.0);
     /// assert_eq!(s.take().count, 1);
     /// assert_eq!(s.get().count, 0);

@@ -2,7 +2,7 @@
 //! series one by one, exemplars included; layouts that change exactly when a family's list of
 //! series does.
 
-use metrics_core::{
+use coremeter::{
     Counter, Descriptor, DynLabels, Family, FloatGauge, Histogram, LabelSet, LabelValue,
     LabelVisitor, Labels, Layout, Opts, Registry, Value, Values, Visitor,
 };
@@ -110,7 +110,7 @@ fn paths_and_sizes(
     let paths: Family<DynLabels, Counter> = Family::with_label_names(&["path"])
         .expect("valid")
         .with_limit(limit);
-    let buckets = metrics_core::Buckets::new(&[1.0, 10.0]).expect("valid");
+    let buckets = coremeter::Buckets::new(&[1.0, 10.0]).expect("valid");
     let sizes: Family<DynLabels, Histogram> =
         Family::with_label_names_and_config(&["kind"], buckets).expect("valid");
     registry
@@ -275,7 +275,10 @@ fn reads_through_the_read_plan_follow_every_change() {
     paths.labels(&["/h"]).expect("one").inc();
     check_reads(&registry, "more label sets folded into the overflow");
     assert_eq!(
-        registry.sample_value("metrics_family_overflow_label_sets", &[("family", "paths")]),
+        registry.sample_value(
+            "coremeter_family_overflow_label_sets",
+            &[("family", "paths")]
+        ),
         Some(3.0)
     );
 

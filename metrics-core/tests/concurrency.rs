@@ -4,7 +4,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 
-use metrics_core::{
+use coremeter::{
     Counter, Descriptor, FloatCounter, Histogram, Labels, Opts, Registry, SampleList, Value,
     Visitor,
 };
@@ -268,8 +268,7 @@ fn histogram_reset_on_read_loses_nothing() {
 fn reset_on_read_through_the_read_plan_loses_nothing() {
     let registry = Registry::new();
     let family =
-        metrics_core::Family::<metrics_core::DynLabels, Counter>::with_label_names(&["thread"])
-            .unwrap();
+        coremeter::Family::<coremeter::DynLabels, Counter>::with_label_names(&["thread"]).unwrap();
     registry
         .register(Opts::new("events", "Events."), family.clone())
         .unwrap();

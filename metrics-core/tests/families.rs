@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 
-use metrics_core::{
+use coremeter::{
     Buckets, Counter, DynLabels, Family, Gauge, Histogram, LabelError, LabelSet, LabelValue,
     LabelVisitor, OVERFLOW_FAMILY, OVERFLOW_LABEL_VALUE, Opts, Registry, RegistryError, Sample,
     StateSet, States, Statistics, Summary,
@@ -523,7 +523,7 @@ fn info_families_put_the_pairs_after_the_labels() {
         .const_label("region", "eu")
         .build()
         .unwrap();
-    let builds: Family<Path<'static>, metrics_core::Info> = Family::new();
+    let builds: Family<Path<'static>, coremeter::Info> = Family::new();
     registry
         .register(Opts::new("build", "Builds."), builds.clone())
         .unwrap();

@@ -4,7 +4,7 @@
 //! One test in its own binary, so no other test frees slab cells that this one would reuse. The
 //! registry's read plan of those families is measured after them.
 
-use metrics_core::{Counter, Family, LabelSet, LabelVisitor, shard};
+use coremeter::{Counter, Family, LabelSet, LabelVisitor, shard};
 
 #[path = "support/counting_alloc.rs"]
 mod counting_alloc;
@@ -61,9 +61,9 @@ fn heap_bytes_per_dynamic_counter_series() {
 /// `docs/semantics.md`): 4 bytes per series (a run id) and one entry per family with a copy of its
 /// descriptor. Measured in the same test as the series, whose families it registers.
 fn plan_bytes_per_series(families: &[Family<Value, Counter>]) -> f64 {
-    let registry = metrics_core::Registry::new();
+    let registry = coremeter::Registry::new();
     for (i, f) in families.iter().enumerate() {
-        let opts = metrics_core::Opts::new(format!("requests_{i}"), "Requests served.");
+        let opts = coremeter::Opts::new(format!("requests_{i}"), "Requests served.");
         registry.register(opts, f.clone()).expect("register");
     }
     let mut first = BulkSum(0);

@@ -3,7 +3,7 @@
 //! One test in its own binary; allocations are counted per thread, so the harness's own threads
 //! do not interfere.
 
-use metrics_core::{Counter, Histogram, shard};
+use coremeter::{Counter, Histogram, shard};
 
 #[path = "support/counting_alloc.rs"]
 mod counting_alloc;

@@ -3,7 +3,7 @@
 //! and heap growth bounded (counted per thread with a counting global allocator). One test in
 //! its own binary.
 
-use metrics_core::{
+use coremeter::{
     Counter, Family, LabelSet, LabelVisitor, OVERFLOW_FAMILY, OVERFLOW_LABEL_VALUE, Opts, Registry,
 };
 

@@ -4,8 +4,8 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use metrics_core::name::NameError;
-use metrics_core::{
+use coremeter::name::NameError;
+use coremeter::{
     BucketError, Counter, Descriptor, FloatCounter, FloatGauge, FnCounter, FnGauge, Gauge,
     Histogram, Labels, MetricType, Number, Opts, Registry, RegistryError, Value, Visitor,
     default_registry,
@@ -243,7 +243,7 @@ fn bucket_errors_have_clear_messages() {
         let err = Histogram::with_buckets(bounds).unwrap_err();
         assert_eq!(err.to_string(), message);
     }
-    let err = metrics_core::buckets::exponential(1.0, 0.5, 4).unwrap_err();
+    let err = coremeter::buckets::exponential(1.0, 0.5, 4).unwrap_err();
     assert_eq!(
         err,
         BucketError::InvalidParameter("factor must be greater than 1 and finite")
@@ -257,7 +257,7 @@ fn bucket_errors_have_clear_messages() {
         Histogram::with_buckets(&many).unwrap_err().to_string(),
         format!(
             "600 bucket bounds given, at most {} are supported",
-            metrics_core::buckets::MAX_BOUNDS
+            coremeter::buckets::MAX_BOUNDS
         )
     );
 }
@@ -482,7 +482,7 @@ fn the_default_registry_is_shared() {
         .unwrap();
     g.set(5);
     assert_eq!(
-        metrics_core::default_registry().sample_value("registry_test_default", &[]),
+        coremeter::default_registry().sample_value("registry_test_default", &[]),
         Some(5.0)
     );
 }

@@ -2,7 +2,7 @@
 //! the refreshed hint agree with `sched_getcpu()`. Under `GLIBC_TUNABLES=glibc.pthread.rseq=0`
 //! (which `.ci/run` also runs) rseq is unavailable and the thread slots take over.
 
-use metrics_core::shard::{self, Strategy};
+use coremeter::shard::{self, Strategy};
 
 fn rseq_disabled_by_tunable() -> bool {
     std::env::var("GLIBC_TUNABLES").is_ok_and(|t| t.contains("glibc.pthread.rseq=0"))
@@ -26,7 +26,7 @@ fn active_strategy_matches_the_platform() {
         assert_eq!(active, Strategy::Rseq);
     }
     // Metrics work with either.
-    let c = metrics_core::Counter::new();
+    let c = coremeter::Counter::new();
     c.inc();
     assert_eq!(c.get(), 1);
 }

@@ -5,7 +5,7 @@
 use std::sync::mpsc;
 use std::thread;
 
-use metrics_core::shard::{self, Strategy};
+use coremeter::shard::{self, Strategy};
 
 fn slot() -> usize {
     shard::index(Strategy::ThreadSlot).expect("thread slots are always available")

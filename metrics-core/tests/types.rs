@@ -3,7 +3,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use metrics_core::{
+use coremeter::{
     Collect, Counter, CounterMetricFamily, Descriptor, ExemplarError, FloatCounter,
     GaugeMetricFamily, Histogram, HistogramMetricFamily, Info, InfoMetricFamily, LabelValue,
     Labels, MetricFamily, MetricType, Opts, Registry, RegistryError, StateSet, StateSetError,
@@ -176,7 +176,7 @@ impl Visitor for Exemplars {
     fn family(&mut self, _: &Descriptor) {}
 
     fn series(&mut self, _: &Labels<'_>, value: &Value<'_>) {
-        let mut push = |at: String, e: &metrics_core::Exemplar| {
+        let mut push = |at: String, e: &coremeter::Exemplar| {
             let labels = e
                 .labels()
                 .map(|(n, v)| (n.to_owned(), v.to_owned()))
@@ -319,10 +319,7 @@ fn custom_collectors_expose_values_owned_elsewhere() {
     assert_eq!(v("app_queue_length", &[("queue", "push")]), Some(7.0));
     // Its names are reserved.
     let err = registry
-        .register(
-            Opts::new("queue_length", "Clash."),
-            metrics_core::Gauge::new(),
-        )
+        .register(Opts::new("queue_length", "Clash."), coremeter::Gauge::new())
         .unwrap_err();
     assert_eq!(
         err,
@@ -383,9 +380,9 @@ fn timers_observe_on_drop_for_every_observing_type() {
 /// The timer's clock (quanta) agrees with the OS clock on a known sleep.
 #[test]
 fn timers_measure_wall_time() {
-    let h = metrics_core::Histogram::new();
+    let h = coremeter::Histogram::new();
     let os = std::time::Instant::now();
-    let t = metrics_core::Timer::new(&h);
+    let t = coremeter::Timer::new(&h);
     std::thread::sleep(std::time::Duration::from_millis(50));
     let measured = t.stop().as_secs_f64();
     let reference = os.elapsed().as_secs_f64();

@@ -2,14 +2,14 @@
 //! rendered at the first scrape that sees the series and copied at the next ones.
 //!
 //! What a line prefix holds (name, constant labels, label names and values) is fixed for a
-//! registration and a series key (`metrics_core::Descriptor::registration`,
-//! `metrics_core::Labels::series_key`), so a series whose key is the one cached at its position
+//! registration and a series key (`coremeter::Descriptor::registration`,
+//! `coremeter::Labels::series_key`), so a series whose key is the one cached at its position
 //! in its family reuses the prefixes; any other series (new, moved, or without a key) has its
 //! prefixes rendered again. Values, exemplars and the choice of lines are never cached.
 
 use std::collections::HashMap;
 
-use metrics_core::{Layout, SeriesKey};
+use coremeter::{Layout, SeriesKey};
 
 /// Line prefixes, one after the other.
 #[derive(Debug)]

@@ -2,11 +2,11 @@
 
 use std::io::Write as _;
 
-use flate2::Compression;
-use flate2::write::GzEncoder;
-use metrics_core::{
+use coremeter::{
     Descriptor, Exemplar, Labels, Layout, MetricType, Number, Registry, Value, Values, Visitor,
 };
+use flate2::Compression;
+use flate2::write::GzEncoder;
 
 use crate::Format;
 use crate::buf::{Buf, Sink};
@@ -19,7 +19,7 @@ use crate::number::{canonical_float, write_float, write_number, write_u64};
 /// # Examples
 ///
 /// ```
-/// use metrics_encode::{Format, Scrape};
+/// use coremeter_encode::{Format, Scrape};
 ///
 /// let prometheus = "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5";
 /// let scrape = Scrape::negotiate(Some(prometheus), Some("gzip")).names(["http_requests"]);
@@ -40,7 +40,7 @@ impl Scrape {
     /// # Examples
     ///
     /// ```
-    /// use metrics_encode::{Format, Scrape};
+    /// use coremeter_encode::{Format, Scrape};
     ///
     /// let scrape = Scrape::new(Format::OpenMetrics);
     /// assert_eq!(scrape.format(), Format::OpenMetrics);
@@ -59,7 +59,7 @@ impl Scrape {
     /// # Examples
     ///
     /// ```
-    /// use metrics_encode::{Format, Scrape};
+    /// use coremeter_encode::{Format, Scrape};
     ///
     /// let curl = Scrape::negotiate(Some("*/*"), None);
     /// assert_eq!(curl.format(), Format::Text);
@@ -82,12 +82,12 @@ impl Scrape {
     /// # Examples
     ///
     /// ```
-    /// use metrics_encode::{Encoder, Format, Scrape};
+    /// use coremeter_encode::{Encoder, Format, Scrape};
     ///
-    /// let registry = metrics_core::Registry::new();
-    /// let c = metrics_core::Counter::new();
-    /// registry.register(metrics_core::Opts::new("jobs", "Jobs."), c.clone())?;
-    /// registry.register(metrics_core::Opts::new("other", "Other."), metrics_core::Gauge::new())?;
+    /// let registry = coremeter::Registry::new();
+    /// let c = coremeter::Counter::new();
+    /// registry.register(coremeter::Opts::new("jobs", "Jobs."), c.clone())?;
+    /// registry.register(coremeter::Opts::new("other", "Other."), coremeter::Gauge::new())?;
     /// let body = Encoder::new().render(&registry, &Scrape::new(Format::Text).names(["other"])).to_vec();
     /// assert_eq!(String::from_utf8(body)?, "# HELP other Other.\n# TYPE other gauge\nother 0\n");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -103,17 +103,17 @@ impl Scrape {
 
     /// Reset-on-read: counters, histograms, summaries and statistics report what they counted
     /// since the previous reset and restart from 0 (see
-    /// [`Registry::collect_and_reset`](metrics_core::Registry::collect_and_reset)). This is
+    /// [`Registry::collect_and_reset`](coremeter::Registry::collect_and_reset)). This is
     /// what `/metricsandreset` serves.
     ///
     /// # Examples
     ///
     /// ```
-    /// use metrics_encode::{Encoder, Format, Scrape};
+    /// use coremeter_encode::{Encoder, Format, Scrape};
     ///
-    /// let registry = metrics_core::Registry::new();
-    /// let c = metrics_core::Counter::new();
-    /// registry.register(metrics_core::Opts::new("jobs", "Jobs."), c.clone())?;
+    /// let registry = coremeter::Registry::new();
+    /// let c = coremeter::Counter::new();
+    /// registry.register(coremeter::Opts::new("jobs", "Jobs."), c.clone())?;
     /// c.inc_by(3);
     /// let mut encoder = Encoder::new();
     /// let first = String::from_utf8(encoder.render(&registry, &Scrape::new(Format::Text).reset(true)).to_vec())?;
@@ -132,7 +132,7 @@ impl Scrape {
     /// # Examples
     ///
     /// ```
-    /// use metrics_encode::{Format, Scrape};
+    /// use coremeter_encode::{Format, Scrape};
     ///
     /// let scrape = Scrape::negotiate(Some("application/openmetrics-text;version=1.0.0"), None).with_format(Format::Text);
     /// assert_eq!(scrape.format(), Format::Text);
@@ -147,11 +147,11 @@ impl Scrape {
     /// # Examples
     ///
     /// ```
-    /// use metrics_encode::{Encoder, Format, Scrape};
+    /// use coremeter_encode::{Encoder, Format, Scrape};
     ///
-    /// let registry = metrics_core::Registry::new();
-    /// let c = metrics_core::Counter::new();
-    /// registry.register(metrics_core::Opts::new("jobs", "Jobs."), c.clone())?;
+    /// let registry = coremeter::Registry::new();
+    /// let c = coremeter::Counter::new();
+    /// registry.register(coremeter::Opts::new("jobs", "Jobs."), c.clone())?;
     /// let gz = Encoder::new().render(&registry, &Scrape::new(Format::Text).gzip(true)).to_vec();
     /// assert_eq!(&gz[..2], [0x1f, 0x8b]); // the gzip magic number
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -166,7 +166,7 @@ impl Scrape {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(metrics_encode::Scrape::default().format(), metrics_encode::Format::Text);
+    /// assert_eq!(coremeter_encode::Scrape::default().format(), coremeter_encode::Format::Text);
     /// ```
     pub fn format(&self) -> Format {
         self.format
@@ -177,7 +177,7 @@ impl Scrape {
     /// # Examples
     ///
     /// ```
-    /// let scrape = metrics_encode::Scrape::default();
+    /// let scrape = coremeter_encode::Scrape::default();
     /// assert_eq!(scrape.content_type(), "text/plain; version=0.0.4; charset=utf-8");
     /// ```
     pub fn content_type(&self) -> &'static str {
@@ -189,7 +189,7 @@ impl Scrape {
     /// # Examples
     ///
     /// ```
-    /// let scrape = metrics_encode::Scrape::negotiate(None, Some("gzip, br"));
+    /// let scrape = coremeter_encode::Scrape::negotiate(None, Some("gzip, br"));
     /// assert_eq!(scrape.content_encoding(), Some("gzip"));
     /// ```
     pub fn content_encoding(&self) -> Option<&'static str> {
@@ -211,7 +211,7 @@ impl Scrape {
 /// at the first scrape that sees the series, and copies them at the next scrapes: a warm scrape
 /// reads each value and writes it after its cached prefix. The cache costs about the size of
 /// the exposition without its values; it follows registrations and label sets as they come and
-/// go (see `metrics_core::Descriptor::registration`).
+/// go (see `coremeter::Descriptor::registration`).
 ///
 /// It also keeps the previous render's output and the values it was written with: a family read
 /// in bulk (a label family of counters, gauges or histograms) whose values did not change since
@@ -225,8 +225,8 @@ impl Scrape {
 /// # Examples
 ///
 /// ```
-/// use metrics_core::{Counter, Opts, Registry};
-/// use metrics_encode::{Encoder, Format};
+/// use coremeter::{Counter, Opts, Registry};
+/// use coremeter_encode::{Encoder, Format};
 ///
 /// let registry = Registry::new();
 /// let requests = Counter::new();
@@ -283,7 +283,7 @@ struct State {
     /// The render whose output this one may copy unchanged families from (the previous one if
     /// it had the same format and neither has a name filter).
     copy_from: Option<u64>,
-    /// The values (`metrics_core::Values::words`) of the families whose text this render
+    /// The values (`coremeter::Values::words`) of the families whose text this render
     /// records, one family after the other.
     words: Vec<u64>,
     /// Whether the current family's name is in its cache only, not yet in `name`.
@@ -353,9 +353,9 @@ impl Encoder {
     /// # Examples
     ///
     /// ```
-    /// let mut encoder = metrics_encode::Encoder::new();
-    /// let registry = metrics_core::Registry::new();
-    /// assert!(encoder.encode(&registry, metrics_encode::Format::Text).is_empty());
+    /// let mut encoder = coremeter_encode::Encoder::new();
+    /// let registry = coremeter::Registry::new();
+    /// assert!(encoder.encode(&registry, coremeter_encode::Format::Text).is_empty());
     /// ```
     pub fn new() -> Self {
         Encoder::default()
@@ -366,11 +366,11 @@ impl Encoder {
     /// # Examples
     ///
     /// ```
-    /// use metrics_encode::{Encoder, Format};
+    /// use coremeter_encode::{Encoder, Format};
     ///
-    /// let registry = metrics_core::Registry::new();
-    /// let c = metrics_core::Counter::new();
-    /// registry.register(metrics_core::Opts::new("jobs", "Jobs."), c.clone())?;
+    /// let registry = coremeter::Registry::new();
+    /// let c = coremeter::Counter::new();
+    /// registry.register(coremeter::Opts::new("jobs", "Jobs."), c.clone())?;
     /// let mut encoder = Encoder::new();
     /// let om = String::from_utf8(encoder.encode(&registry, Format::OpenMetrics).to_vec())?;
     /// assert!(om.ends_with("jobs_total 0\n# EOF\n"));
@@ -386,11 +386,11 @@ impl Encoder {
     /// # Examples
     ///
     /// ```
-    /// use metrics_encode::{Encoder, Scrape};
+    /// use coremeter_encode::{Encoder, Scrape};
     ///
-    /// let registry = metrics_core::Registry::new();
-    /// let c = metrics_core::Counter::new();
-    /// registry.register(metrics_core::Opts::new("jobs", "Jobs."), c.clone())?;
+    /// let registry = coremeter::Registry::new();
+    /// let c = coremeter::Counter::new();
+    /// registry.register(coremeter::Opts::new("jobs", "Jobs."), c.clone())?;
     /// let scrape = Scrape::negotiate(Some("text/plain"), None);
     /// let mut encoder = Encoder::new();
     /// assert!(encoder.render(&registry, &scrape).ends_with(b"jobs_total 0\n"));
@@ -457,8 +457,8 @@ impl Encoder {
 /// # Examples
 ///
 /// ```
-/// use metrics_core::{Gauge, Opts, Registry};
-/// use metrics_encode::{Format, render};
+/// use coremeter::{Gauge, Opts, Registry};
+/// use coremeter_encode::{Format, render};
 ///
 /// let registry = Registry::new();
 /// let g = Gauge::new();
@@ -468,7 +468,7 @@ impl Encoder {
 ///     render(&registry, Format::OpenMetrics),
 ///     "# HELP queue_depth Jobs waiting.\n# TYPE queue_depth gauge\nqueue_depth 7\n# EOF\n"
 /// );
-/// # Ok::<(), metrics_core::RegistryError>(())
+/// # Ok::<(), coremeter::RegistryError>(())
 /// ```
 pub fn render(registry: &Registry, format: Format) -> String {
     let mut encoder = Encoder::new();

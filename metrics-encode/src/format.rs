@@ -7,7 +7,7 @@ use std::fmt;
 /// # Examples
 ///
 /// ```
-/// use metrics_encode::Format;
+/// use coremeter_encode::Format;
 ///
 /// assert_eq!(Format::default(), Format::Text);
 /// assert_eq!(Format::OpenMetrics.content_type(), "application/openmetrics-text; version=1.0.0; charset=utf-8");
@@ -29,7 +29,7 @@ impl Format {
     /// # Examples
     ///
     /// ```
-    /// use metrics_encode::Format;
+    /// use coremeter_encode::Format;
     ///
     /// assert_eq!(Format::Text.content_type(), "text/plain; version=0.0.4; charset=utf-8");
     /// ```
@@ -53,7 +53,7 @@ impl Format {
     /// # Examples
     ///
     /// ```
-    /// use metrics_encode::Format;
+    /// use coremeter_encode::Format;
     ///
     /// let prometheus = "application/openmetrics-text;version=1.0.0,\
     ///     application/openmetrics-text;version=0.0.1;q=0.75,\
@@ -124,7 +124,7 @@ impl fmt::Display for Format {
 /// # Examples
 ///
 /// ```
-/// use metrics_encode::accepts_gzip;
+/// use coremeter_encode::accepts_gzip;
 ///
 /// assert!(accepts_gzip(Some("gzip")));
 /// assert!(accepts_gzip(Some("br;q=1.0, gzip;q=0.8")));

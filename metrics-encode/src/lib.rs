@@ -1,11 +1,11 @@
-//! Exposition formats for `metrics-core` registries: Prometheus text format 0.0.4 and
-//! OpenMetrics 1.0.0 text. Pure code, no sockets (`metrics-exporter` serves it over HTTP).
+//! Exposition formats for `coremeter` registries: Prometheus text format 0.0.4 and
+//! OpenMetrics 1.0.0 text. Pure code, no sockets (`coremeter-exporter` serves it over HTTP).
 //!
-//! A registry hands its families to an [`Encoder`] through `metrics_core::Visitor`, values
+//! A registry hands its families to an [`Encoder`] through `coremeter::Visitor`, values
 //! already summed over shards; the encoder renders them into a buffer it reuses, so that a
 //! scrape allocates nothing per series once the buffer has grown.
 //!
-//! - [`Encoder`]: renders a [`Registry`](metrics_core::Registry) in a [`Format`], optionally
+//! - [`Encoder`]: renders a [`Registry`](coremeter::Registry) in a [`Format`], optionally
 //!   restricted to some names, reset-on-read, gzipped ([`Scrape`]).
 //! - [`Format::negotiate`] and [`accepts_gzip`]: the choice an HTTP server makes from `Accept`
 //!   and `Accept-Encoding`, with the exact `Content-Type` of each format.
@@ -42,7 +42,7 @@
 //! # Order and escaping
 //!
 //! Families come in registration order, `target_info` first, the overflow self-metric
-//! (`metrics_family_overflow_label_sets`) last; one family per name (the registry refuses
+//! (`coremeter_family_overflow_label_sets`) last; one family per name (the registry refuses
 //! clashes). A series' labels are the registry's constant labels, then the family's in
 //! declaration order, then an info's pairs, then `le` or a state set's label. Label values
 //! escape `\`, `"` and line feed in both formats; HELP escapes `\` and line feed in text 0.0.4
@@ -52,14 +52,14 @@
 //!
 //! An [`Encoder`] keeps each series' sample lines up to the value, rendered once, and a label
 //! family whose series have not changed since the last scrape is read in bulk
-//! (`metrics_core::Visitor::bulk`): a warm scrape reads each value and writes it after its
+//! (`coremeter::Visitor::bulk`): a warm scrape reads each value and writes it after its
 //! cached prefix. `benches/README.md` has the measurements.
 //!
 //! # Example
 //!
 //! ```
-//! use metrics_core::{Counter, Histogram, Opts, Registry};
-//! use metrics_encode::{Encoder, Format};
+//! use coremeter::{Counter, Histogram, Opts, Registry};
+//! use coremeter_encode::{Encoder, Format};
 //!
 //! let registry = Registry::builder().const_label("region", "eu").build()?;
 //! let requests = Counter::new();

@@ -1,6 +1,6 @@
 //! Numbers as both formats write them.
 
-use metrics_core::Number;
+use coremeter::Number;
 
 use crate::buf::Sink;
 
@@ -48,7 +48,7 @@ fn special(v: f64) -> &'static str {
 /// # Examples
 ///
 /// ```
-/// use metrics_encode::canonical_float;
+/// use coremeter_encode::canonical_float;
 ///
 /// let got: Vec<String> = [0.0, 0.001, 1.0, 10.0, 100000.0, 1e6, 1e-5, 1.1e23, f64::INFINITY]
 ///     .into_iter()

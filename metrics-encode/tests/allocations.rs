@@ -2,11 +2,11 @@
 //! allocations of a render is the same for 100 series as for 100,000, and small. Counted with a
 //! counting global allocator, per thread (the harness's threads do not interfere).
 
-use metrics_core::{
+use coremeter::{
     Counter, DynLabels, Family, FloatGauge, Histogram, Info, LabelSet, LabelValue, LabelVisitor,
     Opts, Registry, StateSet, Statistics,
 };
-use metrics_encode::{Encoder, Format, Scrape};
+use coremeter_encode::{Encoder, Format, Scrape};
 
 #[path = "../../metrics-core/tests/support/counting_alloc.rs"]
 mod counting_alloc;

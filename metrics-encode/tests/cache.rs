@@ -6,11 +6,11 @@
 use std::io::Read as _;
 use std::sync::{Arc, Mutex};
 
-use metrics_core::{
+use coremeter::{
     Collect, Counter, DynLabels, Family, FloatGauge, GaugeMetricFamily, Histogram, Info, LabelSet,
     LabelValue, LabelVisitor, MetricFamily, Opts, Registry,
 };
-use metrics_encode::{Encoder, Format, Scrape};
+use coremeter_encode::{Encoder, Format, Scrape};
 use proptest::prelude::*;
 
 #[derive(Clone, Copy, Debug)]

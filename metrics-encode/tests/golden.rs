@@ -1,13 +1,13 @@
 //! Golden files: the exact exposition of a registry holding every metric type, in both
 //! formats (`tests/golden/everything.{prom,om}`). After an intended change, regenerate them with
-//! `BLESS=1 cargo test -p metrics-encode --test golden` and read the diff.
+//! `BLESS=1 cargo test -p coremeter-encode --test golden` and read the diff.
 
 mod common;
 mod parser;
 
 use std::path::PathBuf;
 
-use metrics_encode::{Encoder, Format};
+use coremeter_encode::{Encoder, Format};
 
 fn check(format: Format, file: &str) {
     let registry = common::everything();

@@ -11,8 +11,8 @@ use std::collections::HashMap;
 use std::io::Write as _;
 use std::process::{Command, Output, Stdio};
 
-use metrics_core::{Descriptor, Labels, MetricType, Registry, Value, Visitor};
-use metrics_encode::{Encoder, Format};
+use coremeter::{Descriptor, Labels, MetricType, Registry, Value, Visitor};
+use coremeter_encode::{Encoder, Format};
 
 /// Runs `program args` with `input` on stdin.
 fn run(program: &str, args: &[&str], input: &[u8]) -> Output {

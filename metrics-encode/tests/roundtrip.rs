@@ -6,8 +6,8 @@ mod parser;
 
 use std::collections::HashMap;
 
-use metrics_core::{DynLabels, Family, FloatGauge, Opts, Registry};
-use metrics_encode::{Encoder, Format};
+use coremeter::{DynLabels, Family, FloatGauge, Opts, Registry};
+use coremeter_encode::{Encoder, Format};
 use proptest::prelude::*;
 
 fn same(a: f64, b: f64) -> bool {

@@ -10,7 +10,7 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use metrics_core::Registry;
+use coremeter::Registry;
 
 use crate::SharedRegistry;
 
@@ -19,8 +19,8 @@ use crate::SharedRegistry;
 /// # Examples
 ///
 /// ```
-/// use metrics_core::{Counter, DynLabels, Family, Opts, Registry};
-/// use metrics_exporter::{GraphiteBridge, LabelStyle};
+/// use coremeter::{Counter, DynLabels, Family, Opts, Registry};
+/// use coremeter_exporter::{GraphiteBridge, LabelStyle};
 ///
 /// let registry = Registry::new();
 /// let jobs = Family::<DynLabels, Counter>::with_label_names(&["queue"])?;
@@ -57,8 +57,8 @@ pub enum LabelStyle {
 /// ```no_run
 /// use std::sync::Arc;
 /// use std::time::Duration;
-/// use metrics_core::Registry;
-/// use metrics_exporter::{GraphiteBridge, LabelStyle};
+/// use coremeter::Registry;
+/// use coremeter_exporter::{GraphiteBridge, LabelStyle};
 ///
 /// let registry = Arc::new(Registry::new());
 /// let bridge = GraphiteBridge::new("127.0.0.1:2003")
@@ -85,8 +85,8 @@ impl GraphiteBridge {
     /// # Examples
     ///
     /// ```
-    /// let bridge = metrics_exporter::GraphiteBridge::new("127.0.0.1:2003");
-    /// assert!(bridge.render(&metrics_core::Registry::new()).is_empty());
+    /// let bridge = coremeter_exporter::GraphiteBridge::new("127.0.0.1:2003");
+    /// assert!(bridge.render(&coremeter::Registry::new()).is_empty());
     /// ```
     pub fn new(address: impl Into<String>) -> Self {
         GraphiteBridge {
@@ -103,10 +103,10 @@ impl GraphiteBridge {
     /// # Examples
     ///
     /// ```
-    /// let registry = metrics_core::Registry::new();
-    /// let c = metrics_core::Counter::new();
-    /// registry.register(metrics_core::Opts::new("jobs", "Jobs."), c.clone())?;
-    /// let lines = metrics_exporter::GraphiteBridge::new("127.0.0.1:2003").prefix("app.web1").render(&registry);
+    /// let registry = coremeter::Registry::new();
+    /// let c = coremeter::Counter::new();
+    /// registry.register(coremeter::Opts::new("jobs", "Jobs."), c.clone())?;
+    /// let lines = coremeter_exporter::GraphiteBridge::new("127.0.0.1:2003").prefix("app.web1").render(&registry);
     /// assert!(lines.starts_with("app.web1.jobs_total 0 "));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -121,7 +121,7 @@ impl GraphiteBridge {
     /// # Examples
     ///
     /// ```
-    /// use metrics_exporter::{GraphiteBridge, LabelStyle};
+    /// use coremeter_exporter::{GraphiteBridge, LabelStyle};
     ///
     /// let bridge = GraphiteBridge::new("127.0.0.1:2003").label_style(LabelStyle::Tags);
     /// # let _ = bridge;
@@ -137,7 +137,7 @@ impl GraphiteBridge {
     /// # Examples
     ///
     /// ```
-    /// let bridge = metrics_exporter::GraphiteBridge::new("127.0.0.1:2003").interval(std::time::Duration::from_secs(60));
+    /// let bridge = coremeter_exporter::GraphiteBridge::new("127.0.0.1:2003").interval(std::time::Duration::from_secs(60));
     /// # let _ = bridge;
     /// ```
     #[must_use]
@@ -151,7 +151,7 @@ impl GraphiteBridge {
     /// # Examples
     ///
     /// ```
-    /// let bridge = metrics_exporter::GraphiteBridge::new("127.0.0.1:2003").timeout(std::time::Duration::from_secs(2));
+    /// let bridge = coremeter_exporter::GraphiteBridge::new("127.0.0.1:2003").timeout(std::time::Duration::from_secs(2));
     /// # let _ = bridge;
     /// ```
     #[must_use]
@@ -165,11 +165,11 @@ impl GraphiteBridge {
     /// # Examples
     ///
     /// ```
-    /// let registry = metrics_core::Registry::new();
-    /// let c = metrics_core::Counter::new();
-    /// registry.register(metrics_core::Opts::new("jobs", "Jobs."), c.clone())?;
+    /// let registry = coremeter::Registry::new();
+    /// let c = coremeter::Counter::new();
+    /// registry.register(coremeter::Opts::new("jobs", "Jobs."), c.clone())?;
     /// c.inc();
-    /// let line = metrics_exporter::GraphiteBridge::new("127.0.0.1:2003").render(&registry);
+    /// let line = coremeter_exporter::GraphiteBridge::new("127.0.0.1:2003").render(&registry);
     /// let fields: Vec<&str> = line.split_whitespace().collect();
     /// assert_eq!(&fields[..2], ["jobs_total", "1"]);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -224,8 +224,8 @@ impl GraphiteBridge {
     ///
     /// ```
     /// // Nothing listens on port 1: the error comes back, nothing panics.
-    /// let registry = metrics_core::Registry::new();
-    /// assert!(metrics_exporter::GraphiteBridge::new("127.0.0.1:1").push(&registry).is_err());
+    /// let registry = coremeter::Registry::new();
+    /// assert!(coremeter_exporter::GraphiteBridge::new("127.0.0.1:1").push(&registry).is_err());
     /// ```
     pub fn push(&self, registry: &Registry) -> io::Result<()> {
         let mut stream = self.connect()?;
@@ -248,7 +248,7 @@ impl GraphiteBridge {
         Err(last)
     }
 
-    /// Pushes `registry` every interval on a background thread (`metrics-graphite`) until the
+    /// Pushes `registry` every interval on a background thread (`coremeter-graphite`) until the
     /// handle is stopped or dropped. The connection is kept open between pushes; when carbon is
     /// down or the connection breaks, the bridge reconnects with a backoff that starts at 100 ms
     /// and doubles up to the interval (and 30 s at most). A push that cannot be sent is dropped:
@@ -257,8 +257,8 @@ impl GraphiteBridge {
     /// # Examples
     ///
     /// ```
-    /// let registry = std::sync::Arc::new(metrics_core::Registry::new());
-    /// let bridge = metrics_exporter::GraphiteBridge::new("127.0.0.1:1").start(&registry);
+    /// let registry = std::sync::Arc::new(coremeter::Registry::new());
+    /// let bridge = coremeter_exporter::GraphiteBridge::new("127.0.0.1:1").start(&registry);
     /// bridge.stop();
     /// ```
     pub fn start(self, registry: impl Into<SharedRegistry>) -> BridgeHandle {
@@ -267,7 +267,7 @@ impl GraphiteBridge {
         let stats = Arc::new(Stats::default());
         let thread_stats = Arc::clone(&stats);
         let thread = std::thread::Builder::new()
-            .name("metrics-graphite".into())
+            .name("coremeter-graphite".into())
             .spawn(move || self.run(&registry, &stopped, &thread_stats));
         BridgeHandle {
             stop: Some(stop),
@@ -329,9 +329,9 @@ struct Stats {
 ///
 /// ```
 /// use std::time::Duration;
-/// use metrics_exporter::GraphiteBridge;
+/// use coremeter_exporter::GraphiteBridge;
 ///
-/// let registry = std::sync::Arc::new(metrics_core::Registry::new());
+/// let registry = std::sync::Arc::new(coremeter::Registry::new());
 /// // Nothing listens on port 1: attempts fail, the bridge keeps trying with backoff.
 /// let bridge = GraphiteBridge::new("127.0.0.1:1").interval(Duration::from_millis(50)).start(&registry);
 /// std::thread::sleep(Duration::from_millis(300));
@@ -352,8 +352,8 @@ impl BridgeHandle {
     /// # Examples
     ///
     /// ```
-    /// let registry = std::sync::Arc::new(metrics_core::Registry::new());
-    /// let bridge = metrics_exporter::GraphiteBridge::new("127.0.0.1:1").start(&registry);
+    /// let registry = std::sync::Arc::new(coremeter::Registry::new());
+    /// let bridge = coremeter_exporter::GraphiteBridge::new("127.0.0.1:1").start(&registry);
     /// assert_eq!(bridge.pushes(), 0);
     /// ```
     pub fn pushes(&self) -> u64 {
@@ -365,8 +365,8 @@ impl BridgeHandle {
     /// # Examples
     ///
     /// ```
-    /// let registry = std::sync::Arc::new(metrics_core::Registry::new());
-    /// let bridge = metrics_exporter::GraphiteBridge::new("127.0.0.1:1").start(&registry);
+    /// let registry = std::sync::Arc::new(coremeter::Registry::new());
+    /// let bridge = coremeter_exporter::GraphiteBridge::new("127.0.0.1:1").start(&registry);
     /// std::thread::sleep(std::time::Duration::from_millis(200));
     /// assert!(bridge.failures() >= 1);
     /// ```
@@ -379,8 +379,8 @@ impl BridgeHandle {
     /// # Examples
     ///
     /// ```
-    /// let registry = std::sync::Arc::new(metrics_core::Registry::new());
-    /// metrics_exporter::GraphiteBridge::new("127.0.0.1:1").start(&registry).stop();
+    /// let registry = std::sync::Arc::new(coremeter::Registry::new());
+    /// coremeter_exporter::GraphiteBridge::new("127.0.0.1:1").start(&registry).stop();
     /// ```
     pub fn stop(mut self) {
         self.shut_down();
@@ -441,7 +441,7 @@ fn sanitize_tag(out: &mut String, s: &str) {
 
 #[cfg(test)]
 mod tests {
-    use metrics_core::{Counter, DynLabels, Family, Gauge, Opts};
+    use coremeter::{Counter, DynLabels, Family, Gauge, Opts};
 
     use super::*;
 

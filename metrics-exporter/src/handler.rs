@@ -10,10 +10,10 @@ use std::task::{Context, Poll};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
+use coremeter_encode::{Encoder, Format, Scrape};
 use http_body_util::Full;
 use hyper::header::{self, HeaderMap, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode, Uri};
-use metrics_encode::{Encoder, Format, Scrape};
 use subtle::ConstantTimeEq as _;
 
 use crate::SharedRegistry;
@@ -24,7 +24,7 @@ use crate::SharedRegistry;
 /// # Examples
 ///
 /// ```
-/// use metrics_exporter::Auth;
+/// use coremeter_exporter::Auth;
 ///
 /// let basic = Auth::basic("prometheus", "s3cret");
 /// let bearer = Auth::bearer("token-from-a-secret-store");
@@ -47,9 +47,9 @@ impl Auth {
     /// # Examples
     ///
     /// ```
-    /// use metrics_exporter::{Auth, MetricsHandler};
+    /// use coremeter_exporter::{Auth, MetricsHandler};
     ///
-    /// let registry = std::sync::Arc::new(metrics_core::Registry::new());
+    /// let registry = std::sync::Arc::new(coremeter::Registry::new());
     /// let handler = MetricsHandler::new(&registry).auth(Auth::basic("prom", "pw"));
     /// let anonymous = hyper::Request::get("/metrics").body(())?;
     /// assert_eq!(handler.respond(&anonymous).status(), 401);
@@ -69,9 +69,9 @@ impl Auth {
     /// # Examples
     ///
     /// ```
-    /// use metrics_exporter::{Auth, MetricsHandler};
+    /// use coremeter_exporter::{Auth, MetricsHandler};
     ///
-    /// let registry = std::sync::Arc::new(metrics_core::Registry::new());
+    /// let registry = std::sync::Arc::new(coremeter::Registry::new());
     /// let handler = MetricsHandler::new(&registry).auth(Auth::bearer("t0ken"));
     /// let request = hyper::Request::get("/metrics").header("authorization", "Bearer t0ken").body(())?;
     /// assert_eq!(handler.respond(&request).status(), 200);
@@ -147,8 +147,8 @@ impl fmt::Debug for Auth {
 ///
 /// ```
 /// use std::sync::Arc;
-/// use metrics_core::{Counter, Opts, Registry};
-/// use metrics_exporter::MetricsHandler;
+/// use coremeter::{Counter, Opts, Registry};
+/// use coremeter_exporter::MetricsHandler;
 ///
 /// let registry = Arc::new(Registry::new());
 /// let jobs = Counter::new();
@@ -186,8 +186,8 @@ impl MetricsHandler {
     /// # Examples
     ///
     /// ```
-    /// let registry = std::sync::Arc::new(metrics_core::Registry::new());
-    /// let handler = metrics_exporter::MetricsHandler::new(&registry);
+    /// let registry = std::sync::Arc::new(coremeter::Registry::new());
+    /// let handler = coremeter_exporter::MetricsHandler::new(&registry);
     /// let request = hyper::Request::get("/nope").body(())?;
     /// assert_eq!(handler.respond(&request).status(), 404);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -208,9 +208,9 @@ impl MetricsHandler {
     /// # Examples
     ///
     /// ```
-    /// use metrics_exporter::{Auth, MetricsHandler};
+    /// use coremeter_exporter::{Auth, MetricsHandler};
     ///
-    /// let registry = std::sync::Arc::new(metrics_core::Registry::new());
+    /// let registry = std::sync::Arc::new(coremeter::Registry::new());
     /// let handler = MetricsHandler::new(&registry).auth(Auth::bearer("s3cret"));
     /// let request = hyper::Request::get("/metrics").body(())?;
     /// assert_eq!(handler.respond(&request).headers()["www-authenticate"], "Bearer realm=\"metrics\"");
@@ -227,8 +227,8 @@ impl MetricsHandler {
     /// # Examples
     ///
     /// ```
-    /// let registry = std::sync::Arc::new(metrics_core::Registry::new());
-    /// let handler = metrics_exporter::MetricsHandler::new(&registry).metrics_and_reset(true);
+    /// let registry = std::sync::Arc::new(coremeter::Registry::new());
+    /// let handler = coremeter_exporter::MetricsHandler::new(&registry).metrics_and_reset(true);
     /// let request = hyper::Request::get("/metricsandreset").body(())?;
     /// assert_eq!(handler.respond(&request).status(), 200);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -257,8 +257,8 @@ impl MetricsHandler {
     /// # Examples
     ///
     /// ```
-    /// let registry = std::sync::Arc::new(metrics_core::Registry::new());
-    /// let handler = metrics_exporter::MetricsHandler::new(&registry);
+    /// let registry = std::sync::Arc::new(coremeter::Registry::new());
+    /// let handler = coremeter_exporter::MetricsHandler::new(&registry);
     /// assert!(handler.registry().samples().is_empty());
     /// ```
     pub fn registry(&self) -> &SharedRegistry {
@@ -270,8 +270,8 @@ impl MetricsHandler {
     /// # Examples
     ///
     /// ```
-    /// let registry = std::sync::Arc::new(metrics_core::Registry::new());
-    /// let handler = metrics_exporter::MetricsHandler::new(&registry);
+    /// let registry = std::sync::Arc::new(coremeter::Registry::new());
+    /// let handler = coremeter_exporter::MetricsHandler::new(&registry);
     /// let request = hyper::Request::get("/metrics?format=openmetrics").body(())?;
     /// let response = handler.respond(&request);
     /// assert_eq!(response.headers()["content-type"], "application/openmetrics-text; version=1.0.0; charset=utf-8");
@@ -286,8 +286,8 @@ impl MetricsHandler {
     /// # Examples
     ///
     /// ```
-    /// let registry = std::sync::Arc::new(metrics_core::Registry::new());
-    /// let handler = metrics_exporter::MetricsHandler::new(&registry);
+    /// let registry = std::sync::Arc::new(coremeter::Registry::new());
+    /// let handler = coremeter_exporter::MetricsHandler::new(&registry);
     /// let response = handler.respond_to(&hyper::Method::POST, &"/metrics".parse()?, &hyper::HeaderMap::new());
     /// assert_eq!(response.status(), 405);
     /// # Ok::<(), Box<dyn std::error::Error>>(())

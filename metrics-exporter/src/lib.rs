@@ -1,4 +1,4 @@
-//! Exporters for `metrics-core` registries: the only crate of the workspace that does I/O.
+//! Exporters for `coremeter` registries: the only crate of the workspace that does I/O.
 //!
 //! | what | feature | entry point |
 //! | --- | --- | --- |
@@ -11,24 +11,24 @@
 //! | `process_*` metrics (Linux) | `process` | [`ProcessCollector`] |
 //!
 //! Default features: `http`, `push`, `graphite`, `process`; `tls` (rustls) is opt-in. Every
-//! entry point takes a [`SharedRegistry`]: `metrics_core::default_registry()` or an
-//! `Arc<Registry>`. Rendering is [`metrics_encode`]'s: the format follows the `Accept` header,
+//! entry point takes a [`SharedRegistry`]: `coremeter::default_registry()` or an
+//! `Arc<Registry>`. Rendering is [`coremeter_encode`]'s: the format follows the `Accept` header,
 //! gzip follows `Accept-Encoding`, and `name[]` query parameters filter.
 //!
 //! # Examples
 //!
 //! ```
 //! use std::sync::Arc;
-//! use metrics_core::{Counter, Opts, Registry};
+//! use coremeter::{Counter, Opts, Registry};
 //!
 //! let registry = Arc::new(Registry::new());
 //! let requests = Counter::new();
 //! registry.register(Opts::new("requests", "Requests served."), requests.clone())?;
 //! # #[cfg(feature = "process")]
-//! metrics_exporter::ProcessCollector::register(&registry)?;
+//! coremeter_exporter::ProcessCollector::register(&registry)?;
 //!
 //! # #[cfg(feature = "http")] {
-//! let server = metrics_exporter::start_http_server("127.0.0.1:0", &registry)?;
+//! let server = coremeter_exporter::start_http_server("127.0.0.1:0", &registry)?;
 //! println!("curl http://{}/metrics", server.local_addr());
 //! requests.inc();
 //! server.stop();

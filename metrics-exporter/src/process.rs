@@ -1,6 +1,6 @@
 //! The standard `process_*` metrics, read from Linux's `/proc` at scrape time.
 
-use metrics_core::{
+use coremeter::{
     Collect, CounterMetricFamily, GaugeMetricFamily, MetricFamily, Registry, RegistryError,
 };
 
@@ -23,14 +23,14 @@ use metrics_core::{
 /// # Examples
 ///
 /// ```
-/// use metrics_core::Registry;
-/// use metrics_exporter::ProcessCollector;
+/// use coremeter::Registry;
+/// use coremeter_exporter::ProcessCollector;
 ///
 /// let registry = Registry::new();
 /// ProcessCollector::register(&registry)?;
 /// # #[cfg(target_os = "linux")]
 /// assert!(registry.sample_value("process_resident_memory_bytes", &[]).unwrap() > 0.0);
-/// # Ok::<(), metrics_core::RegistryError>(())
+/// # Ok::<(), coremeter::RegistryError>(())
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct ProcessCollector {
@@ -43,9 +43,9 @@ impl ProcessCollector {
     /// # Examples
     ///
     /// ```
-    /// let registry = metrics_core::Registry::new();
-    /// registry.register_collector(metrics_exporter::ProcessCollector::new())?;
-    /// # Ok::<(), metrics_core::RegistryError>(())
+    /// let registry = coremeter::Registry::new();
+    /// registry.register_collector(coremeter_exporter::ProcessCollector::new())?;
+    /// # Ok::<(), coremeter::RegistryError>(())
     /// ```
     pub fn new() -> Self {
         ProcessCollector::default()
@@ -60,10 +60,10 @@ impl ProcessCollector {
     /// # Examples
     ///
     /// ```
-    /// let registry = metrics_core::Registry::new();
-    /// metrics_exporter::ProcessCollector::register(&registry)?;
-    /// assert!(metrics_exporter::ProcessCollector::register(&registry).is_err());
-    /// # Ok::<(), metrics_core::RegistryError>(())
+    /// let registry = coremeter::Registry::new();
+    /// coremeter_exporter::ProcessCollector::register(&registry)?;
+    /// assert!(coremeter_exporter::ProcessCollector::register(&registry).is_err());
+    /// # Ok::<(), coremeter::RegistryError>(())
     /// ```
     pub fn register(registry: &Registry) -> Result<(), RegistryError> {
         registry.register_collector(ProcessCollector::new())

@@ -9,12 +9,12 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE};
 use bytes::Bytes;
+use coremeter::Registry;
+use coremeter_encode::{Encoder, Format};
 use http_body_util::{BodyExt as _, Full};
 use hyper::header::{self, HeaderMap, HeaderValue};
 use hyper::{Method, Request, Uri};
 use hyper_util::rt::TokioIo;
-use metrics_core::Registry;
-use metrics_encode::{Encoder, Format};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
@@ -41,8 +41,8 @@ type HeaderHook = Arc<dyn Fn(&mut HeaderMap) + Send + Sync>;
 ///
 /// ```no_run
 /// use std::time::Duration;
-/// use metrics_core::{Gauge, Opts, Registry};
-/// use metrics_exporter::Pushgateway;
+/// use coremeter::{Gauge, Opts, Registry};
+/// use coremeter_exporter::Pushgateway;
 ///
 /// let registry = Registry::new();
 /// let last_success = Gauge::new();
@@ -83,11 +83,11 @@ impl Pushgateway {
     /// # Examples
     ///
     /// ```
-    /// use metrics_exporter::Pushgateway;
+    /// use coremeter_exporter::Pushgateway;
     ///
     /// assert!(Pushgateway::new("http://127.0.0.1:9091/behind/a/proxy").is_ok());
     /// assert!(Pushgateway::new("127.0.0.1:9091").is_err()); // no scheme
-    /// # Ok::<(), metrics_exporter::PushError>(())
+    /// # Ok::<(), coremeter_exporter::PushError>(())
     /// ```
     pub fn new(url: &str) -> Result<Pushgateway, PushError> {
         let invalid = |why: &str| PushError::InvalidUrl(format!("{url:?}: {why}"));
@@ -96,7 +96,9 @@ impl Pushgateway {
             Some("http") => false,
             Some("https") if cfg!(feature = "tls") => true,
             Some("https") => {
-                return Err(invalid("https needs the `tls` feature of metrics-exporter"));
+                return Err(invalid(
+                    "https needs the `tls` feature of coremeter-exporter",
+                ));
             }
             Some(other) => {
                 return Err(invalid(&format!(
@@ -134,9 +136,9 @@ impl Pushgateway {
     /// # Examples
     ///
     /// ```
-    /// let gateway = metrics_exporter::Pushgateway::new("http://127.0.0.1:9091")?.timeout(std::time::Duration::from_secs(3));
+    /// let gateway = coremeter_exporter::Pushgateway::new("http://127.0.0.1:9091")?.timeout(std::time::Duration::from_secs(3));
     /// # let _ = gateway;
-    /// # Ok::<(), metrics_exporter::PushError>(())
+    /// # Ok::<(), coremeter_exporter::PushError>(())
     /// ```
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
@@ -157,11 +159,11 @@ impl Pushgateway {
     /// # Examples
     ///
     /// ```
-    /// use metrics_exporter::Pushgateway;
+    /// use coremeter_exporter::Pushgateway;
     ///
     /// let missing = Pushgateway::new("https://127.0.0.1:9091")?.tls_ca_file("/nonexistent/ca.pem");
     /// assert!(missing.is_err());
-    /// # Ok::<(), metrics_exporter::PushError>(())
+    /// # Ok::<(), coremeter_exporter::PushError>(())
     /// ```
     #[cfg(feature = "tls")]
     pub fn tls_ca_file(
@@ -183,11 +185,11 @@ impl Pushgateway {
     /// # Examples
     ///
     /// ```
-    /// use metrics_exporter::Pushgateway;
+    /// use coremeter_exporter::Pushgateway;
     ///
     /// let gateway = Pushgateway::new("https://127.0.0.1:9091")?;
     /// assert!(gateway.tls_client_certificate("/nonexistent/client.pem", "/nonexistent/client.key").is_err());
-    /// # Ok::<(), metrics_exporter::PushError>(())
+    /// # Ok::<(), coremeter_exporter::PushError>(())
     /// ```
     #[cfg(feature = "tls")]
     pub fn tls_client_certificate(
@@ -206,9 +208,9 @@ impl Pushgateway {
     /// # Examples
     ///
     /// ```
-    /// let gateway = metrics_exporter::Pushgateway::new("http://127.0.0.1:9091")?.basic_auth("batch", "s3cret");
+    /// let gateway = coremeter_exporter::Pushgateway::new("http://127.0.0.1:9091")?.basic_auth("batch", "s3cret");
     /// # let _ = gateway;
-    /// # Ok::<(), metrics_exporter::PushError>(())
+    /// # Ok::<(), coremeter_exporter::PushError>(())
     /// ```
     #[must_use]
     pub fn basic_auth(mut self, user: &str, password: &str) -> Self {
@@ -228,12 +230,12 @@ impl Pushgateway {
     /// # Examples
     ///
     /// ```
-    /// let gateway = metrics_exporter::Pushgateway::new("http://127.0.0.1:9091")?
+    /// let gateway = coremeter_exporter::Pushgateway::new("http://127.0.0.1:9091")?
     ///     .header_hook(|headers| {
     ///         headers.insert("x-tenant", hyper::header::HeaderValue::from_static("team-a"));
     ///     });
     /// # let _ = gateway;
-    /// # Ok::<(), metrics_exporter::PushError>(())
+    /// # Ok::<(), coremeter_exporter::PushError>(())
     /// ```
     #[must_use]
     pub fn header_hook(mut self, hook: impl Fn(&mut HeaderMap) + Send + Sync + 'static) -> Self {
@@ -251,10 +253,10 @@ impl Pushgateway {
     ///
     /// ```
     /// // Nothing listens on port 1: a typed error, quickly, no panic.
-    /// let gateway = metrics_exporter::Pushgateway::new("http://127.0.0.1:1")?;
-    /// let registry = metrics_core::Registry::new();
-    /// assert!(matches!(gateway.push("job", &[], &registry), Err(metrics_exporter::PushError::Connect(_))));
-    /// # Ok::<(), metrics_exporter::PushError>(())
+    /// let gateway = coremeter_exporter::Pushgateway::new("http://127.0.0.1:1")?;
+    /// let registry = coremeter::Registry::new();
+    /// assert!(matches!(gateway.push("job", &[], &registry), Err(coremeter_exporter::PushError::Connect(_))));
+    /// # Ok::<(), coremeter_exporter::PushError>(())
     /// ```
     pub fn push(
         &self,
@@ -274,10 +276,10 @@ impl Pushgateway {
     /// # Examples
     ///
     /// ```
-    /// let gateway = metrics_exporter::Pushgateway::new("http://127.0.0.1:1")?;
-    /// let registry = metrics_core::Registry::new();
+    /// let gateway = coremeter_exporter::Pushgateway::new("http://127.0.0.1:1")?;
+    /// let registry = coremeter::Registry::new();
     /// assert!(gateway.push_add("job", &[("instance", "a")], &registry).is_err());
-    /// # Ok::<(), metrics_exporter::PushError>(())
+    /// # Ok::<(), coremeter_exporter::PushError>(())
     /// ```
     pub fn push_add(
         &self,
@@ -297,9 +299,9 @@ impl Pushgateway {
     /// # Examples
     ///
     /// ```
-    /// let gateway = metrics_exporter::Pushgateway::new("http://127.0.0.1:1")?;
+    /// let gateway = coremeter_exporter::Pushgateway::new("http://127.0.0.1:1")?;
     /// assert!(gateway.delete("job", &[("instance", "a")]).is_err());
-    /// # Ok::<(), metrics_exporter::PushError>(())
+    /// # Ok::<(), coremeter_exporter::PushError>(())
     /// ```
     pub fn delete(&self, job: &str, grouping: &[(&str, &str)]) -> Result<(), PushError> {
         self.send(Method::DELETE, job, grouping, None)
@@ -488,7 +490,7 @@ impl fmt::Debug for Pushgateway {
 /// # Examples
 ///
 /// ```
-/// use metrics_exporter::{PushError, Pushgateway};
+/// use coremeter_exporter::{PushError, Pushgateway};
 ///
 /// let err = Pushgateway::new("ftp://127.0.0.1:9091").unwrap_err();
 /// assert!(matches!(err, PushError::InvalidUrl(_)));

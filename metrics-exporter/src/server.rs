@@ -32,13 +32,13 @@ use crate::{Auth, MetricsHandler, SharedRegistry};
 ///
 /// ```
 /// use std::sync::Arc;
-/// use metrics_core::Registry;
+/// use coremeter::Registry;
 ///
 /// let registry = Arc::new(Registry::new());
-/// let server = metrics_exporter::start_http_server("127.0.0.1:0", &registry)?;
+/// let server = coremeter_exporter::start_http_server("127.0.0.1:0", &registry)?;
 /// println!("metrics at http://{}/metrics", server.local_addr());
 /// server.stop();
-/// # Ok::<(), metrics_exporter::ServerError>(())
+/// # Ok::<(), coremeter_exporter::ServerError>(())
 /// ```
 pub fn start_http_server(
     addr: impl ToSocketAddrs,
@@ -68,8 +68,8 @@ pub fn start_http_server(
 /// ```
 /// use std::sync::Arc;
 /// use std::time::Duration;
-/// use metrics_core::Registry;
-/// use metrics_exporter::{Auth, HttpServer};
+/// use coremeter::Registry;
+/// use coremeter_exporter::{Auth, HttpServer};
 ///
 /// let registry = Arc::new(Registry::new());
 /// let server = HttpServer::new(&registry)
@@ -78,7 +78,7 @@ pub fn start_http_server(
 ///     .header_timeout(Duration::from_secs(5))
 ///     .start("127.0.0.1:0")?;
 /// server.stop();
-/// # Ok::<(), metrics_exporter::ServerError>(())
+/// # Ok::<(), coremeter_exporter::ServerError>(())
 /// ```
 #[derive(Debug)]
 pub struct HttpServer {
@@ -96,10 +96,10 @@ impl HttpServer {
     /// # Examples
     ///
     /// ```
-    /// let registry = std::sync::Arc::new(metrics_core::Registry::new());
-    /// let server = metrics_exporter::HttpServer::new(&registry).start("127.0.0.1:0")?;
+    /// let registry = std::sync::Arc::new(coremeter::Registry::new());
+    /// let server = coremeter_exporter::HttpServer::new(&registry).start("127.0.0.1:0")?;
     /// server.stop();
-    /// # Ok::<(), metrics_exporter::ServerError>(())
+    /// # Ok::<(), coremeter_exporter::ServerError>(())
     /// ```
     pub fn new(registry: impl Into<SharedRegistry>) -> Self {
         Self::with_handler(MetricsHandler::new(registry))
@@ -110,13 +110,13 @@ impl HttpServer {
     /// # Examples
     ///
     /// ```
-    /// use metrics_exporter::{HttpServer, MetricsHandler};
+    /// use coremeter_exporter::{HttpServer, MetricsHandler};
     ///
-    /// let registry = std::sync::Arc::new(metrics_core::Registry::new());
+    /// let registry = std::sync::Arc::new(coremeter::Registry::new());
     /// let handler = MetricsHandler::new(&registry).metrics_and_reset(true);
     /// let server = HttpServer::with_handler(handler).start("127.0.0.1:0")?;
     /// server.stop();
-    /// # Ok::<(), metrics_exporter::ServerError>(())
+    /// # Ok::<(), coremeter_exporter::ServerError>(())
     /// ```
     pub fn with_handler(handler: MetricsHandler) -> Self {
         HttpServer {
@@ -134,12 +134,12 @@ impl HttpServer {
     /// # Examples
     ///
     /// ```
-    /// use metrics_exporter::{Auth, HttpServer};
+    /// use coremeter_exporter::{Auth, HttpServer};
     ///
-    /// let registry = std::sync::Arc::new(metrics_core::Registry::new());
+    /// let registry = std::sync::Arc::new(coremeter::Registry::new());
     /// let server = HttpServer::new(&registry).auth(Auth::bearer("t0ken")).start("127.0.0.1:0")?;
     /// server.stop();
-    /// # Ok::<(), metrics_exporter::ServerError>(())
+    /// # Ok::<(), coremeter_exporter::ServerError>(())
     /// ```
     #[must_use]
     pub fn auth(mut self, auth: Auth) -> Self {
@@ -152,10 +152,10 @@ impl HttpServer {
     /// # Examples
     ///
     /// ```
-    /// let registry = std::sync::Arc::new(metrics_core::Registry::new());
-    /// let server = metrics_exporter::HttpServer::new(&registry).metrics_and_reset(true).start("127.0.0.1:0")?;
+    /// let registry = std::sync::Arc::new(coremeter::Registry::new());
+    /// let server = coremeter_exporter::HttpServer::new(&registry).metrics_and_reset(true).start("127.0.0.1:0")?;
     /// server.stop();
-    /// # Ok::<(), metrics_exporter::ServerError>(())
+    /// # Ok::<(), coremeter_exporter::ServerError>(())
     /// ```
     #[must_use]
     pub fn metrics_and_reset(mut self, enabled: bool) -> Self {
@@ -168,10 +168,10 @@ impl HttpServer {
     /// # Examples
     ///
     /// ```
-    /// let registry = std::sync::Arc::new(metrics_core::Registry::new());
-    /// let server = metrics_exporter::HttpServer::new(&registry).max_connections(4).start("127.0.0.1:0")?;
+    /// let registry = std::sync::Arc::new(coremeter::Registry::new());
+    /// let server = coremeter_exporter::HttpServer::new(&registry).max_connections(4).start("127.0.0.1:0")?;
     /// server.stop();
-    /// # Ok::<(), metrics_exporter::ServerError>(())
+    /// # Ok::<(), coremeter_exporter::ServerError>(())
     /// ```
     #[must_use]
     pub fn max_connections(mut self, max: usize) -> Self {
@@ -184,12 +184,12 @@ impl HttpServer {
     /// # Examples
     ///
     /// ```
-    /// let registry = std::sync::Arc::new(metrics_core::Registry::new());
-    /// let server = metrics_exporter::HttpServer::new(&registry)
+    /// let registry = std::sync::Arc::new(coremeter::Registry::new());
+    /// let server = coremeter_exporter::HttpServer::new(&registry)
     ///     .header_timeout(std::time::Duration::from_secs(2))
     ///     .start("127.0.0.1:0")?;
     /// server.stop();
-    /// # Ok::<(), metrics_exporter::ServerError>(())
+    /// # Ok::<(), coremeter_exporter::ServerError>(())
     /// ```
     #[must_use]
     pub fn header_timeout(mut self, timeout: Duration) -> Self {
@@ -202,12 +202,12 @@ impl HttpServer {
     /// # Examples
     ///
     /// ```
-    /// let registry = std::sync::Arc::new(metrics_core::Registry::new());
-    /// let server = metrics_exporter::HttpServer::new(&registry)
+    /// let registry = std::sync::Arc::new(coremeter::Registry::new());
+    /// let server = coremeter_exporter::HttpServer::new(&registry)
     ///     .idle_timeout(std::time::Duration::from_secs(60))
     ///     .start("127.0.0.1:0")?;
     /// server.stop();
-    /// # Ok::<(), metrics_exporter::ServerError>(())
+    /// # Ok::<(), coremeter_exporter::ServerError>(())
     /// ```
     #[must_use]
     pub fn idle_timeout(mut self, timeout: Duration) -> Self {
@@ -220,9 +220,9 @@ impl HttpServer {
     /// # Examples
     ///
     /// ```no_run
-    /// use metrics_exporter::{HttpServer, TlsConfig};
+    /// use coremeter_exporter::{HttpServer, TlsConfig};
     ///
-    /// # let registry = std::sync::Arc::new(metrics_core::Registry::new());
+    /// # let registry = std::sync::Arc::new(coremeter::Registry::new());
     /// let tls = TlsConfig::from_pem_files("server.pem", "server.key")?;
     /// let server = HttpServer::new(&registry).tls(tls).start("127.0.0.1:9443")?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -234,7 +234,7 @@ impl HttpServer {
         self
     }
 
-    /// Binds `addr` and starts serving on a background thread named `metrics-exporter`.
+    /// Binds `addr` and starts serving on a background thread named `coremeter-exporter`.
     ///
     /// # Errors
     ///
@@ -244,10 +244,10 @@ impl HttpServer {
     /// # Examples
     ///
     /// ```
-    /// let registry = std::sync::Arc::new(metrics_core::Registry::new());
-    /// let server = metrics_exporter::HttpServer::new(&registry).start("127.0.0.1:0")?;
+    /// let registry = std::sync::Arc::new(coremeter::Registry::new());
+    /// let server = coremeter_exporter::HttpServer::new(&registry).start("127.0.0.1:0")?;
     /// assert!(server.local_addr().ip().is_loopback());
-    /// # Ok::<(), metrics_exporter::ServerError>(())
+    /// # Ok::<(), coremeter_exporter::ServerError>(())
     /// ```
     pub fn start(self, addr: impl ToSocketAddrs) -> Result<ServerHandle, ServerError> {
         let std_listener = StdListener::bind(addr).map_err(ServerError::Bind)?;
@@ -266,7 +266,7 @@ impl HttpServer {
         };
         let (stop, stopped) = oneshot::channel();
         let thread = std::thread::Builder::new()
-            .name("metrics-exporter".into())
+            .name("coremeter-exporter".into())
             .spawn(move || runtime.block_on(self.serve(listener, stopped)))
             .map_err(ServerError::Runtime)?;
         Ok(ServerHandle {
@@ -353,13 +353,13 @@ impl Limits {
 /// # Examples
 ///
 /// ```
-/// let registry = std::sync::Arc::new(metrics_core::Registry::new());
-/// let server = metrics_exporter::start_http_server("127.0.0.1:0", &registry)?;
+/// let registry = std::sync::Arc::new(coremeter::Registry::new());
+/// let server = coremeter_exporter::start_http_server("127.0.0.1:0", &registry)?;
 /// let addr = server.local_addr();
 /// assert!(addr.ip().is_loopback() && addr.port() != 0);
 /// server.stop();
 /// assert!(std::net::TcpStream::connect(addr).is_err());
-/// # Ok::<(), metrics_exporter::ServerError>(())
+/// # Ok::<(), coremeter_exporter::ServerError>(())
 /// ```
 #[must_use = "the server stops when its handle is dropped"]
 pub struct ServerHandle {
@@ -374,10 +374,10 @@ impl ServerHandle {
     /// # Examples
     ///
     /// ```
-    /// let registry = std::sync::Arc::new(metrics_core::Registry::new());
-    /// let server = metrics_exporter::start_http_server("127.0.0.1:0", &registry)?;
+    /// let registry = std::sync::Arc::new(coremeter::Registry::new());
+    /// let server = coremeter_exporter::start_http_server("127.0.0.1:0", &registry)?;
     /// println!("http://{}/metrics", server.local_addr());
-    /// # Ok::<(), metrics_exporter::ServerError>(())
+    /// # Ok::<(), coremeter_exporter::ServerError>(())
     /// ```
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
@@ -388,12 +388,12 @@ impl ServerHandle {
     /// # Examples
     ///
     /// ```
-    /// let registry = std::sync::Arc::new(metrics_core::Registry::new());
-    /// let server = metrics_exporter::start_http_server("127.0.0.1:0", &registry)?;
+    /// let registry = std::sync::Arc::new(coremeter::Registry::new());
+    /// let server = coremeter_exporter::start_http_server("127.0.0.1:0", &registry)?;
     /// let addr = server.local_addr();
     /// server.stop();
     /// assert!(std::net::TcpStream::connect(addr).is_err());
-    /// # Ok::<(), metrics_exporter::ServerError>(())
+    /// # Ok::<(), coremeter_exporter::ServerError>(())
     /// ```
     pub fn stop(mut self) {
         self.shut_down();
@@ -405,13 +405,13 @@ impl ServerHandle {
     /// # Examples
     ///
     /// ```
-    /// let registry = std::sync::Arc::new(metrics_core::Registry::new());
-    /// let server = metrics_exporter::start_http_server("127.0.0.1:0", &registry)?;
+    /// let registry = std::sync::Arc::new(coremeter::Registry::new());
+    /// let server = coremeter_exporter::start_http_server("127.0.0.1:0", &registry)?;
     /// // A binary whose only job is serving: block until the server ends.
     /// if false {
     ///     server.wait();
     /// }
-    /// # Ok::<(), metrics_exporter::ServerError>(())
+    /// # Ok::<(), coremeter_exporter::ServerError>(())
     /// ```
     pub fn wait(mut self) {
         if let Some(thread) = self.thread.take() {
@@ -450,9 +450,9 @@ impl fmt::Debug for ServerHandle {
 /// # Examples
 ///
 /// ```
-/// use metrics_exporter::{ServerError, start_http_server};
+/// use coremeter_exporter::{ServerError, start_http_server};
 ///
-/// let registry = std::sync::Arc::new(metrics_core::Registry::new());
+/// let registry = std::sync::Arc::new(coremeter::Registry::new());
 /// let first = start_http_server("127.0.0.1:0", &registry)?;
 /// let second = start_http_server(first.local_addr(), &registry);
 /// assert!(matches!(second, Err(ServerError::Bind(_))));

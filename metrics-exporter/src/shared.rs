@@ -4,20 +4,20 @@ use std::fmt;
 use std::ops::Deref;
 use std::sync::Arc;
 
-use metrics_core::Registry;
+use coremeter::Registry;
 
 /// A registry an exporter keeps for as long as it runs: `&'static Registry` (such as
-/// [`metrics_core::default_registry`]) or an `Arc<Registry>`. Every exporter entry point takes
+/// [`coremeter::default_registry`]) or an `Arc<Registry>`. Every exporter entry point takes
 /// `impl Into<SharedRegistry>`.
 ///
 /// # Examples
 ///
 /// ```
 /// use std::sync::Arc;
-/// use metrics_core::Registry;
-/// use metrics_exporter::SharedRegistry;
+/// use coremeter::Registry;
+/// use coremeter_exporter::SharedRegistry;
 ///
-/// let global = SharedRegistry::from(metrics_core::default_registry());
+/// let global = SharedRegistry::from(coremeter::default_registry());
 /// let mine = SharedRegistry::from(Arc::new(Registry::new()));
 /// assert!(mine.samples().is_empty());
 /// # let _ = global;

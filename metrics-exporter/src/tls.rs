@@ -18,8 +18,8 @@ use tokio_rustls::rustls::{self, RootCertStore, ServerConfig};
 /// # Examples
 ///
 /// ```no_run
-/// use metrics_exporter::{HttpServer, TlsConfig};
-/// # let registry = std::sync::Arc::new(metrics_core::Registry::new());
+/// use coremeter_exporter::{HttpServer, TlsConfig};
+/// # let registry = std::sync::Arc::new(coremeter::Registry::new());
 ///
 /// let tls = TlsConfig::from_pem_files("server.crt", "server.key")?
 ///     .client_ca_file("clients-ca.crt")?;
@@ -44,7 +44,7 @@ impl TlsConfig {
     /// # Examples
     ///
     /// ```
-    /// let missing = metrics_exporter::TlsConfig::from_pem_files("/nonexistent/a.pem", "/nonexistent/a.key");
+    /// let missing = coremeter_exporter::TlsConfig::from_pem_files("/nonexistent/a.pem", "/nonexistent/a.key");
     /// assert!(missing.is_err());
     /// ```
     pub fn from_pem_files(
@@ -71,8 +71,8 @@ impl TlsConfig {
     /// # Examples
     ///
     /// ```
-    /// # fn make() -> Result<(), metrics_exporter::TlsError> {
-    /// let tls = metrics_exporter::TlsConfig::from_pem_files("server.pem", "server.key")?
+    /// # fn make() -> Result<(), coremeter_exporter::TlsError> {
+    /// let tls = coremeter_exporter::TlsConfig::from_pem_files("server.pem", "server.key")?
     ///     .client_ca_file("clients-ca.pem")?; // clients must present a certificate it signed
     /// # let _ = tls;
     /// # Ok(())
@@ -220,7 +220,7 @@ impl fmt::Debug for TlsConfig {
 /// # Examples
 ///
 /// ```
-/// use metrics_exporter::TlsConfig;
+/// use coremeter_exporter::TlsConfig;
 ///
 /// let err = TlsConfig::from_pem_files("/nonexistent/server.pem", "/nonexistent/server.key").unwrap_err();
 /// assert_eq!(err.path(), Some(std::path::Path::new("/nonexistent/server.pem")));
@@ -252,7 +252,7 @@ impl TlsError {
     /// # Examples
     ///
     /// ```
-    /// let err = metrics_exporter::TlsConfig::from_pem_files("/nonexistent/a.pem", "k").unwrap_err();
+    /// let err = coremeter_exporter::TlsConfig::from_pem_files("/nonexistent/a.pem", "k").unwrap_err();
     /// assert_eq!(err.path(), Some(std::path::Path::new("/nonexistent/a.pem")));
     /// ```
     pub fn path(&self) -> Option<&Path> {

@@ -10,8 +10,8 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use common::{Daemon, TempDir, wait_for};
-use metrics_core::{Counter, DynLabels, Family, Gauge, Opts, Registry};
-use metrics_exporter::{GraphiteBridge, LabelStyle};
+use coremeter::{Counter, DynLabels, Family, Gauge, Opts, Registry};
+use coremeter_exporter::{GraphiteBridge, LabelStyle};
 
 struct Carbon {
     daemon: Daemon,

@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use common::{get, head, request, sample};
-use metrics_core::{Counter, Gauge, Histogram, Opts, Registry};
-use metrics_exporter::{Auth, HttpServer, MetricsHandler, start_http_server};
+use coremeter::{Counter, Gauge, Histogram, Opts, Registry};
+use coremeter_exporter::{Auth, HttpServer, MetricsHandler, start_http_server};
 
 const PROMETHEUS_ACCEPT: &str = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
 
@@ -49,7 +49,7 @@ fn serves_negotiated_formats_gzip_and_filters() {
     );
     assert_eq!(
         text.text(),
-        metrics_encode::render(&registry, metrics_encode::Format::Text)
+        coremeter_encode::render(&registry, coremeter_encode::Format::Text)
     );
     assert_eq!(sample(text.text(), "jobs_total"), Some(7.0));
 
@@ -367,7 +367,7 @@ fn a_stopped_server_releases_its_port() {
     assert!(TcpStream::connect(addr).is_err());
     assert!(matches!(
         start_http_server("256.0.0.1:1", &registry),
-        Err(metrics_exporter::ServerError::Bind(_))
+        Err(coremeter_exporter::ServerError::Bind(_))
     ));
 }
 

@@ -9,8 +9,8 @@ use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use metrics_core::{Counter, DynLabels, Family, Histogram, Opts, Registry};
-use metrics_exporter::HttpServer;
+use coremeter::{Counter, DynLabels, Family, Histogram, Opts, Registry};
+use coremeter_exporter::HttpServer;
 
 fn rss_bytes() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap();

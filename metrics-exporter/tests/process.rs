@@ -3,8 +3,8 @@
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use metrics_core::Registry;
-use metrics_exporter::ProcessCollector;
+use coremeter::Registry;
+use coremeter_exporter::ProcessCollector;
 
 fn value(registry: &Registry, name: &str) -> f64 {
     registry

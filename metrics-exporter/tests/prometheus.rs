@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use common::{Prometheus, TempDir, wait_for};
-use metrics_core::{Counter, Histogram, Opts, Registry};
-use metrics_exporter::{HttpServer, ProcessCollector};
+use coremeter::{Counter, Histogram, Opts, Registry};
+use coremeter_exporter::{HttpServer, ProcessCollector};
 
 #[test]
 fn prometheus_scrapes_both_formats_without_errors() {

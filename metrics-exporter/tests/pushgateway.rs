@@ -8,8 +8,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::{Daemon, TempDir, get, sample, wait_for};
-use metrics_core::{Counter, DynLabels, Family, Gauge, Opts, Registry};
-use metrics_exporter::{PushError, Pushgateway};
+use coremeter::{Counter, DynLabels, Family, Gauge, Opts, Registry};
+use coremeter_exporter::{PushError, Pushgateway};
 
 fn start_gateway(dir: &TempDir) -> (Daemon, String) {
     start_gateway_with(dir, "--web.enable-admin-api")
@@ -126,10 +126,10 @@ fn push_push_add_and_delete_against_the_real_gateway() {
 }
 
 /// A family collected from elsewhere, for pushing what core's own types would not produce.
-struct Fixed(metrics_core::MetricFamily);
+struct Fixed(coremeter::MetricFamily);
 
-impl metrics_core::Collect for Fixed {
-    fn collect(&self) -> Vec<metrics_core::MetricFamily> {
+impl coremeter::Collect for Fixed {
+    fn collect(&self) -> Vec<coremeter::MetricFamily> {
         vec![self.0.clone()]
     }
 }
@@ -146,7 +146,7 @@ fn the_gateways_refusal_comes_back_with_its_message() {
         .unwrap();
     gw.push("g1", &[], &as_counter).unwrap();
     let untyped = Registry::new();
-    let mut family = metrics_core::UnknownMetricFamily::new("batch_x_total", "x", &[]).unwrap();
+    let mut family = coremeter::UnknownMetricFamily::new("batch_x_total", "x", &[]).unwrap();
     family.add_metric(&[], 1.0).unwrap();
     untyped.register_collector(Fixed(family.into())).unwrap();
     match gw.push("g2", &[], &untyped) {

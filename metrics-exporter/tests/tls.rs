@@ -7,8 +7,8 @@ mod common;
 use std::sync::Arc;
 
 use common::{TempDir, curl, make_certificates};
-use metrics_core::{Counter, Opts, Registry};
-use metrics_exporter::{Auth, HttpServer, TlsConfig};
+use coremeter::{Counter, Opts, Registry};
+use coremeter_exporter::{Auth, HttpServer, TlsConfig};
 
 fn registry() -> Arc<Registry> {
     let registry = Arc::new(Registry::new());

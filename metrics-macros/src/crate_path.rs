@@ -1,8 +1,8 @@
-//! The path generated code uses for `metrics-core`: `::metrics_core`, or what `crate = path`
+//! The path generated code uses for `coremeter`: `::coremeter`, or what `crate = path`
 //! says (for a renamed dependency).
 
 use syn::{Path, parse_quote};
 
 pub(crate) fn default() -> Path {
-    parse_quote!(::metrics_core)
+    parse_quote!(::coremeter)
 }

@@ -1,6 +1,6 @@
-//! Procedural macros for `metrics-core`, re-exported by it (feature `macros`, on by default):
-//! depend on `metrics-core` and write `use metrics_core::{Metrics, timed};`. The user
-//! documentation is on the re-exports in `metrics-core`.
+//! Procedural macros for `coremeter`, re-exported by it (feature `macros`, on by default):
+//! depend on `coremeter` and write `use coremeter::{Metrics, timed};`. The user
+//! documentation is on the re-exports in `coremeter`.
 //!
 //! - `#[derive(Metrics)]`: a struct of metrics, its names and HELP checked at compile time,
 //!   registered in any registry or, with `#[metrics(static = NAME)]`, at link time in the
@@ -23,7 +23,7 @@ mod names;
 use proc_macro::TokenStream;
 use syn::{DeriveInput, parse_macro_input};
 
-/// See `metrics_core::Metrics` (the derive's documentation is on the re-export).
+/// See `coremeter::Metrics` (the derive's documentation is on the re-export).
 #[proc_macro_derive(Metrics, attributes(metrics, metric))]
 pub fn derive_metrics(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
@@ -32,7 +32,7 @@ pub fn derive_metrics(input: TokenStream) -> TokenStream {
         .into()
 }
 
-/// See `metrics_core::LabelSet`.
+/// See `coremeter::LabelSet`.
 #[proc_macro_derive(LabelSet, attributes(label))]
 pub fn derive_label_set(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
@@ -41,7 +41,7 @@ pub fn derive_label_set(input: TokenStream) -> TokenStream {
         .into()
 }
 
-/// See `metrics_core::LabelValue`.
+/// See `coremeter::LabelValue`.
 #[proc_macro_derive(LabelValue, attributes(label))]
 pub fn derive_label_value(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
@@ -50,19 +50,19 @@ pub fn derive_label_value(input: TokenStream) -> TokenStream {
         .into()
 }
 
-/// See `metrics_core::timed`.
+/// See `coremeter::timed`.
 #[proc_macro_attribute]
 pub fn timed(args: TokenStream, item: TokenStream) -> TokenStream {
     fn_attr::expand(fn_attr::Kind::Timed, args.into(), item.into()).into()
 }
 
-/// See `metrics_core::count_exceptions`.
+/// See `coremeter::count_exceptions`.
 #[proc_macro_attribute]
 pub fn count_exceptions(args: TokenStream, item: TokenStream) -> TokenStream {
     fn_attr::expand(fn_attr::Kind::CountExceptions, args.into(), item.into()).into()
 }
 
-/// See `metrics_core::in_progress`.
+/// See `coremeter::in_progress`.
 #[proc_macro_attribute]
 pub fn in_progress(args: TokenStream, item: TokenStream) -> TokenStream {
     fn_attr::expand(fn_attr::Kind::InProgress, args.into(), item.into()).into()

@@ -1,4 +1,4 @@
-//! The Prometheus data model's name rules, as metrics-core checks them at run time, checked here
+//! The Prometheus data model's name rules, as coremeter checks them at run time, checked here
 //! at compile time.
 
 /// `None` if `name` is a valid metric name (`[a-zA-Z_:][a-zA-Z0-9_:]*`), else why not.

@@ -1,9 +1,9 @@
 //! `#[derive(Metrics)]`, `#[derive(LabelSet)]`, `#[derive(LabelValue)]`: what they register and
-//! how, through the public API of metrics-core only.
+//! how, through the public API of coremeter only.
 
 #![allow(dead_code)]
 
-use metrics_core::{
+use coremeter::{
     Counter, DynLabels, Family, FloatGauge, Gauge, Histogram, LabelSet, LabelValue, Metrics,
     Registry, Statistics, Summary,
 };
@@ -206,11 +206,11 @@ fn help_comes_from_doc_comments_or_the_attribute() {
     HttpMetrics::default().register(&registry).unwrap();
     let mut helps = Vec::new();
     struct Helps<'a>(&'a mut Vec<(String, String)>);
-    impl metrics_core::Visitor for Helps<'_> {
-        fn family(&mut self, d: &metrics_core::Descriptor) {
+    impl coremeter::Visitor for Helps<'_> {
+        fn family(&mut self, d: &coremeter::Descriptor) {
             self.0.push((d.name().to_owned(), d.help().to_owned()));
         }
-        fn series(&mut self, _: &metrics_core::Labels<'_>, _: &metrics_core::Value<'_>) {}
+        fn series(&mut self, _: &coremeter::Labels<'_>, _: &coremeter::Value<'_>) {}
     }
     registry.collect(&mut Helps(&mut helps));
     let help = |n: &str| {
@@ -259,7 +259,7 @@ pub struct StaticMetrics {
 
 #[test]
 fn a_static_struct_is_in_the_default_registry_before_first_use() {
-    let registry = metrics_core::default_registry();
+    let registry = coremeter::default_registry();
     assert_eq!(
         registry.sample_value("static_test_events_total", &[]),
         Some(0.0)
@@ -269,11 +269,11 @@ fn a_static_struct_is_in_the_default_registry_before_first_use() {
         registry.sample_value("static_test_events_total", &[]),
         Some(1.0)
     );
-    assert!(metrics_core::static_registration_errors().is_empty());
+    assert!(coremeter::static_registration_errors().is_empty());
 }
 
 mod renamed {
-    extern crate metrics_core as mc;
+    extern crate coremeter as mc;
 
     #[derive(mc::Metrics)]
     #[metrics(crate = mc)]

@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use metrics_core::{
+use coremeter::{
     Counter, Family, Gauge, Histogram, LabelSet, LabelValue, Metrics, Statistics, Summary,
     count_exceptions, in_progress, timed,
 };

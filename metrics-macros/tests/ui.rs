@@ -1,5 +1,5 @@
 //! The macros' compile errors: one mistake per file in `tests/ui/`, each with the exact message
-//! expected (`TRYBUILD=overwrite cargo test -p metrics-macros --test ui` regenerates them after a
+//! expected (`TRYBUILD=overwrite cargo test -p coremeter-macros --test ui` regenerates them after a
 //! deliberate change; review the diff).
 
 #[test]

@@ -20,3 +20,24 @@ pub struct MigrationGuideDoctests;
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/semantics.md")]
 pub struct SemanticsGuideDoctests;
+
+/// The crate READMEs shown on crates.io: `coremeter`'s.
+#[cfg(doctest)]
+#[doc = include_str!("../../metrics-core/README.md")]
+pub struct CoremeterReadmeDoctests;
+
+/// `coremeter-macros`' README (its example needs a renamed dependency and is not run here;
+/// `tests/renamed-dependency/` runs the same thing).
+#[cfg(doctest)]
+#[doc = include_str!("../../metrics-macros/README.md")]
+pub struct MacrosReadmeDoctests;
+
+/// `coremeter-encode`'s README.
+#[cfg(doctest)]
+#[doc = include_str!("../../metrics-encode/README.md")]
+pub struct EncodeReadmeDoctests;
+
+/// `coremeter-exporter`'s README.
+#[cfg(doctest)]
+#[doc = include_str!("../../metrics-exporter/README.md")]
+pub struct ExporterReadmeDoctests;

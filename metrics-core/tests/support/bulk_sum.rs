@@ -1,7 +1,7 @@
 //! A visitor that takes every label family's values in bulk, as the encoder does (through the
 //! registry's read plan once two collections saw the same shape), and adds up their words.
 
-use metrics_core::{Descriptor, Labels, Layout, Value, Values, Visitor};
+use coremeter::{Descriptor, Labels, Layout, Value, Values, Visitor};
 
 #[derive(Default)]
 pub(crate) struct BulkSum(pub(crate) u64);

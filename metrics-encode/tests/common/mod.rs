@@ -5,7 +5,7 @@
 
 #![allow(dead_code, reason = "each test file uses a part")]
 
-use metrics_core::{
+use coremeter::{
     Collect, Counter, CounterMetricFamily, Family, FloatCounter, FloatGauge, FnGauge, Gauge,
     GaugeMetricFamily, Histogram, HistogramMetricFamily, Info, InfoMetricFamily, LabelSet,
     LabelValue, LabelVisitor, MetricFamily, Opts, Registry, StateSet, Statistics, Summary,
@@ -211,7 +211,7 @@ pub(crate) fn everything() -> Registry {
         .expect("valid exemplar");
 
     let by_path: Family<Path<'_>, Histogram> =
-        Family::with_config(metrics_core::Buckets::new(&[1.0, 2.5]).expect("buckets"));
+        Family::with_config(coremeter::Buckets::new(&[1.0, 2.5]).expect("buckets"));
     registry
         .register(
             Opts::new("response_size", "Response sizes by path.").unit("bytes"),

@@ -6,7 +6,7 @@
 
 #![allow(dead_code, reason = "each user needs a part")]
 
-use metrics_encode::Format;
+use coremeter_encode::Format;
 
 /// Label pairs, in order.
 pub(crate) type Pairs = Vec<(String, String)>;

@@ -85,7 +85,7 @@ impl Simple {
         }
     }
 
-    /// Suffixes a name of this type may not end with (metrics-core's rule).
+    /// Suffixes a name of this type may not end with (coremeter's rule).
     pub(crate) fn reserved_suffixes(self) -> &'static [&'static str] {
         match self {
             Simple::Counter | Simple::FloatCounter => &["_total"],

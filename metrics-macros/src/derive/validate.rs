@@ -11,7 +11,7 @@ use crate::attr::Errors;
 use crate::names;
 
 /// The full name of a field's metric without the outer prefix: namespace, subsystem, name and
-/// unit suffix joined with `_` (as metrics-core joins them).
+/// unit suffix joined with `_` (as coremeter joins them).
 pub(crate) fn full_name(c: &Container<'_>, f: &Field<'_>) -> String {
     let mut name = c.name_of(f);
     if let Some(unit) = &f.attrs.unit {

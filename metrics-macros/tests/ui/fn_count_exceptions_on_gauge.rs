@@ -1,4 +1,4 @@
-use metrics_core::*;
+use coremeter::*;
 
 static G: std::sync::LazyLock<Gauge> = std::sync::LazyLock::new(Gauge::new);
 

@@ -1,8 +1,8 @@
-use metrics_core::*;
+use coremeter::*;
 
 static C: std::sync::LazyLock<Counter> = std::sync::LazyLock::new(Counter::new);
 
-#[count_exceptions(C, crate = metrics_core, crate = metrics_core)]
+#[count_exceptions(C, crate = coremeter, crate = coremeter)]
 fn f() -> Result<(), ()> {
     Ok(())
 }

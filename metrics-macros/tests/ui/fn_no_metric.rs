@@ -1,4 +1,4 @@
-use metrics_core::*;
+use coremeter::*;
 
 #[in_progress]
 fn f() {}

@@ -1,4 +1,4 @@
-use metrics_core::*;
+use coremeter::*;
 
 static H: std::sync::LazyLock<Histogram> = std::sync::LazyLock::new(Histogram::new);
 

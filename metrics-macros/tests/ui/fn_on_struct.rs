@@ -1,4 +1,4 @@
-use metrics_core::*;
+use coremeter::*;
 
 static C: std::sync::LazyLock<Counter> = std::sync::LazyLock::new(Counter::new);
 

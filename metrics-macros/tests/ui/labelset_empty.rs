@@ -1,4 +1,4 @@
-use metrics_core::*;
+use coremeter::*;
 
 #[derive(LabelSet)]
 struct L {}
