@@ -1632,6 +1632,10 @@ pub trait Metric: sealed::Sealed + Send + Sync + 'static {
     fn label_names(&self) -> Vec<String> {
         Vec::new()
     }
+
+    /// Told the metric's full name when a registry takes it (the first name is kept): a label
+    /// family names itself in its errors.
+    fn registered_as(&self, _name: &str) {}
 }
 
 /// Where a [`Metric`] writes its series during a collection.

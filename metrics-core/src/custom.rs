@@ -155,7 +155,8 @@ impl Builder {
     ) -> Result<(), LabelError> {
         if values.len() != self.label_names.len() {
             return Err(LabelError::Count {
-                expected: self.label_names.len(),
+                family: Some(self.family.descriptor.name.to_string()),
+                names: self.label_names.clone(),
                 got: values.len(),
             });
         }

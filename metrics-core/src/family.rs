@@ -350,6 +350,9 @@ pub struct Family<L, M: FamilyMetric = crate::Counter> {
 struct Shared<M: FamilyMetric> {
     /// Label names given at run time ([`DynLabels`] families), boxed: most families have none.
     names: Option<Box<Box<[String]>>>,
+    /// The id of the full name under which the family was first registered (see
+    /// [`crate::family_name`]), 0 before: for its errors.
+    registered_as: AtomicU32,
     /// The cardinality limit of a dynamic family.
     limit: AtomicU32,
     map: RwLock<DynMap<M>>,
@@ -602,10 +605,8 @@ impl<M: FamilyMetric> Family<DynLabels, M> {
     /// let requests = Family::<DynLabels, Counter>::with_label_names(&["method", "code"])?;
     /// requests.labels(&["GET", "200"])?.inc();
     /// assert_eq!(requests.labels(&["GET", "200"])?.get(), 1);
-    /// assert_eq!(
-    ///     requests.labels(&["GET"]).unwrap_err(),
-    ///     LabelError::Count { expected: 2, got: 1 },
-    /// );
+    /// let wrong = requests.labels(&["GET"]).unwrap_err();
+    /// assert!(matches!(wrong, LabelError::Count { got: 1, .. }));
     /// assert!(Family::<DynLabels, Counter>::with_label_names(&["a", "a"]).is_err());
     /// # Ok::<(), LabelError>(())
     /// ```
@@ -820,7 +821,9 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
         let names = self.names();
         if values.len() != names.len() {
             return Err(LabelError::Count {
-                expected: names.len(),
+                family: crate::family_name::name(self.shared.registered_as.load(Ordering::Relaxed))
+                    .map(str::to_owned),
+                names: (0..names.len()).map(|i| names.get(i).to_owned()).collect(),
                 got: values.len(),
             });
         }
@@ -1031,6 +1034,7 @@ impl<M: FamilyMetric> Shared<M> {
     fn new(names: Option<Box<Box<[String]>>>) -> Self {
         Shared {
             names,
+            registered_as: AtomicU32::new(0),
             limit: AtomicU32::new(DEFAULT_LIMIT as u32),
             map: RwLock::new(DynMap::new()),
         }
@@ -1079,6 +1083,19 @@ impl<L: LabelSet + 'static, M: FamilyMetric> Metric for Family<L, M> {
             .map(str::to_owned)
             .collect()
     }
+
+    fn registered_as(&self, name: &str) {
+        if self.shared.registered_as.load(Ordering::Relaxed) == 0 {
+            let id = crate::family_name::intern(name);
+            // The first registration names the family; a concurrent one may lose the race.
+            let _ = self.shared.registered_as.compare_exchange(
+                0,
+                id,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            );
+        }
+    }
 }
 
 /// Checks run-time label names: the data model, no duplicates, none the type uses.
@@ -1109,12 +1126,17 @@ pub(crate) fn check_label_names(names: &[&str], t: MetricType) -> Result<(), Lab
 /// use coremeter::{Counter, DynLabels, Family, LabelError};
 ///
 /// let f = Family::<DynLabels, Counter>::with_label_names(&["method", "code"])?;
-/// assert_eq!(f.labels(&["GET"]).unwrap_err(), LabelError::Count { expected: 2, got: 1 });
+/// let registry = coremeter::Registry::new();
+/// registry.register(coremeter::Opts::new("requests", "Requests."), f.clone())?;
+/// assert_eq!(
+///     f.labels(&["GET"]).unwrap_err().to_string(),
+///     "family \"requests\" has 2 label names [\"method\", \"code\"], and 1 label values were given",
+/// );
 /// assert!(matches!(
 ///     Family::<DynLabels, Counter>::with_label_names(&["__name"]),
 ///     Err(LabelError::InvalidName { .. })
 /// ));
-/// # Ok::<(), LabelError>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -1140,8 +1162,10 @@ pub enum LabelError {
     },
     /// Not as many values as label names.
     Count {
-        /// How many names the family has.
-        expected: usize,
+        /// The family's full name, once a registry has taken it.
+        family: Option<String>,
+        /// Its label names, in order (as many values are expected).
+        names: Vec<String>,
         /// How many values were given.
         got: usize,
     },
@@ -1167,8 +1191,16 @@ impl fmt::Display for LabelError {
             LabelError::DuplicateName { name } => {
                 write!(f, "label name {name:?} is given more than once")
             }
-            LabelError::Count { expected, got } => {
-                write!(f, "{got} label values given for {expected} label names")
+            LabelError::Count { family, names, got } => {
+                match family {
+                    Some(family) => write!(f, "family {family:?}")?,
+                    None => f.write_str("a family not registered yet")?,
+                }
+                write!(
+                    f,
+                    " has {} label names {names:?}, and {got} label values were given",
+                    names.len()
+                )
             }
             LabelError::UnknownValue { label, value } => {
                 write!(f, "{value:?} is not one of the values of label {label:?}")

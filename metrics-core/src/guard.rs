@@ -5,9 +5,23 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 /// The process's clock, calibrated once.
-fn clock() -> &'static quanta::Clock {
+pub(crate) fn clock() -> &'static quanta::Clock {
     static CLOCK: OnceLock<quanta::Clock> = OnceLock::new();
     CLOCK.get_or_init(quanta::Clock::new)
+}
+
+/// A raw reading of the clock, to start timing.
+#[inline]
+pub(crate) fn now_raw() -> u64 {
+    clock().raw()
+}
+
+/// The seconds since `start` (a [`now_raw`] reading), converted with a multiplication (a
+/// division, or a `Duration`'s conversion, cost ~4 ns more per timer here).
+#[inline]
+pub(crate) fn seconds_since(start: u64) -> f64 {
+    let clock = clock();
+    clock.delta_as_nanos(start, clock.raw()) as f64 * 1e-9
 }
 
 /// A metric that records observations: [`Histogram`](crate::Histogram),
@@ -103,7 +117,7 @@ impl<O: Observe> Timer<O> {
     pub fn new(target: O) -> Self {
         Timer {
             target: Some(target),
-            start: clock().raw(),
+            start: now_raw(),
         }
     }
 
@@ -144,9 +158,10 @@ impl<O: Observe> Timer<O> {
 }
 
 impl<O: Observe> Drop for Timer<O> {
+    #[inline]
     fn drop(&mut self) {
         if let Some(target) = &self.target {
-            target.observe(self.elapsed().as_secs_f64());
+            target.observe(seconds_since(self.start));
         }
     }
 }

@@ -53,9 +53,7 @@ impl Info {
     /// # Ok::<(), coremeter::LabelError>(())
     /// ```
     pub fn new(pairs: &[(&str, &str)]) -> Result<Self, LabelError> {
-        let info = Info {
-            cell: CellRun::new_in(Kind::Unsharded, 1),
-        };
+        let info = Info::default();
         info.set(pairs)?;
         Ok(info)
     }
@@ -96,6 +94,28 @@ impl Info {
     /// ```
     pub fn get(&self) -> Vec<(String, String)> {
         pairs(&self.cell)
+    }
+}
+
+impl Default for Info {
+    /// An info with no pairs yet (exposed as `name_info 1`), for [`set`](Self::set) to fill: how
+    /// a field of a `#[derive(Metrics)]` struct starts.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let build = coremeter::Info::default();
+    /// assert!(build.get().is_empty());
+    /// build.set(&[("version", "1.2.3")])?;
+    /// assert_eq!(build.get().len(), 1);
+    /// # Ok::<(), coremeter::LabelError>(())
+    /// ```
+    fn default() -> Self {
+        let info = Info {
+            cell: CellRun::new_in(Kind::Unsharded, 1),
+        };
+        info.cell.set_info(Vec::new());
+        info
     }
 }
 

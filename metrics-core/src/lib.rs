@@ -85,12 +85,14 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod buckets;
+mod call;
 mod callback;
 mod collect;
 mod counter;
 mod custom;
 mod exemplar;
 pub mod family;
+mod family_name;
 mod gauge;
 mod group;
 mod guard;
@@ -112,6 +114,9 @@ mod sync;
 mod tests;
 
 pub use buckets::{BucketError, Buckets};
+pub use call::{
+    CallOutcome, CallTimer, ExemplarLabels, TimedCall, TimedExemplar, TimedTarget, WithLabels,
+};
 pub use callback::{FnCounter, FnGauge};
 pub use collect::{
     BulkKind, BulkSink, Collector, CounterValue, Descriptor, HistogramValue, Labels, LabelsIter,
@@ -161,8 +166,11 @@ pub use collect::{
 /// - `static = NAME`: also emits `static NAME: LazyLock<Self>` (with the struct's visibility),
 ///   registered in the [`default_registry`] when the program first uses that registry (the
 ///   statics are collected at link time with `linkme`), so a scrape shows every series at 0
-///   before first use. A name clash with another static cannot panic: the struct still counts
-///   and [`static_registration_errors`] reports it.
+///   before first use. Two statics whose metrics produce one sample name are a programming
+///   error that fails loudly: the first use of the default registry (a scrape, a server's
+///   start, `default_registry()`) panics with a message naming the sample name and both
+///   declarations (`crate::module::Struct.field`). Registering into a registry of your own
+///   returns the same as an error value.
 /// - `crate = path`: where `coremeter` is, for a renamed dependency.
 ///
 /// # Field attributes: `#[metric(..)]`
@@ -172,19 +180,27 @@ pub use collect::{
 /// - `name = "..."`: the name instead of the field's (still after namespace and subsystem). A
 ///   counter's name gets `_total` in the exposition: writing it yourself is an error.
 /// - `unit = "seconds"`: the name gets the suffix `_seconds` (unless it has it), and OpenMetrics
-///   output a `# UNIT` line.
+///   output a `# UNIT` line. A histogram, summary or statistics that measures time does it in
+///   seconds, Prometheus' base unit (and what `#[timed]` records): another unit of time on one
+///   (`milliseconds`, `ms`, `microseconds`, `minutes`, ..) is a compile error that says so.
+///   Other units (`bytes`, ...) are free, checked for their characters. An info or a state set
+///   has no unit.
 /// - `buckets = [0.1, 0.5, 1.0]`, `buckets = linear(start, width, count)`,
 ///   `buckets = exponential(start, factor, count)`: a histogram's bounds, computed and checked
 ///   (finite, strictly increasing) at compile time; `+Inf` is implied.
 /// - `labels = ["method", "code"]`: the label names of a `Family<DynLabels, _>` (a typed family
 ///   takes its names from its [`LabelSet`]).
 /// - `limit = 1000`: a family's cardinality limit (see [`Family::with_limit`]).
+/// - `states = Phase`: a [`StateSet`]'s states (or a `Family<L, StateSet>`'s), the values of
+///   `Phase`, an enum deriving [`LabelValue`](macro@LabelValue); the first is current at the
+///   start, and `set_value(&Phase::Running)` moves it.
 /// - `flatten`: a field that is itself a `#[derive(Metrics)]` struct; its metrics are registered
 ///   under this struct's namespace and subsystem, then its own.
 /// - `skip`: a field that is not a metric (built with `Default`).
 ///
 /// Field types: [`Counter`], [`FloatCounter`], [`Gauge`], [`FloatGauge`], [`Histogram`],
-/// [`Summary`], [`Statistics`], and [`Family`]`<L, M>` of them, named by their last path segment
+/// [`Summary`], [`Statistics`], [`Info`] (starts with no pairs; `set` them at startup),
+/// [`StateSet`] (with `states`), and [`Family`]`<L, M>` of them, named by their last path segment
 /// (a type alias is not recognised). Everything a name needs is checked at compile time with an
 /// error on the field or attribute at fault: characters, reserved suffixes (`_total` on a
 /// counter, `_bucket`/`_count`/`_sum` on a histogram, ...), two fields whose samples would have
@@ -211,9 +227,7 @@ pub use gauge::{FloatGauge, Gauge};
 #[cfg(feature = "macros")]
 #[doc(hidden)]
 pub use group::__private;
-pub use group::{
-    CountFailure, FailureGuard, InProgress, Metrics, Outcome, Track, static_registration_errors,
-};
+pub use group::{CountFailure, FailureGuard, InProgress, Metrics, Outcome, Track};
 pub use guard::{Observe, Timer};
 
 /// `#[derive(LabelSet)]`: a struct whose fields are a family's labels, in order.
@@ -251,18 +265,41 @@ pub use coremeter_macros::LabelSet;
 pub use coremeter_macros::LabelValue;
 
 /// `#[timed(METRIC)]`: observes how long each call takes, in seconds, into a [`Histogram`],
-/// [`Summary`] or [`Statistics`] (or a family's child: `#[timed(HTTP.latency.get(&route))]`).
+/// [`Summary`] or [`Statistics`] (or a family's child: `#[timed(HTTP.latency.get(&route))]`), or
+/// into a `Family<`[`CallOutcome`]`, _>` labelled by how the call ended (`ok`, `error`,
+/// `cancelled`).
 ///
-/// The timer is a guard ([`Timer`]) made when the body starts and dropped when it ends, so an
-/// early `return`, `?` and a panic are all measured. For an `async fn` the time runs from the
-/// future's first poll to its completion, or to its drop if it is cancelled first (a future
-/// that is never polled observes nothing). Works on `fn`, `async fn`, methods with any receiver,
-/// generic functions and `impl Trait` returns; stacks with the other attributes in any order.
-/// A `const fn` or an item that is not a function is a compile error. The clock is the TSC
-/// through `quanta` (see [`Timer`]; `benches/README.md` has the measurement that chose it).
+/// What it measures is the execution of the function's work, whatever shape it takes:
+///
+/// | shape | measured |
+/// | --- | --- |
+/// | `fn`, methods (`self`, `&self`, `&mut self`), generics, `impl Trait` arguments, elided or explicit lifetimes | the call, including an early `return`, `?` and a panic |
+/// | `async fn` (also in traits) | the future, from its first poll to its completion, or to its drop if cancelled first |
+/// | `fn -> impl Future<Output = T>` | the returned future, from its first poll (making it is not measured) |
+/// | `fn -> Pin<Box<dyn Future<Output = T> + ..>>`, `BoxFuture` | the same |
+/// | an `#[async_trait]` method | the same (the async block `#[async_trait]` writes is measured in place) |
+/// | a `fn` returning another future type (`Ready<T>`, `JoinHandle<T>`, ..) | nothing: a compile error says to write `async fn` or `impl Future` |
+/// | `const fn` | nothing: a compile error (it may run at compile time) |
+///
+/// A future that is never polled observes nothing. The body is not changed: it borrow-checks and
+/// lints as it does without the attribute (the expansion runs a plain function's body in a
+/// closure called once when it needs the result, so that a body returning borrows of `&mut self`
+/// compiles). It stacks with the other attributes in any order. The clock is the TSC through
+/// `quanta` (see [`Timer`]; `benches/README.md` has the measurement that chose it).
+///
+/// Arguments after the metric:
+/// - `exemplar = EXPR`: the labels of an exemplar kept with the observation (see
+///   [`ExemplarLabels`]: a pair, an array or `Vec` of pairs, or an `Option` of them, `None` for
+///   no exemplar), evaluated once when the measurement starts (for example the current trace
+///   id). The target must keep exemplars: a histogram, a child of one, or a
+///   `Family<CallOutcome, Histogram>`.
+/// - `crate = path`: where `coremeter` is, for a renamed dependency.
+///
+/// With a `Family<CallOutcome, _>` target, the function returns a `Result`: `Ok` is `ok`, `Err`
+/// and a panic are `error`, a future dropped before completion is `cancelled`.
 ///
 /// ```
-/// use coremeter::{Histogram, Metrics, timed};
+/// use coremeter::{CallOutcome, Family, Histogram, Metrics, timed};
 ///
 /// #[derive(Metrics)]
 /// #[metrics(static = DB)]
@@ -270,15 +307,24 @@ pub use coremeter_macros::LabelValue;
 ///     /// Time to run a query.
 ///     #[metric(unit = "seconds")]
 ///     query: Histogram,
+///     /// Time to commit, by outcome.
+///     #[metric(unit = "seconds")]
+///     commit: Family<CallOutcome, Histogram>,
 /// }
 ///
-/// #[timed(DB.query)]
+/// #[timed(DB.query, exemplar = ("trace_id", "4bf92f3577b34da6"))]
 /// fn run(sql: &str) -> usize {
 ///     sql.len()
 /// }
 ///
+/// #[timed(DB.commit)]
+/// async fn commit(ok: bool) -> Result<(), String> {
+///     if ok { Ok(()) } else { Err("conflict".into()) }
+/// }
+///
 /// run("SELECT 1");
 /// assert_eq!(DB.query.get().value().count(), 1);
+/// # let _ = commit(true);
 /// ```
 #[cfg(feature = "macros")]
 pub use coremeter_macros::timed;
@@ -286,7 +332,9 @@ pub use coremeter_macros::timed;
 /// `#[count_exceptions(METRIC)]`: counts the calls that fail into a [`Counter`]: those that return
 /// `Err` and those that panic (Python's `count_exceptions`). `on = "err"` counts only `Err`
 /// returns, `on = "panic"` only panics (for functions that do not return a `Result`). Each failed
-/// call counts exactly once; a cancelled future counts nothing. See [`FailureGuard`].
+/// call counts exactly once; a cancelled future counts nothing. It works on every shape
+/// [`#[timed]`](macro@timed) does (for a future, the `Result` it completes with), with the same
+/// compile errors where it cannot. See [`FailureGuard`].
 ///
 /// ```
 /// use coremeter::{Counter, Metrics, count_exceptions};
@@ -311,8 +359,10 @@ pub use coremeter_macros::timed;
 pub use coremeter_macros::count_exceptions;
 
 /// `#[in_progress(METRIC)]`: adds 1 to a [`Gauge`] while a call runs and takes it back when the
-/// call ends, however it ends: return, `?`, panic, or (for an `async fn`) the future dropped
-/// before completion. See [`InProgress`].
+/// call ends, however it ends: return, `?`, panic, or (for a future) completion or drop. It works
+/// on every shape [`#[timed]`](macro@timed) does: for `async fn`, `fn -> impl Future`, boxed
+/// futures and `#[async_trait]` methods, the gauge counts the future from its first poll, so it
+/// reads 1 while the future is pending. See [`InProgress`].
 ///
 /// ```
 /// use coremeter::{Gauge, Metrics, in_progress};

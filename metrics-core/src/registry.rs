@@ -64,6 +64,7 @@ pub struct Opts {
     subsystem: Option<Cow<'static, str>>,
     unit: Option<Cow<'static, str>>,
     const_labels: Vec<(String, String)>,
+    declared_at: Option<&'static str>,
 }
 
 impl Opts {
@@ -87,6 +88,7 @@ impl Opts {
             subsystem: None,
             unit: None,
             const_labels: Vec::new(),
+            declared_at: None,
         }
     }
 
@@ -162,6 +164,28 @@ impl Opts {
         self.unit = Some(unit.into());
         self
     }
+
+    /// Where the metric is declared in the program (`#[derive(Metrics)]` gives
+    /// `crate::module::Struct.field`): named by [`RegistryError::Duplicate`] when two families
+    /// produce one sample name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use coremeter::{Counter, Opts, Registry, RegistryError};
+    ///
+    /// let registry = Registry::new();
+    /// registry.register(Opts::new("jobs", "Jobs.").declared_at("app::Jobs.done"), Counter::new())?;
+    /// let again = Opts::new("jobs", "Jobs.").declared_at("app::Batch.done");
+    /// let err = registry.register(again, Counter::new()).unwrap_err();
+    /// assert!(err.to_string().contains("app::Batch.done"));
+    /// assert!(err.to_string().contains("app::Jobs.done"));
+    /// # Ok::<(), RegistryError>(())
+    /// ```
+    pub fn declared_at(mut self, place: &'static str) -> Self {
+        self.declared_at = Some(place);
+        self
+    }
 }
 
 /// A set of named metrics and custom collectors that are read together, by a scrape or a test.
@@ -206,6 +230,16 @@ struct State {
     /// The type of every registered family, by name: enough to know every sample name they
     /// produce (see [`State::clash`]).
     types: HashMap<Cow<'static, str>, MetricType>,
+    /// Where the families registered with [`Opts::declared_at`] are declared, by name.
+    declared: HashMap<Cow<'static, str>, &'static str>,
+}
+
+/// A sample name that a new family would share with a registered one.
+struct Clash {
+    /// The sample name.
+    sample: String,
+    /// The registered family that produces it.
+    family: String,
 }
 
 /// What one collection carries from entry to entry.
@@ -299,29 +333,53 @@ impl State {
         State {
             entries: Arc::new(Vec::new()),
             types: HashMap::from([(Cow::Borrowed(OVERFLOW_FAMILY), MetricType::Gauge)]),
+            declared: HashMap::new(),
         }
     }
 
     /// The first sample name that a family `name` of type `t` would share with a registered
-    /// family, if any.
-    fn clash(&self, name: &str, t: MetricType) -> Option<String> {
-        let produced = std::iter::once(String::from(name))
-            .chain(t.suffixes().iter().map(|s| format!("{name}{s}")));
+    /// family, if any: the names its type adds suffixes to first (what the exposition shows:
+    /// `x_total` for a counter `x`), then the bare name.
+    fn clash(&self, name: &str, t: MetricType) -> Option<Clash> {
+        let produced = t
+            .suffixes()
+            .iter()
+            .map(|s| format!("{name}{s}"))
+            .chain(std::iter::once(String::from(name)));
         for sample in produced {
             // Another family's own name ...
             if self.types.contains_key(sample.as_str()) {
-                return Some(sample);
+                let family = sample.clone();
+                return Some(Clash { sample, family });
             }
             // ... or another family's name with one of its type's suffixes.
             for suffix in MetricType::ALL_SUFFIXES {
-                let base = sample.strip_suffix(suffix);
-                let owner = base.and_then(|b| self.types.get(b));
-                if owner.is_some_and(|t| t.suffixes().contains(&suffix)) {
-                    return Some(sample);
+                let Some(base) = sample.strip_suffix(suffix) else {
+                    continue;
+                };
+                if self
+                    .types
+                    .get(base)
+                    .is_some_and(|t| t.suffixes().contains(&suffix))
+                {
+                    let family = base.to_owned();
+                    return Some(Clash { sample, family });
                 }
             }
         }
         None
+    }
+
+    /// The error of a clash, naming where both families are declared when that is known.
+    fn duplicate(&self, clash: Clash, declared_at: Option<&'static str>) -> RegistryError {
+        RegistryError::Duplicate {
+            declarations: (
+                declared_at,
+                self.declared.get(clash.family.as_str()).copied(),
+            ),
+            name: clash.sample,
+            registered: clash.family,
+        }
     }
 }
 
@@ -434,6 +492,7 @@ impl Registry {
     pub fn register<M: Metric>(&self, mut opts: Opts, metric: M) -> Result<(), RegistryError> {
         let metric_type = metric.metric_type();
         let own_constants = std::mem::take(&mut opts.const_labels);
+        let opts_declared_at = opts.declared_at;
         let descriptor = self.descriptor(opts, metric_type)?;
         let mut labels = metric.label_names();
         labels.extend(own_constants.iter().map(|(n, _)| n.clone()));
@@ -448,10 +507,14 @@ impl Registry {
         }
         self.check_labels(labels.iter().map(String::as_str), metric_type)?;
         let mut state = write(&self.state);
-        if let Some(name) = state.clash(&descriptor.name, metric_type) {
-            return Err(RegistryError::Duplicate { name });
+        if let Some(clash) = state.clash(&descriptor.name, metric_type) {
+            return Err(state.duplicate(clash, opts_declared_at));
         }
         state.types.insert(descriptor.name.clone(), metric_type);
+        metric.registered_as(&descriptor.name);
+        if let Some(place) = opts_declared_at {
+            state.declared.insert(descriptor.name.clone(), place);
+        }
         let mut constant = self.const_labels.clone();
         constant.extend(own_constants);
         Arc::make_mut(&mut state.entries).push(Arc::new(Entry::Metric {
@@ -503,15 +566,17 @@ impl Registry {
             self.check_labels(unique(family.label_names()), d.metric_type)?;
             if checked.iter().any(|(n, _)| n == &name) {
                 return Err(RegistryError::Duplicate {
-                    name: name.into_owned(),
+                    name: name.to_string(),
+                    registered: name.into_owned(),
+                    declarations: (None, None),
                 });
             }
             checked.push((Cow::Owned(name.into_owned()), d.metric_type));
         }
         let mut state = write(&self.state);
         for (name, t) in &checked {
-            if let Some(name) = state.clash(name, *t) {
-                return Err(RegistryError::Duplicate { name });
+            if let Some(clash) = state.clash(name, *t) {
+                return Err(state.duplicate(clash, None));
             }
         }
         let names = checked.iter().map(|(n, _)| n.to_string()).collect();
@@ -616,6 +681,7 @@ impl Registry {
         match &*entry {
             Entry::Metric { descriptor, .. } => {
                 state.types.remove(&descriptor.name);
+                state.declared.remove(&descriptor.name);
             }
             Entry::Collector { names, .. } => {
                 for n in names {
@@ -970,11 +1036,18 @@ pub(crate) fn check_family_name(name: &str, metric_type: MetricType) -> Result<(
 ///
 /// Its first use registers every `#[metrics(static = NAME)]` struct of the program (they are
 /// collected at link time), so a scrape shows their series, at 0, before any is used.
+///
+/// # Panics
+///
+/// When two `#[metrics(static = NAME)]` structs produce one sample name (a programming error in
+/// the program's declarations): the message names the sample name and both declarations. It
+/// panics at every call, so the first scrape or server start fails, not a later one.
 pub fn default_registry() -> &'static Registry {
     #[cfg(feature = "macros")]
     {
         static STATICS: std::sync::Once = std::sync::Once::new();
         STATICS.call_once(crate::group::__private::force_statics);
+        crate::group::fail_on_static_errors();
     }
     default_registry_unforced()
 }
@@ -1193,8 +1266,14 @@ pub enum RegistryError {
     },
     /// Another registered family already produces this sample name.
     Duplicate {
-        /// The name both would produce.
+        /// The sample name both would produce, as the exposition writes it (`x_total` for two
+        /// counters `x`).
         name: String,
+        /// The registered family that produces it.
+        registered: String,
+        /// Where the new family and the registered one are declared, for those registered with
+        /// [`Opts::declared_at`] (as `#[derive(Metrics)]` registers its fields).
+        declarations: (Option<&'static str>, Option<&'static str>),
     },
     /// Label values do not fit label names (from a custom collector's family).
     Labels(LabelError),
@@ -1242,10 +1321,25 @@ impl fmt::Display for RegistryError {
                  {metric_type} samples: register it as {:?}",
                 &name[..name.len() - suffix.len()]
             ),
-            RegistryError::Duplicate { name } => write!(
-                f,
-                "duplicate metric: a registered family already produces samples named {name:?}"
-            ),
+            RegistryError::Duplicate {
+                name,
+                registered,
+                declarations,
+            } => {
+                write!(
+                    f,
+                    "duplicate metric: samples named {name:?} would come from this family and \
+                     from the registered family {registered:?}"
+                )?;
+                match declarations {
+                    (Some(new), Some(old)) => {
+                        write!(f, " (declared at {new}, and at {old})")
+                    }
+                    (Some(new), None) => write!(f, " (this one declared at {new})"),
+                    (None, Some(old)) => write!(f, " (that one declared at {old})"),
+                    (None, None) => Ok(()),
+                }
+            }
             RegistryError::Labels(e) => e.fmt(f),
         }
     }

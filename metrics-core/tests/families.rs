@@ -131,7 +131,7 @@ fn dense_families_have_every_series_from_the_start() {
     );
     assert_eq!(
         requests.labels(&["PUT"]).unwrap_err().to_string(),
-        "1 label values given for 2 label names"
+        "family \"requests\" has 2 label names [\"method\", \"ok\"], and 1 label values were given"
     );
     // Dense families do not remove children.
     assert!(!requests.remove(&put));
@@ -283,9 +283,20 @@ fn run_time_label_names_are_checked() {
     assert_eq!(
         ok.labels(&["GET", "200", "x"]).unwrap_err(),
         LabelError::Count {
-            expected: 3 - 1,
+            family: None,
+            names: vec!["method".into(), "code".into()],
             got: 3
         }
+    );
+    // Once registered, the error names the family, as the exposition does.
+    let registry = Registry::builder().prefix("shop").build().unwrap();
+    registry
+        .register(Opts::new("requests", "Requests."), ok.clone())
+        .unwrap();
+    assert_eq!(
+        ok.labels(&["GET"]).unwrap_err().to_string(),
+        "family \"shop_requests\" has 2 label names [\"method\", \"code\"], and 1 label values \
+         were given"
     );
     assert_eq!(ok.remove_labels(&["GET", "200"]), Ok(false));
     ok.labels(&["GET", "200"]).unwrap().inc();

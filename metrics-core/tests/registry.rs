@@ -130,14 +130,17 @@ fn duplicates_and_clashing_sample_names_are_errors() {
     let same = registry.register(Opts::new("jobs", "Jobs again."), Gauge::new());
     assert_eq!(
         same.unwrap_err().to_string(),
-        "duplicate metric: a registered family already produces samples named \"jobs\""
+        "duplicate metric: samples named \"jobs\" would come from this family and from the \
+         registered family \"jobs\""
     );
     // A gauge named like the counter's samples clashes with them.
     let clash = registry.register(Opts::new("jobs_total", "Clash."), Gauge::new());
     assert_eq!(
         clash,
         Err(RegistryError::Duplicate {
-            name: "jobs_total".into()
+            name: "jobs_total".into(),
+            registered: "jobs".into(),
+            declarations: (None, None),
         })
     );
     // And a histogram whose `_count` a gauge already uses.
@@ -148,7 +151,9 @@ fn duplicates_and_clashing_sample_names_are_errors() {
     assert_eq!(
         clash,
         Err(RegistryError::Duplicate {
-            name: "size_count".into()
+            name: "size_count".into(),
+            registered: "size_count".into(),
+            declarations: (None, None),
         })
     );
     // Unregistering frees every name the family reserved.

@@ -324,7 +324,9 @@ fn custom_collectors_expose_values_owned_elsewhere() {
     assert_eq!(
         err,
         RegistryError::Duplicate {
-            name: "app_queue_length".into()
+            name: "app_queue_length".into(),
+            registered: "app_queue_length".into(),
+            declarations: (None, None),
         }
     );
     // A second collector producing the same names is refused.

@@ -115,6 +115,13 @@ pub(crate) fn expand_set(input: &DeriveInput) -> syn::Result<TokenStream> {
     for param in generics.type_params_mut() {
         param.bounds.push(syn::parse_quote!(#krate::LabelValue));
     }
+    // Each field's type is a label value: one bound per field, so that a type that is not
+    // is one error at its field (the uses below rely on the bound).
+    let where_clause = generics.make_where_clause();
+    for ty in &types {
+        let predicate = crate::span::located_at(quote!(#ty: #krate::LabelValue), ty.span());
+        where_clause.predicates.push(syn::parse2(predicate)?);
+    }
     let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
     Ok(quote! {
         const _: () = {

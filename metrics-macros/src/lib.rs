@@ -19,6 +19,7 @@ mod derive;
 mod fn_attr;
 mod labels;
 mod names;
+mod span;
 
 use proc_macro::TokenStream;
 use syn::{DeriveInput, parse_macro_input};

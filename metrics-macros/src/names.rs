@@ -20,6 +20,57 @@ pub(crate) fn unit_error(unit: &str) -> Option<String> {
     chars_error(unit, false, true)
 }
 
+/// For a unit that measures time in something other than seconds (`ms`, `milliseconds`,
+/// `minutes`, ..): what to write instead. Prometheus' base unit of time is the second, and what
+/// `#[timed]` records into a histogram, summary or statistics is seconds.
+pub(crate) fn time_unit_error(unit: &str) -> Option<String> {
+    const OTHER_TIME_UNITS: &[(&str, &str)] = &[
+        ("ns", "nanoseconds"),
+        ("nanosecond", "nanoseconds"),
+        ("nanoseconds", "nanoseconds"),
+        ("nsec", "nanoseconds"),
+        ("us", "microseconds"),
+        ("µs", "microseconds"),
+        ("usec", "microseconds"),
+        ("microsecond", "microseconds"),
+        ("microseconds", "microseconds"),
+        ("ms", "milliseconds"),
+        ("msec", "milliseconds"),
+        ("millis", "milliseconds"),
+        ("millisecond", "milliseconds"),
+        ("milliseconds", "milliseconds"),
+        ("s", "seconds"),
+        ("sec", "seconds"),
+        ("secs", "seconds"),
+        ("second", "seconds"),
+        ("min", "minutes"),
+        ("mins", "minutes"),
+        ("minute", "minutes"),
+        ("minutes", "minutes"),
+        ("h", "hours"),
+        ("hour", "hours"),
+        ("hours", "hours"),
+        ("day", "days"),
+        ("days", "days"),
+        ("week", "weeks"),
+        ("weeks", "weeks"),
+    ];
+    let lower = unit.to_ascii_lowercase();
+    let (_, what) = OTHER_TIME_UNITS.iter().find(|(u, _)| *u == lower)?;
+    Some(if *what == "seconds" {
+        format!(
+            "unit {unit:?} is written `seconds`: Prometheus' base unit of time, the one its \
+             conventions (and #[timed]) use; write unit = \"seconds\""
+        )
+    } else {
+        format!(
+            "unit {unit:?} measures time in {what}, and a duration in Prometheus is in seconds \
+             (its base unit; #[timed] records seconds): write unit = \"seconds\" and observe \
+             seconds (a `Duration`'s `as_secs_f64()`)"
+        )
+    })
+}
+
 fn chars_error(name: &str, colon: bool, leading_digit: bool) -> Option<String> {
     if name.is_empty() {
         return Some("it is empty".to_owned());

@@ -6,4 +6,6 @@
 fn ui() {
     let t = trybuild::TestCases::new();
     t.compile_fail("tests/ui/*.rs");
+    // Code that compiles, and runs, without a warning under `#![deny(warnings)]`.
+    t.pass("tests/ui-pass/*.rs");
 }

@@ -10,7 +10,7 @@ use crate::attr::{Errors, Seen, each_key, named, string};
 
 const CONTAINER_KEYS: &[&str] = &["namespace", "subsystem", "const_labels", "static", "crate"];
 const FIELD_KEYS: &[&str] = &[
-    "name", "help", "unit", "buckets", "labels", "limit", "skip", "flatten",
+    "name", "help", "unit", "buckets", "labels", "limit", "states", "skip", "flatten",
 ];
 
 /// `#[metrics(namespace = "..", subsystem = "..", const_labels(k = "v", ..), static = NAME,
@@ -63,6 +63,32 @@ impl ContainerAttrs {
     }
 }
 
+/// `static = NAME` and `crate = path` of `#[metrics(..)]`, read past any mistake in the other
+/// keys (what the derive's fallback after an error needs).
+pub(crate) fn lenient_container(attrs: &[Attribute]) -> (Option<Ident>, Option<Path>) {
+    let (mut static_name, mut krate) = (None, None);
+    for attr in named(attrs, "metrics") {
+        let _ = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("static") {
+                static_name = meta.value()?.parse().ok();
+            } else if meta.path.is_ident("crate") {
+                krate = meta.value()?.parse().ok();
+            } else if meta.input.peek(syn::Token![=]) {
+                meta.value()?.parse::<Expr>()?;
+            } else if meta.input.peek(syn::token::Paren) {
+                meta.parse_nested_meta(|inner| {
+                    if inner.input.peek(syn::Token![=]) {
+                        inner.value()?.parse::<Expr>()?;
+                    }
+                    Ok(())
+                })?;
+            }
+            Ok(())
+        });
+    }
+    (static_name, krate)
+}
+
 /// The buckets of `#[metric(buckets = ..)]`, computed.
 pub(crate) struct Buckets {
     pub(crate) bounds: Vec<f64>,
@@ -78,6 +104,8 @@ pub(crate) struct FieldAttrs {
     pub(crate) buckets: Option<Buckets>,
     pub(crate) labels: Option<(Vec<LitStr>, Span)>,
     pub(crate) limit: Option<(usize, Span)>,
+    /// `states = Type`: the `#[derive(LabelValue)]` enum whose values a state set's states are.
+    pub(crate) states: Option<syn::Type>,
     pub(crate) skip: Option<Span>,
     pub(crate) flatten: Option<Span>,
 }
@@ -100,6 +128,7 @@ impl FieldAttrs {
                 "unit" => out.unit = Some(string(meta)?),
                 "skip" => out.skip = Some(span),
                 "flatten" => out.flatten = Some(span),
+                "states" => out.states = Some(meta.value()?.parse()?),
                 "limit" => {
                     let lit: syn::LitInt = meta.value()?.parse()?;
                     let n: usize = lit.base10_parse()?;

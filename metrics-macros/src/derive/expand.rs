@@ -1,28 +1,11 @@
 //! The code `#[derive(Metrics)]` writes: `impl Metrics`, `new()` and `Default`, and for
 //! `static = NAME` the static and its link-time registration.
 
-use proc_macro2::{Group, Span, TokenStream, TokenTree};
+use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned as _;
 
 use super::model::{Container, Field, Kind, Simple};
-
-/// `tokens` with every span located at `at` (keeping each token's hygiene).
-fn located_at(tokens: TokenStream, at: Span) -> TokenStream {
-    tokens
-        .into_iter()
-        .map(|mut tree| {
-            if let TokenTree::Group(g) = &tree {
-                let mut group = Group::new(g.delimiter(), located_at(g.stream(), at));
-                group.set_span(g.span().located_at(at));
-                tree = TokenTree::Group(group);
-            } else {
-                tree.set_span(tree.span().located_at(at));
-            }
-            tree
-        })
-        .collect()
-}
 
 pub(crate) fn expand(c: &Container<'_>) -> TokenStream {
     let krate = &c.krate;
@@ -56,12 +39,21 @@ pub(crate) fn expand(c: &Container<'_>) -> TokenStream {
             .const_labels
             .iter()
             .map(|(k, v)| quote!(.const_label(#k, #v)));
+        let declared_at = format!("{}.{}", ident, field);
         registrations.push(quote! {
             __metrics_registry.register(
-                #krate::__private::opts(#name, #help, __metrics_prefix) #(#unit)* #(#const_labels)*,
+                #krate::__private::opts(#name, #help, __metrics_prefix)
+                    .declared_at(::core::concat!(::core::module_path!(), "::", #declared_at))
+                    #(#unit)* #(#const_labels)*,
                 ::core::clone::Clone::clone(&self.#field),
             )?;
         });
+        if let Some(states) = &f.attrs.states {
+            asserts.push(crate::span::located_at(
+                quote!(const _: () = #krate::__private::assert_states::<#states>();),
+                states.span(),
+            ));
+        }
         if let Kind::Family {
             labels,
             dynamic: false,
@@ -77,7 +69,7 @@ pub(crate) fn expand(c: &Container<'_>) -> TokenStream {
             if let Some(check) = check {
                 // Every token located at the label set's type, so that the compile error of a
                 // failed assertion points at the field, not at the derive.
-                asserts.push(located_at(
+                asserts.push(crate::span::located_at(
                     quote!(const _: () = #krate::__private::#check::<#labels>();),
                     labels.span(),
                 ));
@@ -103,38 +95,62 @@ pub(crate) fn expand(c: &Container<'_>) -> TokenStream {
         }
     });
 
+    let new_body = quote!(#ident { #(#fields: #constructors,)* });
+    let impls = struct_impls(
+        c.krate.clone(),
+        ident,
+        vis,
+        &quote!(#(#registrations)*),
+        &new_body,
+    );
     quote! {
         const _: () = {
-            #[automatically_derived]
-            impl #krate::Metrics for #ident {
-                fn register_with_prefix(
-                    &self,
-                    __metrics_registry: &#krate::Registry,
-                    __metrics_prefix: &str,
-                ) -> ::core::result::Result<(), #krate::RegistryError> {
-                    #(#registrations)*
-                    ::core::result::Result::Ok(())
-                }
-            }
-
-            #[automatically_derived]
-            impl ::core::default::Default for #ident {
-                fn default() -> Self {
-                    Self::new()
-                }
-            }
-
-            #[automatically_derived]
-            impl #ident {
-                /// The metrics, at 0 and not registered (see `Metrics::register`).
-                #vis fn new() -> Self {
-                    #ident { #(#fields: #constructors,)* }
-                }
-            }
-
+            #impls
             #(#asserts)*
         };
         #static_item
+    }
+}
+
+/// What the derive gives the struct: `impl Metrics` registering with `registrations` (statements
+/// that may use `__metrics_registry` and `__metrics_prefix`), `Default`, and `new()` whose body
+/// is `new_body`; also what its fallback gives after an error.
+pub(crate) fn struct_impls(
+    krate: syn::Path,
+    ident: &syn::Ident,
+    vis: &syn::Visibility,
+    registrations: &TokenStream,
+    new_body: &TokenStream,
+) -> TokenStream {
+    quote! {
+        #[automatically_derived]
+        impl #krate::Metrics for #ident {
+            #[allow(unused_variables)]
+            fn register_with_prefix(
+                &self,
+                __metrics_registry: &#krate::Registry,
+                __metrics_prefix: &str,
+            ) -> ::core::result::Result<(), #krate::RegistryError> {
+                #registrations
+                ::core::result::Result::Ok(())
+            }
+        }
+
+        #[automatically_derived]
+        impl ::core::default::Default for #ident {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        #[automatically_derived]
+        impl #ident {
+            /// The metrics, at 0 and not registered (see `Metrics::register`).
+            #[allow(dead_code)]
+            #vis fn new() -> Self {
+                #new_body
+            }
+        }
     }
 }
 
@@ -148,6 +164,13 @@ fn constructor(c: &Container<'_>, f: &Field<'_>) -> TokenStream {
         let bounds = &b.bounds;
         quote!(#krate::__private::buckets(&[#(#bounds),*]))
     });
+    // A configuration: a histogram's buckets, or a state set's states.
+    let buckets = buckets.or_else(|| {
+        f.attrs
+            .states
+            .as_ref()
+            .map(|states| quote!(#krate::__private::states::<#states>()))
+    });
     let limit = f.attrs.limit.map(|(n, _)| quote!(.with_limit(#n)));
     match &f.kind {
         Kind::Family {
@@ -158,7 +181,7 @@ fn constructor(c: &Container<'_>, f: &Field<'_>) -> TokenStream {
             let names = f.attrs.labels.iter().flat_map(|(l, _)| l.iter());
             match buckets {
                 Some(b) => quote_spanned! {ty.span()=>
-                    #krate::__private::dyn_histogram_family(&[#(#names),*], #b) #limit
+                    #krate::__private::dyn_family_with::<#metric_ty>(&[#(#names),*], #b) #limit
                 },
                 None => quote_spanned! {ty.span()=>
                     #krate::__private::dyn_family::<#metric_ty>(&[#(#names),*]) #limit
@@ -169,6 +192,9 @@ fn constructor(c: &Container<'_>, f: &Field<'_>) -> TokenStream {
             Some(b) => quote_spanned!(ty.span()=> <#ty>::with_config(#b) #limit),
             None => quote_spanned!(ty.span()=> <#ty>::new() #limit),
         },
+        Kind::Simple(Simple::Info) => {
+            quote_spanned!(ty.span()=> ::core::default::Default::default())
+        }
         _ => match buckets {
             Some(b) => quote_spanned!(ty.span()=> <#ty>::with_config(#b)),
             None => quote_spanned!(ty.span()=> <#ty>::new()),

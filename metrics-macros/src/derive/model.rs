@@ -56,11 +56,13 @@ pub(crate) enum Simple {
     Histogram,
     Summary,
     Statistics,
+    Info,
+    StateSet,
 }
 
 impl Simple {
     pub(crate) const SUPPORTED: &'static str = "Counter, FloatCounter, Gauge, FloatGauge, \
-         Histogram, Summary, Statistics, or Family<L, M> of one of them";
+         Histogram, Summary, Statistics, Info, StateSet, or Family<L, M> of one of them";
 
     fn from_ident(ident: &str) -> Option<Simple> {
         Some(match ident {
@@ -71,6 +73,8 @@ impl Simple {
             "Histogram" => Simple::Histogram,
             "Summary" => Simple::Summary,
             "Statistics" => Simple::Statistics,
+            "Info" => Simple::Info,
+            "StateSet" => Simple::StateSet,
             _ => return None,
         })
     }
@@ -82,6 +86,8 @@ impl Simple {
             Simple::Histogram => "histogram",
             Simple::Summary => "summary",
             Simple::Statistics => "statistics",
+            Simple::Info => "info",
+            Simple::StateSet => "state set",
         }
     }
 
@@ -93,6 +99,8 @@ impl Simple {
             Simple::Histogram => &["_bucket", "_count", "_sum"],
             Simple::Summary => &["_count", "_sum"],
             Simple::Statistics => &["_count", "_sum", "_min", "_max"],
+            Simple::Info => &["_info"],
+            Simple::StateSet => &[],
         }
     }
 
@@ -104,6 +112,8 @@ impl Simple {
             Simple::Histogram => &["_bucket", "_count", "_sum", "_created"],
             Simple::Summary => &["_count", "_sum", "_created"],
             Simple::Statistics => &["_count", "_sum", "_min", "_max", "_created"],
+            Simple::Info => &["_info"],
+            Simple::StateSet => &[""],
         };
         suffixes.iter().map(|s| format!("{name}{s}")).collect()
     }

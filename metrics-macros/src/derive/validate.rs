@@ -123,6 +123,59 @@ fn check_field(
         );
         return;
     }
+    if let Some(unit) = &a.unit
+        && matches!(simple, Simple::Info | Simple::StateSet)
+    {
+        errors.at(
+            unit.span(),
+            format!(
+                "{} has no unit: its samples are 0 or 1",
+                if simple == Simple::Info {
+                    "an info"
+                } else {
+                    "a state set"
+                }
+            ),
+        );
+        return;
+    }
+    match (&a.states, simple) {
+        (None, Simple::StateSet) => errors.at(
+            f.ty.span(),
+            "a StateSet field needs its states: #[metric(states = Phase)], with `Phase` an enum \
+             deriving LabelValue (its values are the states, the first one current at the start)",
+        ),
+        (Some(states), other) if other != Simple::StateSet => errors.at(
+            states.span(),
+            format!(
+                "`states` applies to StateSet fields; this is a {}",
+                other.type_name()
+            ),
+        ),
+        _ => {}
+    }
+    if simple == Simple::StateSet
+        && let Some(why) = names::label_name_error(&full_name(c, f))
+    {
+        errors.at(
+            base_span,
+            format!(
+                "a state set's name is also its label name, and `{}` is not a valid one: {why}",
+                full_name(c, f)
+            ),
+        );
+        return;
+    }
+    if let Some(unit) = &a.unit
+        && matches!(
+            simple,
+            Simple::Histogram | Simple::Summary | Simple::Statistics
+        )
+        && let Some(why) = names::time_unit_error(&unit.value())
+    {
+        errors.at(unit.span(), why);
+        return;
+    }
     let full = full_name(c, f);
     for suffix in simple.reserved_suffixes() {
         if full.ends_with(suffix) {

@@ -1,8 +1,8 @@
 //! The arguments: the metric (an expression, e.g. `HTTP.latency` or
-//! `HTTP.by_method.get(&Method::Get)`), then `on = "err" | "panic"` (count_exceptions) and
-//! `crate = path`.
+//! `HTTP.by_method.get(&Method::Get)`), then `on = "err" | "panic"` (count_exceptions),
+//! `exemplar = EXPR` (timed) and `crate = path`, each at most once.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use syn::parse::{ParseStream, Parser as _};
 use syn::{Expr, LitStr, Path, Token};
 
@@ -12,11 +12,14 @@ pub(crate) struct Args {
     pub(crate) metric: Expr,
     pub(crate) on_err: bool,
     pub(crate) on_panic: bool,
+    /// `exemplar = EXPR`: the labels of the observation's exemplar.
+    pub(crate) exemplar: Option<Expr>,
     pub(crate) krate: Path,
 }
 
 mod kw {
     syn::custom_keyword!(on);
+    syn::custom_keyword!(exemplar);
 }
 
 impl Args {
@@ -28,7 +31,7 @@ impl Args {
         };
         if tokens.is_empty() {
             return Err(syn::Error::new(
-                proc_macro2::Span::call_site(),
+                Span::call_site(),
                 format!(
                     "#[{}] needs the metric to update, e.g. {example}",
                     kind.name()
@@ -41,10 +44,17 @@ impl Args {
                 metric,
                 on_err: true,
                 on_panic: true,
+                exemplar: None,
                 krate: crate::crate_path::default(),
             };
-            let mut seen_on = false;
-            let mut seen_crate = false;
+            let mut seen: Vec<&'static str> = Vec::new();
+            let mut once = |key: &'static str, span: Span| {
+                if seen.contains(&key) {
+                    return Err(syn::Error::new(span, format!("duplicate `{key}`")));
+                }
+                seen.push(key);
+                Ok(())
+            };
             while !input.is_empty() {
                 input.parse::<Token![,]>()?;
                 if input.is_empty() {
@@ -59,10 +69,7 @@ impl Args {
                             "`on` applies to #[count_exceptions]",
                         ));
                     }
-                    if seen_on {
-                        return Err(syn::Error::new(key.span, "duplicate `on`"));
-                    }
-                    seen_on = true;
+                    once("on", key.span)?;
                     input.parse::<Token![=]>()?;
                     let value: LitStr = input.parse()?;
                     match value.value().as_str() {
@@ -77,19 +84,27 @@ impl Args {
                             ));
                         }
                     }
+                } else if lookahead.peek(kw::exemplar) {
+                    let key = input.parse::<kw::exemplar>()?;
+                    if kind != Kind::Timed {
+                        return Err(syn::Error::new(
+                            key.span,
+                            "`exemplar` applies to #[timed] (exemplars are kept with observations)",
+                        ));
+                    }
+                    once("exemplar", key.span)?;
+                    input.parse::<Token![=]>()?;
+                    args.exemplar = Some(input.parse()?);
                 } else if lookahead.peek(Token![crate]) {
                     let key = input.parse::<Token![crate]>()?;
-                    if seen_crate {
-                        return Err(syn::Error::new(key.span, "duplicate `crate`"));
-                    }
-                    seen_crate = true;
+                    once("crate", key.span)?;
                     input.parse::<Token![=]>()?;
                     args.krate = input.parse()?;
                 } else {
-                    let supported = if kind == Kind::CountExceptions {
-                        "on, crate"
-                    } else {
-                        "crate"
+                    let supported = match kind {
+                        Kind::Timed => "exemplar, crate",
+                        Kind::CountExceptions => "on, crate",
+                        Kind::InProgress => "crate",
                     };
                     return Err(syn::Error::new(
                         input.span(),

@@ -7,4 +7,8 @@ struct M {
     a: Histogram,
 }
 
-fn main() {}
+fn main() {
+    // Uses of the struct add no errors of their own.
+    let _ = M::new();
+    let _ = M::default();
+}

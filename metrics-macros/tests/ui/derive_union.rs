@@ -5,4 +5,8 @@ union M {
     a: u32,
 }
 
-fn main() {}
+fn main() {
+    // Uses of the struct add no errors of their own.
+    let _ = M::new();
+    let _ = M::default();
+}

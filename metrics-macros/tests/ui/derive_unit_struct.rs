@@ -3,4 +3,8 @@ use coremeter::*;
 #[derive(Metrics)]
 struct M;
 
-fn main() {}
+fn main() {
+    // Uses of the struct add no errors of their own.
+    let _ = M::new();
+    let _ = M::default();
+}

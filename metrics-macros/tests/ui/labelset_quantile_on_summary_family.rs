@@ -11,4 +11,8 @@ struct M {
     a: Family<L, Summary>,
 }
 
-fn main() {}
+fn main() {
+    // Uses of the struct add no errors of their own.
+    let _ = M::new();
+    let _ = M::default();
+}

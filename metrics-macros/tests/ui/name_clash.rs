@@ -9,4 +9,8 @@ struct M {
     other: Gauge,
 }
 
-fn main() {}
+fn main() {
+    // Uses of the struct add no errors of their own.
+    let _ = M::new();
+    let _ = M::default();
+}

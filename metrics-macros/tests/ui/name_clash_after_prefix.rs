@@ -10,4 +10,8 @@ struct M {
     b: Gauge,
 }
 
-fn main() {}
+fn main() {
+    // Uses of the struct add no errors of their own.
+    let _ = M::new();
+    let _ = M::default();
+}

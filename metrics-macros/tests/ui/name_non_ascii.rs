@@ -6,4 +6,8 @@ struct M {
     größe: Gauge,
 }
 
-fn main() {}
+fn main() {
+    // Uses of the struct add no errors of their own.
+    let _ = M::new();
+    let _ = M::default();
+}

@@ -1,0 +1,11 @@
+use coremeter::*;
+
+#[derive(Metrics)]
+struct M {
+    /// Phase.
+    phase: StateSet,
+}
+
+fn main() {
+    let _ = M::new();
+}

@@ -1,0 +1,12 @@
+use coremeter::*;
+
+#[derive(Metrics)]
+struct M {
+    /// Latency.
+    #[metric(unit = "milliseconds")]
+    latency: Histogram,
+}
+
+fn main() {
+    let _ = M::new();
+}
