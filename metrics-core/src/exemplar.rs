@@ -161,7 +161,7 @@ impl Exemplar {
     }
 }
 
-/// Checks an exemplar's labels: valid, distinct names, and at most
+/// Checks an exemplar's labels: valid, distinct names, values without a NUL, and at most
 /// [`MAX_EXEMPLAR_LABEL_CHARS`] code points in all.
 fn check_labels(labels: &[(&str, &str)]) -> Result<(), ExemplarError> {
     let mut chars = 0;
@@ -172,6 +172,14 @@ fn check_labels(labels: &[(&str, &str)]) -> Result<(), ExemplarError> {
         })?;
         if labels[..i].iter().any(|(m, _)| m == n) {
             return Err(ExemplarError::DuplicateLabelName {
+                name: (*n).to_owned(),
+            });
+        }
+        // Prometheus' OpenMetrics parser (2.42) rejects the whole scrape for a NUL in an
+        // exemplar's label value (`expected label value, got "INVALID"`), though not in a
+        // series' label value; every other character it takes (exporter/tests/exemplars.rs).
+        if v.contains('\0') {
+            return Err(ExemplarError::InvalidLabelValue {
                 name: (*n).to_owned(),
             });
         }
@@ -211,6 +219,11 @@ pub enum ExemplarError {
         /// The name.
         name: String,
     },
+    /// A label value holds a NUL character, which makes Prometheus reject the whole scrape.
+    InvalidLabelValue {
+        /// The label's name.
+        name: String,
+    },
     /// The names and values hold more than [`MAX_EXEMPLAR_LABEL_CHARS`] code points.
     TooLong {
         /// How many they hold.
@@ -227,6 +240,11 @@ impl fmt::Display for ExemplarError {
             ExemplarError::DuplicateLabelName { name } => {
                 write!(f, "exemplar label name {name:?} is given more than once")
             }
+            ExemplarError::InvalidLabelValue { name } => write!(
+                f,
+                "exemplar label {name:?} has a NUL character in its value, which makes \
+                 Prometheus reject the whole scrape"
+            ),
             ExemplarError::TooLong { chars } => write!(
                 f,
                 "exemplar labels hold {chars} characters, more than the {MAX_EXEMPLAR_LABEL_CHARS} \
@@ -286,5 +304,14 @@ mod tests {
             Err(ExemplarError::InvalidLabelName { .. })
         ));
         assert!(Exemplar::new(&[], 1.0).is_ok());
+        let err = Exemplar::new(&[("trace_id", "a\0b")], 1.0).unwrap_err();
+        assert_eq!(
+            err,
+            ExemplarError::InvalidLabelValue {
+                name: "trace_id".into()
+            }
+        );
+        assert!(err.to_string().contains("NUL"));
+        assert!(Exemplar::new(&[("trace_id", "\u{1}\t\n\"\\\u{7f}é")], 1.0).is_ok());
     }
 }

@@ -26,7 +26,7 @@ use crate::number::{canonical_float, write_float, write_number, write_u64};
 /// assert_eq!(scrape.format(), Format::OpenMetrics);
 /// assert_eq!(scrape.content_encoding(), Some("gzip"));
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Scrape {
     format: Format,
     names: Vec<String>,
@@ -124,6 +124,20 @@ impl Scrape {
     pub fn reset(mut self, reset: bool) -> Self {
         self.reset = reset;
         self
+    }
+
+    /// Whether the scrape resets what it reads.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use coremeter_encode::{Format, Scrape};
+    ///
+    /// assert!(Scrape::new(Format::Text).reset(true).is_reset());
+    /// assert!(!Scrape::new(Format::Text).is_reset());
+    /// ```
+    pub fn is_reset(&self) -> bool {
+        self.reset
     }
 
     /// Renders in `format` whatever the `Accept` header said (for an explicit choice, such as the

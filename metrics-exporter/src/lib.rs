@@ -2,11 +2,11 @@
 //!
 //! | what | feature | entry point |
 //! | --- | --- | --- |
-//! | HTTP `/metrics` on a background thread (Python's `start_http_server`) | `http` | [`start_http_server`], [`HttpServer`] |
-//! | the same as a hyper / tower service to mount in your own server (axum) | `http` | [`MetricsHandler`] |
+//! | HTTP `/metrics` on a background thread (Python's `start_http_server`), hardened against slow and hostile clients | `http` | [`start_http_server`], [`HttpServer`] |
+//! | the same as a hyper / tower service to mount at any path of your own server (axum) | `http` | [`MetricsHandler`] |
 //! | HTTPS, client certificates (mTLS) | `tls` | [`TlsConfig`] |
 //! | Basic or bearer authentication | `http` | [`Auth`] |
-//! | Pushgateway `push`, `push_add`, `delete` (`https://` and client certificates with `tls`) | `push` | [`Pushgateway`] |
+//! | Pushgateway `push`, `push_add`, `delete`, blocking or `async`, and periodic pushes (`https://` and client certificates with `tls`) | `push` | [`Pushgateway`], [`PeriodicPush`] |
 //! | Graphite plaintext bridge | `graphite` | [`GraphiteBridge`] |
 //! | `process_*` metrics (Linux) | `process` | [`ProcessCollector`] |
 //!
@@ -47,7 +47,7 @@ mod handler;
 #[cfg(feature = "http")]
 mod server;
 #[cfg(feature = "http")]
-pub use handler::{Auth, MetricsHandler};
+pub use handler::{Auth, DEFAULT_SCRAPE_TIMEOUT, MetricsHandler, ResponseFuture};
 #[cfg(feature = "http")]
 pub use server::{HttpServer, ServerError, ServerHandle, start_http_server};
 
@@ -60,6 +60,11 @@ pub use tls::{TlsConfig, TlsError};
 mod push;
 #[cfg(feature = "push")]
 pub use push::{PushError, Pushgateway};
+
+#[cfg(feature = "push")]
+mod push_periodic;
+#[cfg(feature = "push")]
+pub use push_periodic::{PeriodicPush, PushHandle};
 
 #[cfg(feature = "graphite")]
 mod graphite;

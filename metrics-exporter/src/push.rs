@@ -1,5 +1,5 @@
 //! The Pushgateway client: `push` (PUT), `push_add` (POST) and `delete` (DELETE) of a registry
-//! under a job and a grouping key, blocking, with a timeout on the whole exchange.
+//! under a job and a grouping key, blocking or `async`, with a timeout on the whole exchange.
 
 use std::fmt;
 use std::io;
@@ -18,6 +18,7 @@ use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
+use crate::SharedRegistry;
 #[cfg(feature = "tls")]
 use crate::tls::{ClientTls, TlsError};
 
@@ -32,10 +33,14 @@ type HeaderHook = Arc<dyn Fn(&mut HeaderMap) + Send + Sync>;
 /// `..`, or holds anything but `[A-Za-z0-9._~-]` (a `/`, a space) is sent in the gateway's
 /// base64 form (`<name>@base64/<value>`), so every value reaches the gateway unchanged.
 ///
-/// Every call is blocking, bounded by the [timeout](Pushgateway::timeout) (default 10 s) from
-/// connecting to the last byte of the answer, and returns a [`PushError`] for every failure;
-/// none panics, including from inside an async runtime (the exchange then runs on a helper
-/// thread).
+/// [`push`](Self::push), [`push_add`](Self::push_add) and [`delete`](Self::delete) block the
+/// calling thread; [`push_async`](Self::push_async), [`push_add_async`](Self::push_add_async) and
+/// [`delete_async`](Self::delete_async) are their `async` forms for a service on tokio (the
+/// registry is rendered on a blocking thread); [`every`](Self::every) pushes on an interval from
+/// a thread of its own. Each exchange is bounded by the [timeout](Pushgateway::timeout) (default
+/// 10 s) from connecting to the last byte of the answer, and every failure is a [`PushError`];
+/// none panics, including a blocking call from inside an async runtime (the exchange then runs
+/// on a helper thread). An error answer's body is kept up to 4 KiB.
 ///
 /// # Examples
 ///
@@ -327,6 +332,88 @@ impl Pushgateway {
         Ok(path)
     }
 
+    /// `push`, as an `async fn` on tokio: the registry is rendered on a blocking thread, the
+    /// exchange runs on the caller's runtime.
+    ///
+    /// # Errors
+    ///
+    /// As [`push`](Pushgateway::push).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    /// # runtime.block_on(async {
+    /// let gateway = coremeter_exporter::Pushgateway::new("http://127.0.0.1:1")?;
+    /// let registry = std::sync::Arc::new(coremeter::Registry::new());
+    /// assert!(gateway.push_async("job", &[], &registry).await.is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub async fn push_async(
+        &self,
+        job: &str,
+        grouping: &[(&str, &str)],
+        registry: impl Into<SharedRegistry>,
+    ) -> Result<(), PushError> {
+        self.send_async(Method::PUT, job, grouping, Some(registry.into()))
+            .await
+    }
+
+    /// `push_add`, as an `async fn` on tokio.
+    ///
+    /// # Errors
+    ///
+    /// As [`push`](Pushgateway::push).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    /// # runtime.block_on(async {
+    /// let gateway = coremeter_exporter::Pushgateway::new("http://127.0.0.1:1")?;
+    /// let registry = std::sync::Arc::new(coremeter::Registry::new());
+    /// assert!(gateway.push_add_async("job", &[], &registry).await.is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub async fn push_add_async(
+        &self,
+        job: &str,
+        grouping: &[(&str, &str)],
+        registry: impl Into<SharedRegistry>,
+    ) -> Result<(), PushError> {
+        self.send_async(Method::POST, job, grouping, Some(registry.into()))
+            .await
+    }
+
+    /// `delete`, as an `async fn` on tokio.
+    ///
+    /// # Errors
+    ///
+    /// As [`push`](Pushgateway::push).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    /// # runtime.block_on(async {
+    /// let gateway = coremeter_exporter::Pushgateway::new("http://127.0.0.1:1")?;
+    /// assert!(gateway.delete_async("job", &[]).await.is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub async fn delete_async(
+        &self,
+        job: &str,
+        grouping: &[(&str, &str)],
+    ) -> Result<(), PushError> {
+        self.send_async(Method::DELETE, job, grouping, None).await
+    }
+
     fn send(
         &self,
         method: Method,
@@ -334,11 +421,44 @@ impl Pushgateway {
         grouping: &[(&str, &str)],
         registry: Option<&Registry>,
     ) -> Result<(), PushError> {
-        let path = self.group_path(job, grouping)?;
+        let body = registry.map(render).unwrap_or_default();
+        let request = self.request(method, job, grouping, body)?;
+        let exchange = self.exchange(request);
+        if tokio::runtime::Handle::try_current().is_ok() {
+            // Blocking on a runtime from inside another one panics: use a thread of our own.
+            std::thread::scope(|s| s.spawn(|| block_on(exchange)).join())
+                .unwrap_or_else(|_| Err(PushError::Io(io::Error::other("push thread panicked"))))
+        } else {
+            block_on(exchange)
+        }
+    }
+
+    async fn send_async(
+        &self,
+        method: Method,
+        job: &str,
+        grouping: &[(&str, &str)],
+        registry: Option<SharedRegistry>,
+    ) -> Result<(), PushError> {
         let body = match registry {
-            Some(registry) => Bytes::copy_from_slice(Encoder::new().encode(registry, Format::Text)),
+            Some(registry) => tokio::task::spawn_blocking(move || render(&registry))
+                .await
+                .map_err(|_| PushError::Io(io::Error::other("a collector panicked")))?,
             None => Bytes::new(),
         };
+        let request = self.request(method, job, grouping, body)?;
+        self.exchange(request).await
+    }
+
+    /// The request of one exchange.
+    fn request(
+        &self,
+        method: Method,
+        job: &str,
+        grouping: &[(&str, &str)],
+        body: Bytes,
+    ) -> Result<Request<Full<Bytes>>, PushError> {
+        let path = self.group_path(job, grouping)?;
         let mut request = Request::builder()
             .method(method)
             .uri(path)
@@ -356,7 +476,7 @@ impl Pushgateway {
         );
         headers.insert(
             header::USER_AGENT,
-            HeaderValue::from_static(concat!("metrics-exporter/", env!("CARGO_PKG_VERSION"))),
+            HeaderValue::from_static(concat!("coremeter-exporter/", env!("CARGO_PKG_VERSION"))),
         );
         if let Some(authorization) = &self.authorization {
             headers.insert(header::AUTHORIZATION, authorization.clone());
@@ -364,15 +484,13 @@ impl Pushgateway {
         if let Some(hook) = &self.hook {
             hook(headers);
         }
-        let exchange = self.exchange(request);
-        if tokio::runtime::Handle::try_current().is_ok() {
-            // Blocking on a runtime from inside another one panics: use a thread of our own.
-            std::thread::scope(|s| s.spawn(|| block_on(exchange)).join())
-                .unwrap_or_else(|_| Err(PushError::Io(io::Error::other("push thread panicked"))))
-        } else {
-            block_on(exchange)
-        }
+        Ok(request)
     }
+}
+
+/// The registry in the text format the Pushgateway reads.
+fn render(registry: &Registry) -> Bytes {
+    Bytes::copy_from_slice(Encoder::new().encode(registry, Format::Text))
 }
 
 fn block_on(exchange: impl Future<Output = Result<(), PushError>>) -> Result<(), PushError> {
@@ -419,22 +537,39 @@ where
         .await
         .map_err(|e| PushError::Http(Box::new(e)))?;
     let status = response.status();
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .map_err(|e| PushError::Http(Box::new(e)))?
-        .to_bytes();
-    connection.abort();
     if status.is_success() {
-        Ok(())
-    } else {
-        Err(PushError::Status {
-            status: status.as_u16(),
-            message: String::from_utf8_lossy(&body).trim().to_owned(),
-        })
+        connection.abort();
+        return Ok(());
     }
+    // The gateway's reason, read up to a cap: a broken or hostile gateway cannot make the error
+    // as large as it likes.
+    let mut body = response.into_body();
+    let mut message = Vec::new();
+    let mut cut = false;
+    while let Some(frame) = body.frame().await {
+        let Ok(data) = frame.map_err(|e| PushError::Http(Box::new(e)))?.into_data() else {
+            continue;
+        };
+        let room = ERROR_BODY_CAP - message.len();
+        message.extend_from_slice(&data[..data.len().min(room)]);
+        if data.len() > room {
+            cut = true;
+            break;
+        }
+    }
+    connection.abort();
+    let mut message = String::from_utf8_lossy(&message).trim().to_owned();
+    if cut {
+        message.push_str(" [cut at 4 KiB]");
+    }
+    Err(PushError::Status {
+        status: status.as_u16(),
+        message,
+    })
 }
+
+/// The most bytes of an error answer's body kept in [`PushError::Status`].
+const ERROR_BODY_CAP: usize = 4096;
 
 /// Appends `/<name>/<value>`, or `/<name>@base64/<value>` when the value needs it.
 fn push_segment(path: &mut String, name: &str, value: &str) {
@@ -521,7 +656,8 @@ pub enum PushError {
     /// The connection broke or the answer was not HTTP.
     Http(Box<dyn std::error::Error + Send + Sync>),
     /// The gateway answered with an error status; `message` is its body (the reason it gives,
-    /// such as a parse error or an inconsistency with metrics pushed before).
+    /// such as a parse error or an inconsistency with metrics pushed before), up to 4 KiB, then
+    /// marked `[cut at 4 KiB]`.
     Status {
         /// The HTTP status code.
         status: u16,

@@ -187,6 +187,161 @@ fn credentials_are_required_when_configured() {
     );
 }
 
+/// With credentials required, an anonymous client learns nothing of the routes: every path and
+/// method answers 401, whether the reset route is enabled or not.
+#[test]
+fn without_credentials_every_request_gets_401() {
+    let (registry, _) = registry();
+    for reset in [false, true] {
+        let server = HttpServer::new(&registry)
+            .auth(Auth::bearer("t0ken"))
+            .metrics_and_reset(reset)
+            .start("127.0.0.1:0")
+            .unwrap();
+        let addr = server.local_addr();
+        for (method, path) in [
+            ("GET", "/metrics"),
+            ("GET", "/nope"),
+            ("GET", "/metricsandreset"),
+            ("POST", "/metrics"),
+            ("DELETE", "/anything"),
+            ("HEAD", "/"),
+        ] {
+            let raw = format!(
+                "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+            assert_eq!(
+                request(addr, &raw).unwrap().status,
+                401,
+                "{method} {path} (reset route {reset})"
+            );
+        }
+        let authorized = "Authorization: Bearer t0ken\r\n";
+        assert_eq!(get(addr, "/nope", authorized).status, 404);
+        let reset_status = get(addr, "/metricsandreset", authorized).status;
+        assert_eq!(reset_status, if reset { 200 } else { 404 });
+    }
+}
+
+/// A callback that blocks delays only the scrapes that read it: the server keeps answering
+/// everything else at once, answers the blocked scrape 503 at its timeout, and its header
+/// timeout still closes a silent connection meanwhile.
+#[test]
+fn a_blocking_callback_delays_only_the_scrapes_that_read_it() {
+    let (registry, _) = registry();
+    let blocking = Arc::new(AtomicBool::new(true));
+    let flag = Arc::clone(&blocking);
+    registry
+        .register(
+            Opts::new("slow_probe", "A callback that blocks."),
+            coremeter::FnGauge::new(move || {
+                while flag.load(Ordering::Relaxed) {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                1.0
+            }),
+        )
+        .unwrap();
+    let server = HttpServer::new(&registry)
+        .scrape_timeout(Duration::from_millis(700))
+        .header_timeout(Duration::from_millis(500))
+        .start("127.0.0.1:0")
+        .unwrap();
+    let addr = server.local_addr();
+    // The scrape that reads the callback: 503 at its timeout.
+    let blocked = std::thread::spawn(move || {
+        let start = Instant::now();
+        let response = get(addr, "/metrics", "");
+        (response.status, start.elapsed())
+    });
+    std::thread::sleep(Duration::from_millis(100));
+    let quick = |path: &str| {
+        let start = Instant::now();
+        let status = get(addr, path, "").status;
+        (status, start.elapsed())
+    };
+    for (path, want) in [("/nope", 404), ("/metrics?name[]=jobs", 200)] {
+        let (status, took) = quick(path);
+        assert_eq!(status, want, "{path}");
+        assert!(took < Duration::from_millis(300), "{path} took {took:?}");
+    }
+    let mut silent = TcpStream::connect(addr).unwrap();
+    silent
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let start = Instant::now();
+    let _ = silent.read(&mut [0u8; 1]);
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "a silent connection held {:?} while a callback blocked",
+        start.elapsed()
+    );
+    let (status, took) = blocked.join().unwrap();
+    assert_eq!(status, 503);
+    assert!(
+        took < Duration::from_secs(2),
+        "the blocked scrape took {took:?}"
+    );
+    // A Prometheus scrape timeout shorter than the server's applies.
+    let start = Instant::now();
+    let response = get(
+        addr,
+        "/metrics",
+        "X-Prometheus-Scrape-Timeout-Seconds: 0.2\r\n",
+    );
+    assert_eq!(response.status, 503);
+    assert!(start.elapsed() < Duration::from_millis(600));
+    blocking.store(false, Ordering::Relaxed);
+    assert_eq!(get(addr, "/metrics", "").status, 200);
+}
+
+#[test]
+fn compression_can_be_turned_off() {
+    let (registry, _) = registry();
+    let server = HttpServer::new(&registry)
+        .compression(false)
+        .start("127.0.0.1:0")
+        .unwrap();
+    let response = get(server.local_addr(), "/metrics", "Accept-Encoding: gzip\r\n");
+    assert_eq!(response.status, 200);
+    assert_eq!(response.header("content-encoding"), None);
+    assert!(response.text().contains("jobs_total 0"));
+}
+
+/// A panicking collector: 500 with a one-line reason, and the server goes on.
+#[test]
+fn a_panicking_collector_gets_500_and_the_server_goes_on() {
+    struct Broken;
+    impl coremeter::Collect for Broken {
+        fn collect(&self) -> Vec<coremeter::MetricFamily> {
+            panic!("broken collector")
+        }
+    }
+    let registry = Arc::new(Registry::new());
+    let armed = Arc::new(AtomicBool::new(false));
+    struct Later(Arc<AtomicBool>);
+    impl coremeter::Collect for Later {
+        fn collect(&self) -> Vec<coremeter::MetricFamily> {
+            if self.0.load(Ordering::Relaxed) {
+                Broken.collect()
+            } else {
+                Vec::new()
+            }
+        }
+    }
+    registry
+        .register_collector(Later(Arc::clone(&armed)))
+        .unwrap();
+    let server = HttpServer::new(&registry).start("127.0.0.1:0").unwrap();
+    let addr = server.local_addr();
+    armed.store(true, Ordering::Relaxed);
+    let response = get(addr, "/metrics", "");
+    assert_eq!(response.status, 500);
+    assert_eq!(response.text().lines().count(), 1);
+    armed.store(false, Ordering::Relaxed);
+    assert_eq!(get(addr, "/metrics", "").status, 200);
+}
+
 /// Updates from 2 threads while a client loops on `/metricsandreset`: the values of all the
 /// responses plus what is left add up to exactly what was counted.
 #[test]
@@ -256,7 +411,7 @@ fn slow_and_silent_clients_are_cut_off() {
     let (registry, _) = registry();
     let server = HttpServer::new(&registry)
         .header_timeout(Duration::from_millis(500))
-        .idle_timeout(Duration::from_secs(2))
+        .response_timeout(Duration::from_secs(2))
         .start("127.0.0.1:0")
         .unwrap();
     let addr = server.local_addr();
@@ -324,37 +479,30 @@ fn slow_and_silent_clients_are_cut_off() {
 }
 
 #[test]
-fn connections_beyond_the_limit_wait_for_a_free_slot() {
+fn at_the_connection_limit_the_longest_waiting_connection_makes_room() {
     let (registry, _) = registry();
     let server = HttpServer::new(&registry)
         .max_connections(2)
         .start("127.0.0.1:0")
         .unwrap();
     let addr = server.local_addr();
-    let hold: Vec<TcpStream> = (0..2).map(|_| TcpStream::connect(addr).unwrap()).collect();
+    // Two connections that never send a request hold both slots ...
+    let mut hold: Vec<TcpStream> = (0..2).map(|_| TcpStream::connect(addr).unwrap()).collect();
     std::thread::sleep(Duration::from_millis(200));
-    let mut third = TcpStream::connect(addr).unwrap();
-    third
-        .write_all(
-            format!("GET /metrics HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n")
-                .as_bytes(),
-        )
-        .unwrap();
-    third
-        .set_read_timeout(Some(Duration::from_millis(700)))
+    // ... until a client that sends one arrives: it is served at once, in place of the oldest.
+    let start = Instant::now();
+    let response = get(addr, "/metrics", "");
+    assert_eq!(response.status, 200);
+    assert!(start.elapsed() < Duration::from_secs(1));
+    hold[0]
+        .set_read_timeout(Some(Duration::from_secs(5)))
         .unwrap();
     let mut buf = [0u8; 1];
-    assert!(
-        third.read(&mut buf).is_err(),
-        "served beyond the connection limit"
+    assert_eq!(
+        hold[0].read(&mut buf).unwrap_or(0),
+        0,
+        "the oldest silent connection was closed"
     );
-    drop(hold);
-    third
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    let mut rest = Vec::new();
-    third.read_to_end(&mut rest).unwrap();
-    assert!(String::from_utf8_lossy(&rest).starts_with("HTTP/1.1 200"));
 }
 
 #[test]
@@ -387,7 +535,8 @@ fn mounts_in_axum() {
     let addr = listener.local_addr().unwrap();
     let app = axum::Router::new()
         .route("/", axum::routing::get(|| async { "home" }))
-        .route_service("/metrics", handler);
+        .route_service("/metrics", handler.clone())
+        .route_service("/internal/metrics", handler);
     let thread = std::thread::spawn(move || {
         runtime.block_on(async move {
             axum::serve(listener, app)
@@ -407,6 +556,10 @@ fn mounts_in_axum() {
         Some("application/openmetrics-text; version=1.0.0; charset=utf-8")
     );
     assert!(response.text().contains("jobs_total 3\n"));
+    // Mounted at another path with route_service, it serves there too.
+    let elsewhere = get(addr, "/internal/metrics", "");
+    assert_eq!(elsewhere.status, 200);
+    assert!(elsewhere.text().contains("jobs_total 3\n"));
     assert_eq!(get(addr, "/", "").text(), "home");
     thread.join().unwrap();
 }

@@ -7,76 +7,18 @@ mod common;
 
 use std::process::Command;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
-use coremeter::{Counter, DynLabels, Family, Histogram, Opts, Registry};
 use coremeter_exporter::HttpServer;
-
-fn rss_bytes() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let kb: u64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next())
-        .unwrap()
-        .parse()
-        .unwrap();
-    kb * 1024
-}
 
 #[test]
 fn wrk_scrapes_10k_series_under_updates() {
-    let registry = Arc::new(Registry::new());
-    // 1,000 counter families x 10 label values = 10,000 series.
-    let families: Vec<_> = (0..1000)
-        .map(|i| {
-            let f = Family::<DynLabels, Counter>::with_label_names(&["shard"]).unwrap();
-            registry
-                .register(
-                    Opts::new(format!("load_family_{i}"), "A family of the load test."),
-                    f.clone(),
-                )
-                .unwrap();
-            f
-        })
-        .collect();
-    let children: Vec<Counter> = families
-        .iter()
-        .flat_map(|f| (0..10).map(move |v| f.labels(&[&v.to_string()]).unwrap().into_owned()))
-        .collect();
-    let latency = Histogram::new();
-    registry
-        .register(
-            Opts::new("load_latency", "Latency.").unit("seconds"),
-            latency.clone(),
-        )
-        .unwrap();
-    let children = Arc::new(children);
-
+    let busy = common::Busy::start();
+    let registry = Arc::clone(&busy.registry);
     let server = HttpServer::new(&registry).start("127.0.0.1:0").unwrap();
     let url = format!("http://{}/metrics", server.local_addr());
-    let stop = Arc::new(AtomicBool::new(false));
-    let updaters: Vec<_> = (0..2)
-        .map(|t| {
-            let (children, latency, stop) =
-                (Arc::clone(&children), latency.clone(), Arc::clone(&stop));
-            std::thread::spawn(move || {
-                let mut i = t;
-                let mut updates = 0u64;
-                while !stop.load(Ordering::Relaxed) {
-                    children[i % children.len()].inc();
-                    latency.observe((i % 100) as f64 / 1000.0);
-                    i = i.wrapping_add(7919);
-                    updates += 1;
-                }
-                updates
-            })
-        })
-        .collect();
-
     // Warm up the render caches, then measure memory across the load.
     assert_eq!(common::get(server.local_addr(), "/metrics", "").status, 200);
-    let before = rss_bytes();
+    let before = common::rss_bytes();
     let seconds = std::env::var("LOAD_SECONDS").unwrap_or_else(|_| "5".into());
     let prometheus_accept = "Accept: application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
     for (name, headers) in [
@@ -118,7 +60,7 @@ fn wrk_scrapes_10k_series_under_updates() {
             .unwrap();
         assert!(requests > 10, "{report}");
     }
-    let after = rss_bytes();
+    let after = common::rss_bytes();
     println!(
         "RSS before {:.1} MiB, after {:.1} MiB",
         before as f64 / 1048576.0,
@@ -130,8 +72,7 @@ fn wrk_scrapes_10k_series_under_updates() {
         "RSS grew from {before} to {after}"
     );
 
-    stop.store(true, Ordering::Relaxed);
-    let updates: u64 = updaters.into_iter().map(|u| u.join().unwrap()).sum();
+    let updates = busy.stop();
     // Every update counted exactly once.
     let total: f64 = registry
         .samples()

@@ -388,3 +388,151 @@ fn push_over_https_with_a_client_certificate() {
     );
     drop(gateway);
 }
+
+/// A gateway that answers 500 with an endless body: the error keeps at most 4 KiB of it, marked
+/// as cut, and comes back quickly.
+#[test]
+fn a_huge_error_body_is_cut() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut request = [0u8; 4096];
+        let _ = stream.read(&mut request);
+        let _ = stream
+            .write_all(b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 104857600\r\n\r\n");
+        let chunk = vec![b'x'; 1 << 16];
+        // 100 MiB, as long as the client reads.
+        for _ in 0..1600 {
+            if stream.write_all(&chunk).is_err() {
+                break;
+            }
+        }
+    });
+    let gw = Pushgateway::new(&format!("http://{addr}")).unwrap();
+    let (registry, _, _) = batch_registry();
+    let start = Instant::now();
+    match gw.push("j", &[], &registry) {
+        Err(PushError::Status { status, message }) => {
+            assert_eq!(status, 500);
+            assert!(message.len() <= 4096 + 20, "{} bytes", message.len());
+            assert!(
+                message.ends_with("[cut at 4 KiB]"),
+                "{}",
+                &message[message.len() - 30..]
+            );
+        }
+        other => panic!("expected a 500, got {other:?}"),
+    }
+    assert!(start.elapsed() < Duration::from_secs(5));
+    server.join().unwrap();
+}
+
+#[test]
+fn async_push_and_delete_against_the_real_gateway() {
+    let dir = TempDir::new("push-async");
+    let (_gateway, addr) = start_gateway(&dir);
+    let socket = addr.parse().unwrap();
+    let gw = Pushgateway::new(&format!("http://{addr}")).unwrap();
+    let (registry, runs, _) = batch_registry();
+    runs.inc_by(5);
+    let registry = std::sync::Arc::new(registry);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime
+        .block_on(gw.push_async("async_job", &[("instance", "a")], &registry))
+        .unwrap();
+    let text = get(socket, "/metrics", "").text().to_owned();
+    assert_eq!(
+        sample(&text, r#"batch_runs_total{instance="a",job="async_job"}"#),
+        Some(5.0),
+        "{text}"
+    );
+    runtime
+        .block_on(gw.push_add_async("async_job", &[("instance", "b")], &registry))
+        .unwrap();
+    runtime
+        .block_on(gw.delete_async("async_job", &[("instance", "a")]))
+        .unwrap();
+    let text = get(socket, "/metrics", "").text().to_owned();
+    assert!(!text.contains(r#"instance="a",job="async_job""#), "{text}");
+    assert!(text.contains(r#"instance="b",job="async_job""#), "{text}");
+}
+
+/// The periodic pusher against a real gateway that goes away and comes back on the same port:
+/// pushes at its interval, counts and reports the failures while the gateway is down (in the
+/// pushed registry too), resumes when it is back, and pushes the last values when stopped.
+#[test]
+fn a_periodic_push_survives_the_gateway_going_away_and_pushes_a_last_time() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    let dir = TempDir::new("push-periodic");
+    let (gateway, addr) = start_gateway(&dir);
+    let socket: std::net::SocketAddr = addr.parse().unwrap();
+    let (registry, runs, _) = batch_registry();
+    let registry = Arc::new(registry);
+    let reported = Arc::new(AtomicU64::new(0));
+    let hook_count = Arc::clone(&reported);
+    let pusher = Pushgateway::new(&format!("http://{addr}"))
+        .unwrap()
+        .timeout(Duration::from_secs(1))
+        .every(
+            Duration::from_millis(200),
+            "periodic",
+            &[("instance", "p1")],
+        )
+        .on_error(move |_| {
+            hook_count.fetch_add(1, Ordering::Relaxed);
+        })
+        .start(&registry);
+    let runs_at = |text: &str| sample(text, r#"batch_runs_total{instance="p1",job="periodic"}"#);
+    runs.inc_by(2);
+    wait_for(Duration::from_secs(10), "the first pushes", || {
+        (runs_at(get(socket, "/metrics", "").text()) == Some(2.0)).then_some(())
+    });
+    assert!(pusher.pushes() >= 1);
+    assert_eq!(pusher.failures(), 0);
+
+    // The gateway goes away: failures are counted and reported, the caller never waits.
+    drop(gateway);
+    runs.inc_by(3);
+    wait_for(Duration::from_secs(10), "failed pushes", || {
+        (pusher.failures() >= 2).then_some(())
+    });
+    assert!(reported.load(Ordering::Relaxed) >= 2);
+    let counted =
+        registry.sample_value("coremeter_push_failures_total", &[("push_job", "periodic")]);
+    assert!(counted.is_some_and(|f| f >= 2.0), "{counted:?}");
+
+    // It comes back on the same port: pushes resume with the values counted meanwhile.
+    let mut back = Daemon::spawn(
+        Command::new("prometheus-pushgateway").args([
+            &format!("--web.listen-address={addr}"),
+            "--persistence.file=",
+        ]),
+        dir.path().join("pushgateway-back.log"),
+    );
+    assert_eq!(back.listening_port(), socket.port());
+    wait_for(
+        Duration::from_secs(10),
+        "pushes to the gateway back",
+        || (runs_at(get(socket, "/metrics", "").text()) == Some(5.0)).then_some(()),
+    );
+    let text = get(socket, "/metrics", "").text().to_owned();
+    let failures_pushed = sample(
+        &text,
+        r#"coremeter_push_failures_total{instance="p1",job="periodic",push_job="periodic"}"#,
+    );
+    assert!(failures_pushed.is_some_and(|f| f >= 2.0), "{text}");
+
+    // Stopping pushes the last values.
+    runs.inc_by(10);
+    let start = Instant::now();
+    pusher.stop();
+    assert!(start.elapsed() < Duration::from_secs(2));
+    assert_eq!(runs_at(get(socket, "/metrics", "").text()), Some(15.0));
+}

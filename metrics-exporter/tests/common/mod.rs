@@ -362,3 +362,101 @@ pub fn curl(dir: &Path, url: &str, extra: &[&str]) -> (i32, String) {
         String::from_utf8_lossy(&out.stdout).into_owned(),
     )
 }
+
+/// A registry of 10,000 counter series (1,000 families of 10 label values) and a latency
+/// histogram, updated by 2 threads until dropped: the load of the endpoint tests.
+pub struct Busy {
+    pub registry: std::sync::Arc<coremeter::Registry>,
+    pub latency: coremeter::Histogram,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    updaters: Vec<std::thread::JoinHandle<u64>>,
+}
+
+impl Busy {
+    pub fn start() -> Busy {
+        use coremeter::{Counter, DynLabels, Family, Histogram, Opts, Registry};
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, Ordering};
+
+        let registry = Arc::new(Registry::new());
+        let families: Vec<_> = (0..1000)
+            .map(|i| {
+                let f = Family::<DynLabels, Counter>::with_label_names(&["shard"]).unwrap();
+                registry
+                    .register(
+                        Opts::new(format!("load_family_{i}"), "A family of the load test."),
+                        f.clone(),
+                    )
+                    .unwrap();
+                f
+            })
+            .collect();
+        let children: Arc<Vec<Counter>> = Arc::new(
+            families
+                .iter()
+                .flat_map(|f| {
+                    (0..10).map(move |v| f.labels(&[&v.to_string()]).unwrap().into_owned())
+                })
+                .collect(),
+        );
+        let latency = Histogram::new();
+        registry
+            .register(
+                Opts::new("load_latency", "Latency.").unit("seconds"),
+                latency.clone(),
+            )
+            .unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let updaters = (0..2)
+            .map(|t| {
+                let (children, latency, stop) =
+                    (Arc::clone(&children), latency.clone(), Arc::clone(&stop));
+                std::thread::spawn(move || {
+                    let mut i = t;
+                    let mut updates = 0u64;
+                    while !stop.load(Ordering::Relaxed) {
+                        children[i % children.len()].inc();
+                        latency.observe((i % 100) as f64 / 1000.0);
+                        i = i.wrapping_add(7919);
+                        updates += 1;
+                    }
+                    updates
+                })
+            })
+            .collect();
+        Busy {
+            registry,
+            latency,
+            stop,
+            updaters,
+        }
+    }
+
+    /// Stops the updaters; the updates they made.
+    pub fn stop(mut self) -> u64 {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.updaters.drain(..).map(|u| u.join().unwrap()).sum()
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        for u in self.updaters.drain(..) {
+            let _ = u.join();
+        }
+    }
+}
+
+/// This process' resident memory, in bytes.
+pub fn rss_bytes() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let kb: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    kb * 1024
+}

@@ -1,23 +1,28 @@
 //! The embedded HTTP server: one call starts it on a background thread with its own
-//! single-threaded tokio runtime, so the caller needs no async runtime.
+//! single-threaded tokio runtime, so the caller needs no async runtime. Connections are served
+//! on that thread; scrapes are rendered on the runtime's blocking threads.
 
+mod connections;
+mod write_deadline;
+
+use std::convert::Infallible;
 use std::fmt;
-use std::future::Future;
 use std::io;
-use std::net::{SocketAddr, TcpListener as StdListener, ToSocketAddrs};
-use std::pin::Pin;
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::Arc;
-use std::task::{Context, Poll, ready};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use bytes::Bytes;
+use http_body_util::Full;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::TcpListener;
-use tokio::sync::{Semaphore, oneshot};
-use tokio::time::{Instant, Sleep};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpListener, TcpSocket};
+use tokio::sync::oneshot;
 
+use self::connections::{Connections, Id, InFlight};
+use self::write_deadline::WriteDeadline;
 use crate::{Auth, MetricsHandler, SharedRegistry};
 
 /// Starts serving `registry` on `/metrics` at `addr` in a background thread, with the default
@@ -47,20 +52,32 @@ pub fn start_http_server(
     HttpServer::new(registry).start(addr)
 }
 
-/// An HTTP(S) server for a [`MetricsHandler`], with limits that keep a slow or hostile client
-/// from holding it:
+/// An HTTP(S) server for a [`MetricsHandler`], with limits that keep slow or hostile clients
+/// from holding it, each configurable:
 ///
-/// - at most [`max_connections`](HttpServer::max_connections) connections at once (default 64);
-///   further clients wait in the listen backlog until one closes;
-/// - a [`header_timeout`](HttpServer::header_timeout) (default 10 s) for a request's headers to
-///   arrive, which also closes a keep-alive connection that stays silent that long between
-///   requests, and bounds a TLS handshake;
-/// - an [`idle_timeout`](HttpServer::idle_timeout) (default 30 s): a connection on which no byte
-///   moves in either direction for that long is closed (a client that stops reading its
-///   response, a trickled body);
+/// - at most [`max_connections`](HttpServer::max_connections) connections (default 4096, and
+///   never more than the process' file-descriptor limit leaves room for). A slot is held only
+///   while used: when a new connection arrives at the limit, or when accepting fails for want
+///   of a file descriptor, the connection that has waited longest for a request (silent,
+///   trickling its headers, stalled in a TLS handshake, idle between requests) is closed to
+///   make room, so a scraper that sends its request gets in;
+/// - a [`header_timeout`](HttpServer::header_timeout) (default 5 s) for a whole request head to
+///   arrive, however slowly its bytes come, which also bounds a TLS handshake and closes a
+///   keep-alive connection silent that long;
+/// - a [`response_timeout`](HttpServer::response_timeout) (default 10 s) for a whole answer to
+///   be written once it starts, however slowly the client reads;
+/// - at most [`max_in_flight_bytes`](HttpServer::max_in_flight_bytes) of answers not yet sent
+///   (default 64 MiB): past it, the connection whose answer has been going out longest is
+///   closed;
+/// - scrapes are rendered on blocking threads (at most
+///   [`render_threads`](HttpServer::render_threads), default 16), never on the thread serving
+///   connections, within the handler's [scrape timeout](MetricsHandler::scrape_timeout) (8 s;
+///   `503` past it): a blocking callback delays only the scrapes that read it, and answers that
+///   render nothing (`401`, `404`, `405`) are immediate;
 /// - a malformed request gets `400 Bad Request` and its connection closes; the server keeps
 ///   serving the others.
 ///
+/// All clients on 127.0.0.1 share one address, so the limits do not count per peer address.
 /// The server speaks HTTP/1.1 (what Prometheus, the Pushgateway and curl use for scrapes).
 ///
 /// # Examples
@@ -74,8 +91,8 @@ pub fn start_http_server(
 /// let registry = Arc::new(Registry::new());
 /// let server = HttpServer::new(&registry)
 ///     .auth(Auth::bearer("s3cret"))
-///     .max_connections(8)
-///     .header_timeout(Duration::from_secs(5))
+///     .max_connections(256)
+///     .header_timeout(Duration::from_secs(2))
 ///     .start("127.0.0.1:0")?;
 /// server.stop();
 /// # Ok::<(), coremeter_exporter::ServerError>(())
@@ -85,10 +102,20 @@ pub struct HttpServer {
     handler: MetricsHandler,
     max_connections: usize,
     header_timeout: Duration,
-    idle_timeout: Duration,
+    response_timeout: Duration,
+    max_in_flight_bytes: usize,
+    render_threads: usize,
+    backlog: u32,
     #[cfg(feature = "tls")]
     tls: Option<crate::TlsConfig>,
 }
+
+/// The kernel send buffer of a connection (Linux doubles it for its bookkeeping): 256 KiB
+/// carries a scrape at hundreds of MB/s on a LAN.
+const SEND_BUFFER: usize = 256 << 10;
+
+/// File descriptors kept free for what else the process opens, under its limit.
+const FD_RESERVE: u64 = 64;
 
 impl HttpServer {
     /// A server for `registry` with the default limits.
@@ -102,10 +129,11 @@ impl HttpServer {
     /// # Ok::<(), coremeter_exporter::ServerError>(())
     /// ```
     pub fn new(registry: impl Into<SharedRegistry>) -> Self {
-        Self::with_handler(MetricsHandler::new(registry))
+        Self::with_handler(MetricsHandler::new(registry).path("/metrics"))
     }
 
-    /// A server for a handler configured beforehand.
+    /// A server for a handler configured beforehand (it serves whatever paths the handler does:
+    /// give it a [path](MetricsHandler::path) to serve only that one).
     ///
     /// # Examples
     ///
@@ -113,7 +141,7 @@ impl HttpServer {
     /// use coremeter_exporter::{HttpServer, MetricsHandler};
     ///
     /// let registry = std::sync::Arc::new(coremeter::Registry::new());
-    /// let handler = MetricsHandler::new(&registry).metrics_and_reset(true);
+    /// let handler = MetricsHandler::new(&registry).path("/metrics").metrics_and_reset(true);
     /// let server = HttpServer::with_handler(handler).start("127.0.0.1:0")?;
     /// server.stop();
     /// # Ok::<(), coremeter_exporter::ServerError>(())
@@ -121,9 +149,12 @@ impl HttpServer {
     pub fn with_handler(handler: MetricsHandler) -> Self {
         HttpServer {
             handler,
-            max_connections: 64,
-            header_timeout: Duration::from_secs(10),
-            idle_timeout: Duration::from_secs(30),
+            max_connections: 4096,
+            header_timeout: Duration::from_secs(5),
+            response_timeout: Duration::from_secs(10),
+            max_in_flight_bytes: 64 << 20,
+            render_threads: 16,
+            backlog: 1024,
             #[cfg(feature = "tls")]
             tls: None,
         }
@@ -163,7 +194,45 @@ impl HttpServer {
         self
     }
 
-    /// The most connections served at once (at least 1).
+    /// Gzips answers when the client allows it (on by default; see
+    /// [`MetricsHandler::compression`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let registry = std::sync::Arc::new(coremeter::Registry::new());
+    /// let server = coremeter_exporter::HttpServer::new(&registry).compression(false).start("127.0.0.1:0")?;
+    /// server.stop();
+    /// # Ok::<(), coremeter_exporter::ServerError>(())
+    /// ```
+    #[must_use]
+    pub fn compression(mut self, enabled: bool) -> Self {
+        self.handler = self.handler.compression(enabled);
+        self
+    }
+
+    /// How long a scrape may render before it is answered `503` (see
+    /// [`MetricsHandler::scrape_timeout`]; default 8 s).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let registry = std::sync::Arc::new(coremeter::Registry::new());
+    /// let server = coremeter_exporter::HttpServer::new(&registry)
+    ///     .scrape_timeout(std::time::Duration::from_secs(3))
+    ///     .start("127.0.0.1:0")?;
+    /// server.stop();
+    /// # Ok::<(), coremeter_exporter::ServerError>(())
+    /// ```
+    #[must_use]
+    pub fn scrape_timeout(mut self, timeout: Duration) -> Self {
+        self.handler = self.handler.scrape_timeout(timeout);
+        self
+    }
+
+    /// The most connections open at once (at least 1; default 4096, lowered at start to what
+    /// the process' file-descriptor limit leaves room for). At the limit, a new connection
+    /// takes the slot of the one that has waited longest for a request.
     ///
     /// # Examples
     ///
@@ -175,11 +244,12 @@ impl HttpServer {
     /// ```
     #[must_use]
     pub fn max_connections(mut self, max: usize) -> Self {
-        self.max_connections = max.clamp(1, Semaphore::MAX_PERMITS);
+        self.max_connections = max.max(1);
         self
     }
 
-    /// How long a client may take to send a request's headers, or stay silent between requests.
+    /// How long a client may take to send a whole request head, or stay silent between requests
+    /// (and to finish a TLS handshake); default 5 s.
     ///
     /// # Examples
     ///
@@ -197,21 +267,58 @@ impl HttpServer {
         self
     }
 
-    /// How long a connection may go without a byte read or written.
+    /// How long writing one answer may take, from its first byte to its last, however slowly the
+    /// client reads; default 10 s.
     ///
     /// # Examples
     ///
     /// ```
     /// let registry = std::sync::Arc::new(coremeter::Registry::new());
     /// let server = coremeter_exporter::HttpServer::new(&registry)
-    ///     .idle_timeout(std::time::Duration::from_secs(60))
+    ///     .response_timeout(std::time::Duration::from_secs(30))
     ///     .start("127.0.0.1:0")?;
     /// server.stop();
     /// # Ok::<(), coremeter_exporter::ServerError>(())
     /// ```
     #[must_use]
-    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
-        self.idle_timeout = timeout;
+    pub fn response_timeout(mut self, timeout: Duration) -> Self {
+        self.response_timeout = timeout;
+        self
+    }
+
+    /// The most bytes of answers not yet sent, over all connections (default 64 MiB): past it,
+    /// the connection whose answer has been going out longest is closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let registry = std::sync::Arc::new(coremeter::Registry::new());
+    /// let server = coremeter_exporter::HttpServer::new(&registry)
+    ///     .max_in_flight_bytes(16 << 20)
+    ///     .start("127.0.0.1:0")?;
+    /// server.stop();
+    /// # Ok::<(), coremeter_exporter::ServerError>(())
+    /// ```
+    #[must_use]
+    pub fn max_in_flight_bytes(mut self, bytes: usize) -> Self {
+        self.max_in_flight_bytes = bytes;
+        self
+    }
+
+    /// The most threads rendering scrapes at once (at least 1; default 16): a scrape stuck in a
+    /// blocking callback holds one until the callback returns, while the others serve the rest.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let registry = std::sync::Arc::new(coremeter::Registry::new());
+    /// let server = coremeter_exporter::HttpServer::new(&registry).render_threads(4).start("127.0.0.1:0")?;
+    /// server.stop();
+    /// # Ok::<(), coremeter_exporter::ServerError>(())
+    /// ```
+    #[must_use]
+    pub fn render_threads(mut self, threads: usize) -> Self {
+        self.render_threads = threads.max(1);
         self
     }
 
@@ -250,20 +357,18 @@ impl HttpServer {
     /// # Ok::<(), coremeter_exporter::ServerError>(())
     /// ```
     pub fn start(self, addr: impl ToSocketAddrs) -> Result<ServerHandle, ServerError> {
-        let std_listener = StdListener::bind(addr).map_err(ServerError::Bind)?;
-        let local_addr = std_listener.local_addr().map_err(ServerError::Bind)?;
-        std_listener
-            .set_nonblocking(true)
-            .map_err(ServerError::Bind)?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_io()
             .enable_time()
+            .max_blocking_threads(self.render_threads)
+            .thread_name("coremeter-exporter-render")
             .build()
             .map_err(ServerError::Runtime)?;
         let listener = {
             let _guard = runtime.enter();
-            TcpListener::from_std(std_listener).map_err(ServerError::Bind)?
+            self.bind(addr)?
         };
+        let local_addr = listener.local_addr().map_err(ServerError::Bind)?;
         let (stop, stopped) = oneshot::channel();
         let thread = std::thread::Builder::new()
             .name("coremeter-exporter".into())
@@ -276,74 +381,159 @@ impl HttpServer {
         })
     }
 
+    /// Binds the first address of `addr` that can be bound, with a listen backlog that holds a
+    /// burst of connections while the server accepts them.
+    fn bind(&self, addr: impl ToSocketAddrs) -> Result<TcpListener, ServerError> {
+        let mut last = io::Error::new(io::ErrorKind::InvalidInput, "no address to bind");
+        for addr in addr.to_socket_addrs().map_err(ServerError::Bind)? {
+            let socket = match addr {
+                SocketAddr::V4(_) => TcpSocket::new_v4(),
+                SocketAddr::V6(_) => TcpSocket::new_v6(),
+            };
+            let bound = socket.and_then(|socket| {
+                socket.set_reuseaddr(true)?;
+                socket.bind(addr)?;
+                socket.listen(self.backlog)
+            });
+            match bound {
+                Ok(listener) => return Ok(listener),
+                Err(e) => last = e,
+            }
+        }
+        Err(ServerError::Bind(last))
+    }
+
     async fn serve(self, listener: TcpListener, mut stopped: oneshot::Receiver<()>) {
+        let max_connections = match rustix_fd_limit() {
+            Some(limit) => self
+                .max_connections
+                .min(usize::try_from(limit.saturating_sub(FD_RESERVE)).unwrap_or(usize::MAX))
+                .max(1),
+            None => self.max_connections,
+        };
+        let connections = Connections::new(max_connections, self.max_in_flight_bytes);
         let limits = Arc::new(Limits {
             handler: self.handler,
             header_timeout: self.header_timeout,
-            idle_timeout: self.idle_timeout,
+            response_timeout: self.response_timeout,
+            connections: Arc::clone(&connections),
         });
         #[cfg(feature = "tls")]
         let tls = self.tls.map(|tls| tls.acceptor());
-        let permits = Arc::new(Semaphore::new(self.max_connections));
         loop {
-            let permit = tokio::select! {
-                _ = &mut stopped => return,
-                permit = Arc::clone(&permits).acquire_owned() => match permit {
-                    Ok(permit) => permit,
-                    Err(_) => return,
-                },
-            };
             let stream = tokio::select! {
                 _ = &mut stopped => return,
                 accepted = listener.accept() => match accepted {
                     Ok((stream, _)) => stream,
+                    Err(e) if out_of_descriptors(&e) => {
+                        // Make room by closing the connection that waited longest for a
+                        // request; with none, wait a little rather than spin.
+                        if !connections.shed() {
+                            tokio::time::sleep(Duration::from_millis(10)).await;
+                        }
+                        continue;
+                    }
                     Err(_) => {
-                        // Out of file descriptors or a connection reset before it was
-                        // accepted: wait a little rather than spin, then go on serving.
-                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        // A connection reset before it was accepted: go on serving.
+                        tokio::time::sleep(Duration::from_millis(1)).await;
                         continue;
                     }
                 },
             };
+            let Some(id) = connections.admit() else {
+                // Every slot answers a recent request: refuse this one.
+                drop(stream);
+                continue;
+            };
             let _ = stream.set_nodelay(true);
+            // A bounded send buffer: a client that reads slowly holds its answer in the shared
+            // rendered buffer, not in a private kernel copy grown to megabytes, and each write
+            // to it stays small.
+            let _ = rustix::net::sockopt::set_socket_send_buffer_size(&stream, SEND_BUFFER);
             let limits = Arc::clone(&limits);
             #[cfg(feature = "tls")]
             let tls = tls.clone();
-            tokio::spawn(async move {
-                let _permit = permit;
+            let task = tokio::spawn(async move {
+                limits.connections.started(id);
                 #[cfg(feature = "tls")]
                 if let Some(tls) = tls {
                     let handshake = tokio::time::timeout(limits.header_timeout, tls.accept(stream));
                     if let Ok(Ok(stream)) = handshake.await {
-                        limits.serve(stream).await;
+                        limits.serve(id, stream).await;
                     }
+                    limits.connections.closed(id);
                     return;
                 }
-                limits.serve(stream).await;
+                limits.serve(id, stream).await;
+                limits.connections.closed(id);
             });
+            connections.spawned(id, task.abort_handle());
         }
     }
+}
+
+/// Whether accepting failed for want of a file descriptor (the process' or the system's).
+fn out_of_descriptors(e: &io::Error) -> bool {
+    matches!(
+        e.raw_os_error(),
+        Some(code) if code == rustix::io::Errno::MFILE.raw_os_error()
+            || code == rustix::io::Errno::NFILE.raw_os_error()
+    )
+}
+
+/// The process' soft limit of open file descriptors, if known.
+fn rustix_fd_limit() -> Option<u64> {
+    rustix::process::getrlimit(rustix::process::Resource::Nofile).current
 }
 
 struct Limits {
     handler: MetricsHandler,
     header_timeout: Duration,
-    idle_timeout: Duration,
+    response_timeout: Duration,
+    connections: Arc<Connections>,
 }
 
 impl Limits {
-    async fn serve<I>(&self, io: I)
+    async fn serve<I>(self: &Arc<Self>, id: Id, io: I)
     where
         I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
-        let io = IdleTimeout::new(io, self.idle_timeout);
+        let io = WriteDeadline::new(io, self.response_timeout);
+        let limits = Arc::clone(self);
+        let service = hyper::service::service_fn(move |request| {
+            limits.connections.request(id);
+            let answer = limits.handler.serve(&request);
+            let limits = Arc::clone(&limits);
+            async move {
+                let response = answer.await;
+                let in_flight = limits.connections.answer(id, response.body());
+                Ok::<_, Infallible>(response.map(|body| {
+                    Full::new(Bytes::from_owner(Answer {
+                        body,
+                        _in_flight: in_flight,
+                    }))
+                }))
+            }
+        });
         let connection = http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(self.header_timeout)
-            .serve_connection(TokioIo::new(io), self.handler.clone());
+            .serve_connection(TokioIo::new(io), service);
         // Errors are the client's (a malformed request was answered with 400, a timeout, a
         // reset): the connection is closed and nothing else is affected.
         let _ = connection.await;
+    }
+}
+
+/// An answer's bytes, counted in flight until the server has written them.
+struct Answer {
+    body: Bytes,
+    _in_flight: InFlight,
+}
+
+impl AsRef<[u8]> for Answer {
+    fn as_ref(&self) -> &[u8] {
+        &self.body
     }
 }
 
@@ -481,73 +671,5 @@ impl std::error::Error for ServerError {
         match self {
             ServerError::Bind(e) | ServerError::Runtime(e) => Some(e),
         }
-    }
-}
-
-/// An I/O stream that fails with `TimedOut` once no byte has moved either way for `timeout`.
-struct IdleTimeout<I> {
-    io: I,
-    timeout: Duration,
-    deadline: Pin<Box<Sleep>>,
-}
-
-impl<I> IdleTimeout<I> {
-    fn new(io: I, timeout: Duration) -> Self {
-        IdleTimeout {
-            io,
-            timeout,
-            deadline: Box::pin(tokio::time::sleep(timeout)),
-        }
-    }
-
-    fn on<T>(&mut self, cx: &mut Context<'_>, poll: Poll<io::Result<T>>) -> Poll<io::Result<T>> {
-        match poll {
-            Poll::Ready(result) => {
-                let deadline = Instant::now() + self.timeout;
-                self.deadline.as_mut().reset(deadline);
-                Poll::Ready(result)
-            }
-            Poll::Pending => {
-                ready!(self.deadline.as_mut().poll(cx));
-                Poll::Ready(Err(io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    "connection idle for too long",
-                )))
-            }
-        }
-    }
-}
-
-impl<I: AsyncRead + Unpin> AsyncRead for IdleTimeout<I> {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        let poll = Pin::new(&mut this.io).poll_read(cx, buf);
-        this.on(cx, poll)
-    }
-}
-
-impl<I: AsyncWrite + Unpin> AsyncWrite for IdleTimeout<I> {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        let poll = Pin::new(&mut this.io).poll_write(cx, buf);
-        this.on(cx, poll)
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        let poll = Pin::new(&mut this.io).poll_flush(cx);
-        this.on(cx, poll)
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().io).poll_shutdown(cx)
     }
 }
