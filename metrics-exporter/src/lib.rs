@@ -9,6 +9,7 @@
 //! | Pushgateway `push`, `push_add`, `delete`, blocking or `async`, and periodic pushes (`https://` and client certificates with `tls`) | `push` | [`Pushgateway`], [`PeriodicPush`] |
 //! | Graphite plaintext bridge | `graphite` | [`GraphiteBridge`] |
 //! | `process_*` metrics (Linux) | `process` | [`ProcessCollector`] |
+//! | `tokio_*` metrics of a tokio runtime | `tokio` | [`TokioCollector`] |
 //!
 //! Default features: `http`, `push`, `graphite`, `process`; `tls` (rustls) is opt-in. Every
 //! entry point takes a [`SharedRegistry`]: `coremeter::default_registry()` or an
@@ -75,3 +76,8 @@ pub use graphite::{BridgeHandle, GraphiteBridge, LabelStyle};
 mod process;
 #[cfg(feature = "process")]
 pub use process::ProcessCollector;
+
+#[cfg(feature = "tokio")]
+mod tokio_runtime;
+#[cfg(feature = "tokio")]
+pub use tokio_runtime::TokioCollector;
