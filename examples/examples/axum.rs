@@ -45,19 +45,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let app = Router::new()
         .route("/hello", get(hello))
         .route_service("/metrics", MetricsHandler::new(default_registry()));
-    let listener = tokio::net::TcpListener::bind(&addr).await?;
-    let local = listener.local_addr()?;
-    println!("try http://{local}/hello, then http://{local}/metrics");
-    let stop = async move {
-        match seconds {
-            Some(s) => tokio::time::sleep(Duration::from_secs(s)).await,
-            None => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    };
-    axum::serve(listener, app)
-        .with_graceful_shutdown(stop)
-        .await?;
-    Ok(())
+    coremeter_examples::serve_axum(app, addr, seconds, |local| {
+        format!("try http://{local}/hello, then http://{local}/metrics")
+    })
+    .await
 }

@@ -79,3 +79,32 @@ impl Options {
         Ok(self.get("--seconds").map(str::parse).transpose()?)
     }
 }
+
+/// Serves `app` on `addr` until `seconds` have passed (or, without them, until Ctrl-C), after
+/// printing `hint` of the bound address (port 0 is the system's choice): the server loop of the
+/// axum examples.
+///
+/// # Errors
+///
+/// The address cannot be bound, or the server fails.
+pub async fn serve_axum(
+    app: axum::Router,
+    addr: &str,
+    seconds: Option<u64>,
+    hint: impl FnOnce(std::net::SocketAddr) -> String,
+) -> Result<(), Box<dyn Error>> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    println!("{}", hint(listener.local_addr()?));
+    let stop = async move {
+        match seconds {
+            Some(s) => tokio::time::sleep(std::time::Duration::from_secs(s)).await,
+            None => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    };
+    axum::serve(listener, app)
+        .with_graceful_shutdown(stop)
+        .await?;
+    Ok(())
+}

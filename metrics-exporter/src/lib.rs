@@ -10,6 +10,7 @@
 //! | Graphite plaintext bridge | `graphite` | [`GraphiteBridge`] |
 //! | `process_*` metrics (Linux) | `process` | [`ProcessCollector`] |
 //! | `tokio_*` metrics of a tokio runtime | `tokio` | [`TokioCollector`] |
+//! | request metrics of a tower HTTP server (axum, hyper, tonic), OpenTelemetry's names | `tower` (`axum`: routes from `MatchedPath`) | [`HttpMetricsLayer`] |
 //!
 //! Default features: `http`, `push`, `graphite`, `process`; `tls` (rustls) is opt-in. Every
 //! entry point takes a [`SharedRegistry`]: `coremeter::default_registry()` or an
@@ -76,6 +77,13 @@ pub use graphite::{BridgeHandle, GraphiteBridge, LabelStyle};
 mod process;
 #[cfg(feature = "process")]
 pub use process::ProcessCollector;
+
+#[cfg(feature = "tower")]
+mod http_layer;
+#[cfg(feature = "tower")]
+pub use http_layer::{
+    HTTP_DURATION_BUCKETS, HttpMetricsFuture, HttpMetricsLayer, HttpMetricsService, UNMATCHED_ROUTE,
+};
 
 #[cfg(feature = "tokio")]
 mod tokio_runtime;
