@@ -823,7 +823,7 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
             return Err(LabelError::Count {
                 family: crate::family_name::name(self.shared.registered_as.load(Ordering::Relaxed))
                     .map(str::to_owned),
-                names: (0..names.len()).map(|i| names.get(i).to_owned()).collect(),
+                names: self.label_names().into_iter().map(str::to_owned).collect(),
                 got: values.len(),
             });
         }

@@ -111,11 +111,10 @@ impl Default for Info {
     /// # Ok::<(), coremeter::LabelError>(())
     /// ```
     fn default() -> Self {
-        let info = Info {
+        // No pairs stored reads as no pairs (`get`, and a scrape).
+        Info {
             cell: CellRun::new_in(Kind::Unsharded, 1),
-        };
-        info.cell.set_info(Vec::new());
-        info
+        }
     }
 }
 
