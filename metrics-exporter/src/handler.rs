@@ -515,11 +515,12 @@ impl MetricsHandler {
             waiting.push(tx);
             return rx;
         }
+        // A reset's one waiter goes with its render; others wait in the queue, to be joined.
         let waiters = if scrape.is_reset() {
-            Some(vec![tx])
+            vec![tx]
         } else {
             queued.insert(scrape.clone(), vec![tx]);
-            None
+            Vec::new()
         };
         drop(queued);
         let (handler, scrape) = (self.clone(), scrape.clone());
@@ -530,20 +531,19 @@ impl MetricsHandler {
     /// Runs one queued render when a slot is free and answers its waiters. A render that runs
     /// past the scrape timeout frees its slot (its thread goes on until the collectors return),
     /// except a reset, which is never cut short.
-    async fn run_render(self, scrape: Scrape, waiters: Option<Vec<oneshot::Sender<Rendered>>>) {
+    async fn run_render(self, scrape: Scrape, mut waiters: Vec<oneshot::Sender<Rendered>>) {
         let Ok(slot) = Arc::clone(&self.inner.slots).acquire_owned().await else {
             return;
         };
-        let waiters = match waiters {
-            Some(waiters) => waiters,
-            None => self
-                .inner
+        // The render starts: from now on, a request for the same scrape queues another.
+        waiters.extend(
+            self.inner
                 .queued
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .remove(&scrape)
                 .unwrap_or_default(),
-        };
+        );
         let reset = scrape.is_reset();
         let handler = self.clone();
         let job = tokio::task::spawn_blocking(move || handler.render(&scrape));

@@ -70,6 +70,7 @@ pub struct HttpMetricsLayer {
     metrics: Arc<HttpMetrics>,
 }
 
+#[derive(Clone)]
 struct HttpMetrics {
     duration: Family<DynLabels, Histogram>,
     active: Family<DynLabels, FloatGauge>,
@@ -151,16 +152,6 @@ impl HttpMetricsLayer {
         let metrics = Arc::make_mut(&mut self.metrics);
         metrics.route_of = Arc::new(route);
         self
-    }
-}
-
-impl Clone for HttpMetrics {
-    fn clone(&self) -> Self {
-        HttpMetrics {
-            duration: self.duration.clone(),
-            active: self.active.clone(),
-            route_of: Arc::clone(&self.route_of),
-        }
     }
 }
 

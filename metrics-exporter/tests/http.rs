@@ -525,26 +525,11 @@ fn mounts_in_axum() {
     let (registry, jobs) = registry();
     jobs.inc_by(3);
     let handler = MetricsHandler::new(&registry);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let addr = listener.local_addr().unwrap();
     let app = axum::Router::new()
         .route("/", axum::routing::get(|| async { "home" }))
         .route_service("/metrics", handler.clone())
         .route_service("/internal/metrics", handler);
-    let thread = std::thread::spawn(move || {
-        runtime.block_on(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(tokio::time::sleep(Duration::from_secs(3)))
-                .await
-                .unwrap()
-        })
-    });
+    let addr = common::serve_axum(app);
     let response = get(
         addr,
         "/metrics",
@@ -561,5 +546,4 @@ fn mounts_in_axum() {
     assert_eq!(elsewhere.status, 200);
     assert!(elsewhere.text().contains("jobs_total 3\n"));
     assert_eq!(get(addr, "/", "").text(), "home");
-    thread.join().unwrap();
 }

@@ -37,17 +37,7 @@ fn serve(registry: &Arc<Registry>) -> SocketAddr {
             }),
         )
         .layer(layer);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || runtime.block_on(async { axum::serve(listener, app).await }));
-    addr
+    common::serve_axum(app)
 }
 
 fn count(registry: &Registry, labels: [(&str, &str); 4]) -> f64 {

@@ -404,7 +404,7 @@ impl HttpServer {
     }
 
     async fn serve(self, listener: TcpListener, mut stopped: oneshot::Receiver<()>) {
-        let max_connections = match rustix_fd_limit() {
+        let max_connections = match fd_limit() {
             Some(limit) => self
                 .max_connections
                 .min(usize::try_from(limit.saturating_sub(FD_RESERVE)).unwrap_or(usize::MAX))
@@ -482,7 +482,7 @@ fn out_of_descriptors(e: &io::Error) -> bool {
 }
 
 /// The process' soft limit of open file descriptors, if known.
-fn rustix_fd_limit() -> Option<u64> {
+fn fd_limit() -> Option<u64> {
     rustix::process::getrlimit(rustix::process::Resource::Nofile).current
 }
 

@@ -460,3 +460,19 @@ pub fn rss_bytes() -> u64 {
         .unwrap();
     kb * 1024
 }
+
+/// Serves `app` with axum on 127.0.0.1 (a port the system picks), on a 2-worker runtime of its
+/// own, for the rest of the test process; its address.
+pub fn serve_axum(app: axum::Router) -> SocketAddr {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || runtime.block_on(async { axum::serve(listener, app).await }));
+    addr
+}
