@@ -75,5 +75,12 @@ fn a_million_label_sets_into_a_family_of_a_thousand() {
         .unwrap();
     let exact = (N - LIMIT) as f64;
     eprintln!("distinct label sets folded: estimated {folded}, exact {exact}");
-    assert!((folded - exact).abs() <= 0.1 * exact, "{folded} vs {exact}");
+    // The sketch has 1,024 registers: a standard error of 1.04 / 32 = 3.25%, under a hash seeded
+    // anew in each process. Within 5 standard errors (a wrong estimate fails; chance fails about
+    // once in a million runs, where 10% failed 2 runs in 200 when measured).
+    let bound = 5.0 * 1.04 / 32.0;
+    assert!(
+        (folded - exact).abs() <= bound * exact,
+        "{folded} vs {exact}"
+    );
 }
