@@ -248,12 +248,12 @@ fn ours<M>(
     name: &str,
 ) {
     g.bench_function(name, |b| {
-        b.iter(|| black_box(encoder.encode(&lib.ours, format).len()))
+        b.iter(|| black_box(encoder.encode(&lib.ours, format).expect("renders").len()))
     });
     g.bench_function(format!("{name}, every value changed"), |b| {
         b.iter_batched(
             || (lib.touch)(),
-            |()| black_box(encoder.encode(&lib.ours, format).len()),
+            |()| black_box(encoder.encode(&lib.ours, format).expect("renders").len()),
             BatchSize::PerIteration,
         )
     });
@@ -317,11 +317,12 @@ fn counter_series(c: &mut Criterion) {
         g.bench_function("coremeter collect only (no rendering)", |b| {
             b.iter(|| {
                 let mut v = NoOp(0);
-                lib.ours.collect(&mut v);
+                lib.ours.collect(&mut v).expect("collects");
                 black_box(v.0)
             })
         });
-        let (prefixes, ends, values) = floor_input(encoder.encode(&lib.ours, Format::Text));
+        let (prefixes, ends, values) =
+            floor_input(encoder.encode(&lib.ours, Format::Text).expect("renders"));
         let mut out = Vec::new();
         g.bench_function(
             "floor: copy each line's prefix, format a ready value",

@@ -5,15 +5,17 @@
 //! scattered among theirs; `--fragment` reproduces that here with filler allocations.
 //!
 //! ```sh
-//! cargo run --release -p coremeter-benches --example render_min -- [renders] [--fragment]
+//! cargo run --release -p coremeter-benches --example render_min -- [renders] [--fragment] [--reset]
 //! ```
+//!
+//! `--reset` makes every render a reset-on-read scrape (what `/metricsandreset` serves).
 
 use std::time::Instant;
 
 use coremeter::{Counter, Family, Opts, Registry};
 use coremeter_benches::counter_value;
 use coremeter_benches::path::{ByPath, values};
-use coremeter_encode::{Encoder, Format};
+use coremeter_encode::{Encoder, Format, Scrape};
 
 const FAMILIES: usize = 1_000;
 
@@ -21,6 +23,7 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let renders: usize = args.iter().find_map(|a| a.parse().ok()).unwrap_or(2_000);
     let fragment = args.iter().any(|a| a == "--fragment");
+    let scrape = Scrape::new(Format::Text).reset(args.iter().any(|a| a == "--reset"));
     let paths = values();
     let registry = Registry::new();
     let mut families = Vec::with_capacity(FAMILIES);
@@ -43,7 +46,7 @@ fn main() {
     }
     let series = (FAMILIES * paths.len()) as f64;
     let mut encoder = Encoder::new();
-    let mut bytes = encoder.encode(&registry, Format::Text).len();
+    let mut bytes = encoder.render(&registry, &scrape).expect("renders").len();
     for changed in [false, true] {
         let mut times = Vec::with_capacity(renders);
         for _ in 0..renders {
@@ -55,12 +58,12 @@ fn main() {
                 }
             }
             let start = Instant::now();
-            bytes = bytes.max(encoder.encode(&registry, Format::Text).len());
+            bytes = bytes.max(encoder.render(&registry, &scrape).expect("renders").len());
             times.push(start.elapsed().as_secs_f64() * 1e9 / series);
         }
         times.sort_by(f64::total_cmp);
         println!(
-            "{}: min {:.1} ns, median {:.1} ns per series ({renders} renders of {bytes} bytes{})",
+            "{}: min {:.1} ns, median {:.1} ns per series ({renders} renders of {bytes} bytes{}{})",
             if changed {
                 "every value changed"
             } else {
@@ -69,6 +72,11 @@ fn main() {
             times[0],
             times[renders / 2],
             if fragment { ", fragmented heap" } else { "" },
+            if scrape.is_reset() {
+                ", reset-on-read"
+            } else {
+                ""
+            },
         );
     }
     drop(filler);

@@ -75,7 +75,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     print!(
         "{}",
-        coremeter_encode::render(&registry, coremeter_encode::Format::Text)
+        coremeter_encode::render(&registry, coremeter_encode::Format::Text)?
     );
     Ok(())
 }

@@ -54,8 +54,8 @@ impl Collect for Custom {
 fn check(registry: &Registry, expected: &HashMap<Vec<String>, f64>, gauge: Option<&str>) {
     let mut warm = Encoder::new();
     for format in [Format::Text, Format::OpenMetrics] {
-        let first = warm.encode(registry, format).to_vec();
-        let again = warm.encode(registry, format).to_vec();
+        let first = warm.encode(registry, format).expect("renders").to_vec();
+        let again = warm.encode(registry, format).expect("renders").to_vec();
         assert_eq!(first, again, "a warm encoder differs");
         let text = std::str::from_utf8(&first).expect("utf-8");
         let families = parser::parse(text, format)

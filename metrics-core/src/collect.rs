@@ -10,6 +10,7 @@ use std::fmt;
 
 use crate::exemplar::{Exemplar, ExemplarTable};
 use crate::plan::Planned;
+use crate::reset::ReadMode;
 use crate::slab::CellRun;
 
 /// The type of a metric family, as the exposition formats name it.
@@ -27,10 +28,10 @@ use crate::slab::CellRun;
 /// let registry = Registry::new();
 /// registry.register(Opts::new("latency", "Latency."), Histogram::new())?;
 /// let mut types = Types(Vec::new());
-/// registry.collect(&mut types);
+/// registry.collect(&mut types)?;
 /// assert_eq!(types.0, [MetricType::Histogram]);
 /// assert_eq!(MetricType::Histogram.to_string(), "histogram");
-/// # Ok::<(), coremeter::RegistryError>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -207,9 +208,9 @@ impl From<isize> for Number {
 /// let registry = Registry::new();
 /// registry.register(Opts::new("cpu", "CPU time.").unit("seconds"), Counter::new())?;
 /// let mut names = Names(Vec::new());
-/// registry.collect(&mut names);
+/// registry.collect(&mut names)?;
 /// assert_eq!(names.0, [("cpu_seconds".to_owned(), "CPU time.".to_owned(), Some("seconds".to_owned()))]);
-/// # Ok::<(), coremeter::RegistryError>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Descriptor {
@@ -248,11 +249,11 @@ impl Descriptor {
     /// registry.register(Opts::new("a", "A."), Counter::new())?;
     /// registry.register(Opts::new("b", "B."), Counter::new())?;
     /// let (mut first, mut second) = (Ids(Vec::new()), Ids(Vec::new()));
-    /// registry.collect(&mut first);
-    /// registry.collect(&mut second);
+    /// registry.collect(&mut first)?;
+    /// registry.collect(&mut second)?;
     /// assert_eq!(first.0, second.0);
     /// assert_ne!(first.0[0], first.0[1]);
-    /// # Ok::<(), coremeter::RegistryError>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn registration(&self) -> Option<u64> {
         (self.registration != 0).then_some(self.registration)
@@ -273,9 +274,9 @@ impl Descriptor {
     /// let registry = Registry::builder().const_label("zone", "eu").build()?;
     /// registry.register(Opts::new("cpu", "CPU time.").unit("seconds"), Counter::new())?;
     /// let mut seen = Seen(Vec::new());
-    /// registry.collect(&mut seen);
+    /// registry.collect(&mut seen)?;
     /// assert_eq!(seen.0, ["cpu_seconds"]);
-    /// # Ok::<(), coremeter::RegistryError>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn name(&self) -> &str {
         &self.name
@@ -296,9 +297,9 @@ impl Descriptor {
     /// let registry = Registry::builder().const_label("zone", "eu").build()?;
     /// registry.register(Opts::new("cpu", "CPU time.").unit("seconds"), Counter::new())?;
     /// let mut seen = Seen(Vec::new());
-    /// registry.collect(&mut seen);
+    /// registry.collect(&mut seen)?;
     /// assert_eq!(seen.0, ["CPU time."]);
-    /// # Ok::<(), coremeter::RegistryError>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn help(&self) -> &str {
         &self.help
@@ -319,9 +320,9 @@ impl Descriptor {
     /// let registry = Registry::builder().const_label("zone", "eu").build()?;
     /// registry.register(Opts::new("cpu", "CPU time.").unit("seconds"), Counter::new())?;
     /// let mut seen = Seen(Vec::new());
-    /// registry.collect(&mut seen);
+    /// registry.collect(&mut seen)?;
     /// assert_eq!(seen.0, ["counter"]);
-    /// # Ok::<(), coremeter::RegistryError>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn metric_type(&self) -> MetricType {
         self.metric_type
@@ -342,9 +343,9 @@ impl Descriptor {
     /// let registry = Registry::builder().const_label("zone", "eu").build()?;
     /// registry.register(Opts::new("cpu", "CPU time.").unit("seconds"), Counter::new())?;
     /// let mut seen = Seen(Vec::new());
-    /// registry.collect(&mut seen);
+    /// registry.collect(&mut seen)?;
     /// assert_eq!(seen.0, ["seconds"]);
-    /// # Ok::<(), coremeter::RegistryError>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn unit(&self) -> Option<&str> {
         self.unit.as_deref()
@@ -434,7 +435,7 @@ pub(crate) enum FamilyLabels<'a> {
 /// registry.register(Opts::new("requests", "Requests."), f.clone())?;
 /// f.labels(&["GET"])?.inc();
 /// let mut pairs = Pairs(Vec::new());
-/// registry.collect(&mut pairs);
+/// registry.collect(&mut pairs)?;
 /// let expected = vec![("zone".to_owned(), "eu".to_owned()), ("method".to_owned(), "GET".to_owned())];
 /// assert_eq!(pairs.0, [expected]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -505,9 +506,9 @@ impl<'a> Labels<'a> {
     /// let registry = Registry::builder().const_label("zone", "eu").build()?;
     /// registry.register(Opts::new("cpu", "CPU time.").unit("seconds"), Counter::new())?;
     /// let mut seen = Seen(Vec::new());
-    /// registry.collect(&mut seen);
+    /// registry.collect(&mut seen)?;
     /// assert_eq!(seen.0, ["", "zone=eu"]);
-    /// # Ok::<(), coremeter::RegistryError>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn iter(&self) -> LabelsIter<'a> {
         LabelsIter {
@@ -539,9 +540,9 @@ impl<'a> Labels<'a> {
     /// let registry = Registry::builder().const_label("zone", "eu").build()?;
     /// registry.register(Opts::new("cpu", "CPU time.").unit("seconds"), Counter::new())?;
     /// let mut seen = Seen(Vec::new());
-    /// registry.collect(&mut seen);
+    /// registry.collect(&mut seen)?;
     /// assert_eq!(seen.0, ["", "1"]);
-    /// # Ok::<(), coremeter::RegistryError>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn len(&self) -> usize {
         self.extra.iter().filter(|(n, _)| !self.taken(n)).count()
@@ -573,9 +574,9 @@ impl<'a> Labels<'a> {
     /// let registry = Registry::builder().const_label("zone", "eu").build()?;
     /// registry.register(Opts::new("cpu", "CPU time.").unit("seconds"), Counter::new())?;
     /// let mut seen = Seen(Vec::new());
-    /// registry.collect(&mut seen);
+    /// registry.collect(&mut seen)?;
     /// assert_eq!(seen.0, ["", "false"]);
-    /// # Ok::<(), coremeter::RegistryError>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -606,7 +607,7 @@ impl<'a> Labels<'a> {
     /// registry.register(Opts::new("total", "Total."), Counter::new())?;
     /// family.labels(&["/a"])?.inc();
     /// let mut keys = Keys(Vec::new());
-    /// registry.collect(&mut keys);
+    /// registry.collect(&mut keys)?;
     /// assert_eq!(keys.0, ["Bytes([47, 97])", "Index(0)"]);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -643,7 +644,7 @@ impl<'a> Labels<'a> {
 /// registry.register(Opts::new("logins", "Logins."), f.clone())?;
 /// f.labels(&["ada"])?.inc();
 /// let mut keys = Keys(Vec::new());
-/// registry.collect(&mut keys);
+/// registry.collect(&mut keys)?;
 /// assert_eq!(keys.0, [true]); // a dynamic child is keyed by its encoded label values
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -678,9 +679,9 @@ pub enum SeriesKey<'a> {
 /// let registry = Registry::builder().const_label("zone", "eu").build()?;
 /// registry.register(Opts::new("up", "Up."), Counter::new())?;
 /// let mut names = Names(Vec::new());
-/// registry.collect(&mut names);
+/// registry.collect(&mut names)?;
 /// assert_eq!(names.0, ["zone"]);
-/// # Ok::<(), coremeter::RegistryError>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug)]
 pub struct LabelsIter<'a> {
@@ -780,9 +781,9 @@ impl<'a> Iterator for LabelsIter<'a> {
 /// registry.register(Opts::new("jobs", "Jobs."), c.clone())?;
 /// c.inc_by(5);
 /// let mut total = Total(None);
-/// registry.collect(&mut total);
+/// registry.collect(&mut total)?;
 /// assert_eq!(total.0, Some(Number::UInt(5)));
-/// # Ok::<(), coremeter::RegistryError>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Copy, Debug)]
 pub struct CounterValue<'a> {
@@ -1025,7 +1026,7 @@ impl StatisticsValue {
 /// registry.register(Opts::new("phase", "Phase."), state.clone())?;
 /// state.set("running")?;
 /// let mut current = Current(None);
-/// registry.collect(&mut current);
+/// registry.collect(&mut current)?;
 /// assert_eq!(current.0.as_deref(), Some("running"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -1063,9 +1064,9 @@ pub struct StateSetValue<'a> {
 /// c.inc_by(3);
 /// h.observe(0.2);
 /// let mut totals = Totals::default();
-/// registry.collect(&mut totals);
+/// registry.collect(&mut totals)?;
 /// assert_eq!((totals.counter, totals.observations), (3.0, 1));
-/// # Ok::<(), coremeter::RegistryError>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Copy, Debug)]
 #[non_exhaustive]
@@ -1106,9 +1107,9 @@ pub enum Value<'a> {
 /// let registry = Registry::new();
 /// registry.register(Opts::new("jobs", "Jobs run."), Counter::new())?;
 /// let mut names = Names(Vec::new());
-/// registry.collect(&mut names);
+/// registry.collect(&mut names)?;
 /// assert_eq!(names.0, ["jobs"]);
-/// # Ok::<(), coremeter::RegistryError>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub trait Visitor {
     /// Whether to read the family `descriptor` at all: a visitor that filters (by name, say)
@@ -1164,11 +1165,11 @@ pub trait Visitor {
 /// registry.register(Opts::new("jobs", "Jobs."), f.clone())?;
 /// f.labels(&["a"])?.inc();
 /// let mut layouts = Layouts(Vec::new());
-/// registry.collect(&mut layouts);
+/// registry.collect(&mut layouts)?;
 /// f.labels(&["a"])?.inc(); // same series: same layout
-/// registry.collect(&mut layouts);
+/// registry.collect(&mut layouts)?;
 /// f.labels(&["b"])?.inc(); // a new series: a new layout
-/// registry.collect(&mut layouts);
+/// registry.collect(&mut layouts)?;
 /// assert_eq!(layouts.0[0], layouts.0[1]);
 /// assert_ne!(layouts.0[1], layouts.0[2]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -1198,7 +1199,7 @@ pub struct Layout(pub(crate) u64);
 /// jobs.labels(&["email"])?.inc();
 /// jobs.labels(&["sms"])?.inc();
 /// let mut bulk = Bulk::default();
-/// registry.collect(&mut bulk);
+/// registry.collect(&mut bulk)?;
 /// assert_eq!(bulk.0, [(BulkKind::Counter, 2)]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -1244,7 +1245,7 @@ pub enum BulkKind {
 /// f.labels(&["a"])?.inc_by(2);
 /// f.labels(&["b"])?.inc_by(3);
 /// let mut sum = Sum(0.0);
-/// registry.collect(&mut sum);
+/// registry.collect(&mut sum)?;
 /// assert_eq!(sum.0, 5.0);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -1277,7 +1278,7 @@ impl<'a> Values<'a> {
     /// registry.register(Opts::new("jobs", "Jobs."), f.clone())?;
     /// f.labels(&["a"])?.inc_by(1);
     /// let mut bulk = Bulk(Vec::new());
-    /// registry.collect(&mut bulk);
+    /// registry.collect(&mut bulk)?;
     /// assert_eq!(bulk.0, ["Counter"]);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -1309,10 +1310,10 @@ impl<'a> Values<'a> {
     /// registry.register(Opts::new("jobs", "Jobs."), f.clone())?;
     /// f.labels(&["a"])?.inc_by(2);
     /// let mut reads = Words::default();
-    /// registry.collect(&mut reads);
-    /// registry.collect(&mut reads);
+    /// registry.collect(&mut reads)?;
+    /// registry.collect(&mut reads)?;
     /// f.labels(&["a"])?.inc();
-    /// registry.collect(&mut reads);
+    /// registry.collect(&mut reads)?;
     /// assert_eq!(reads.0[0], reads.0[1]);
     /// assert_ne!(reads.0[1], reads.0[2]);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -1341,7 +1342,7 @@ impl<'a> Values<'a> {
     /// registry.register(Opts::new("jobs", "Jobs."), f.clone())?;
     /// f.labels(&["a"])?.inc_by(1);
     /// let mut bulk = Bulk(Vec::new());
-    /// registry.collect(&mut bulk);
+    /// registry.collect(&mut bulk)?;
     /// assert_eq!(bulk.0, ["1"]);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -1368,7 +1369,7 @@ impl<'a> Values<'a> {
     /// registry.register(Opts::new("jobs", "Jobs."), f.clone())?;
     /// f.labels(&["a"])?.inc_by(1);
     /// let mut bulk = Bulk(Vec::new());
-    /// registry.collect(&mut bulk);
+    /// registry.collect(&mut bulk)?;
     /// assert_eq!(bulk.0, ["false"]);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -1399,7 +1400,7 @@ impl<'a> Values<'a> {
     /// registry.register(Opts::new("jobs", "Jobs."), f.clone())?;
     /// f.labels(&["a"])?.inc_by(4);
     /// let mut bulk = Bulk(Vec::new());
-    /// registry.collect(&mut bulk);
+    /// registry.collect(&mut bulk)?;
     /// assert_eq!(bulk.0, ["4"]);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -1453,7 +1454,7 @@ impl<'a> Values<'a> {
     /// registry.register(Opts::new("jobs", "Jobs."), f.clone())?;
     /// f.labels(&["a"])?.inc_by(2);
     /// let mut bulk = Bulk(Vec::new());
-    /// registry.collect(&mut bulk);
+    /// registry.collect(&mut bulk)?;
     /// assert_eq!(bulk.0, ["Some(UInt(2))"]);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -1487,7 +1488,7 @@ impl<'a> Values<'a> {
     /// registry.register(Opts::new("jobs", "Jobs."), f.clone())?;
     /// f.labels(&["a"])?.inc_by(1);
     /// let mut bulk = Bulk(Vec::new());
-    /// registry.collect(&mut bulk);
+    /// registry.collect(&mut bulk)?;
     /// assert_eq!(bulk.0, ["0"]);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -1519,7 +1520,7 @@ impl<'a> Values<'a> {
     /// registry.register(Opts::new("jobs", "Jobs."), f.clone())?;
     /// f.labels(&["a"])?.inc_by(1);
     /// let mut bulk = Bulk(Vec::new());
-    /// registry.collect(&mut bulk);
+    /// registry.collect(&mut bulk)?;
     /// assert_eq!(bulk.0, ["false"]);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -1575,7 +1576,7 @@ pub(crate) struct Buffers {
 pub struct BulkSink<'a> {
     pub(crate) words: &'a mut Vec<u64>,
     exemplars: &'a mut Vec<(u32, CellRun)>,
-    pub(crate) reset: bool,
+    pub(crate) mode: ReadMode<'a>,
     series: u32,
 }
 
@@ -1652,7 +1653,7 @@ pub trait Metric: sealed::Sealed + Send + Sync + 'static {
 pub struct Collector<'a> {
     visitor: &'a mut dyn Visitor,
     labels: Labels<'a>,
-    reset: bool,
+    mode: ReadMode<'a>,
     /// Reused across the histograms and families of a collection (and across collections on a
     /// thread), so that reading them allocates nothing once they have grown.
     buffers: &'a mut Buffers,
@@ -1673,13 +1674,13 @@ impl<'a> Collector<'a> {
     pub(crate) fn new(
         visitor: &'a mut dyn Visitor,
         labels: Labels<'a>,
-        reset: bool,
+        mode: ReadMode<'a>,
         buffers: &'a mut Buffers,
     ) -> Self {
         Collector {
             visitor,
             labels,
-            reset,
+            mode,
             buffers,
             overflowed: None,
             planning: false,
@@ -1709,7 +1710,7 @@ impl<'a> Collector<'a> {
         read(&mut BulkSink {
             words: &mut buffers.words,
             exemplars: &mut buffers.exemplars,
-            reset: self.reset,
+            mode: self.mode.reborrow(),
             series: 0,
         });
         self.visitor.values(&Values {
@@ -1723,10 +1724,11 @@ impl<'a> Collector<'a> {
         buffers.exemplars.clear();
     }
 
-    /// Whether this is a reset-on-read collection (counters, histograms, summaries and
-    /// statistics hand over their values and restart from 0).
-    pub(crate) fn reset(&self) -> bool {
-        self.reset
+    /// How values are read: current, or for a reset (counters, histograms, summaries and
+    /// statistics report what they counted since the previous reset, and the commit makes it the
+    /// new baseline).
+    pub(crate) fn mode(&mut self) -> ReadMode<'_> {
+        self.mode.reborrow()
     }
 
     /// Emits one series with the current labels.
@@ -1771,7 +1773,12 @@ impl<'a> Collector<'a> {
     /// A collector of the same collection whose series carry `labels`.
     #[inline]
     fn child<'b>(&'b mut self, labels: Labels<'b>) -> Collector<'b> {
-        Collector::new(&mut *self.visitor, labels, self.reset, &mut *self.buffers)
+        Collector::new(
+            &mut *self.visitor,
+            labels,
+            self.mode.reborrow(),
+            &mut *self.buffers,
+        )
     }
 
     /// Emits a histogram series whose `bounds.len() + 1` counts `fill` writes into a zeroed
@@ -1779,13 +1786,13 @@ impl<'a> Collector<'a> {
     pub(crate) fn histogram(
         &mut self,
         bounds: &[f64],
-        fill: impl FnOnce(&mut [u64]) -> f64,
+        fill: impl FnOnce(&mut [u64], ReadMode<'_>) -> f64,
         exemplars: Option<(&ExemplarTable, u32)>,
     ) {
         let counts = &mut self.buffers.counts;
         counts.clear();
         counts.resize(bounds.len() + 1, 0);
-        let sum = fill(counts);
+        let sum = fill(counts, self.mode.reborrow());
         let value = HistogramValue::new(bounds, counts, sum).with_exemplars(exemplars);
         self.visitor.series(&self.labels, &Value::Histogram(value));
     }
@@ -1795,7 +1802,7 @@ impl fmt::Debug for Collector<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Collector")
             .field("labels", &self.labels)
-            .field("reset", &self.reset)
+            .field("reset", &matches!(self.mode, ReadMode::Reset(_)))
             .finish_non_exhaustive()
     }
 }

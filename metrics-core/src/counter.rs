@@ -7,6 +7,7 @@ use crate::collect::{
 };
 use crate::exemplar::{Exemplar, ExemplarError};
 use crate::family::{FamilyMetric, child::Child};
+use crate::reset::{ReadMode, Reset};
 use crate::slab::{CellRun, Kind};
 
 /// A monotonic `u64` counter, sharded per CPU.
@@ -144,12 +145,13 @@ impl Counter {
     /// assert_eq!(c.get(), 2);
     /// ```
     pub fn get(&self) -> u64 {
-        self.cells.sum(0)
+        ReadMode::Current.read(&self.cells, 0)
     }
 
-    /// Returns the current value and resets the counter to 0, atomically per shard: every
-    /// increment is counted by exactly one `take` (or remains in the counter), none is lost or
-    /// counted twice. This is what `/metricsandreset` uses.
+    /// Returns the value since the previous reset and resets the counter to 0: every increment is
+    /// counted by exactly one `take` (or remains in the counter), none is lost or counted twice,
+    /// whatever other threads do meanwhile. Resets are process-wide and take turns (see
+    /// [`Reset`](crate::Reset)); this is what `/metricsandreset` does to each counter.
     ///
     /// # Examples
     ///
@@ -162,7 +164,7 @@ impl Counter {
     /// assert_eq!(c.get(), 0);
     /// ```
     pub fn take(&self) -> u64 {
-        self.cells.take(0)
+        Reset::take(|mut read| read.read(&self.cells, 0))
     }
 }
 
@@ -233,7 +235,7 @@ impl Child for Counter {
 
     #[inline]
     fn collect_run(run: &CellRun, _: &(), out: &mut Collector<'_>) {
-        let v = if out.reset() { run.take(0) } else { run.sum(0) };
+        let v = out.mode().read(run, 0);
         collect_counter(run, Number::UInt(v), out);
     }
 
@@ -241,7 +243,7 @@ impl Child for Counter {
 
     #[inline(always)]
     fn read_bulk(run: &CellRun, _: &(), sink: &mut BulkSink<'_>) {
-        let v = if sink.reset { run.take(0) } else { run.sum(0) };
+        let v = sink.mode.read(run, 0);
         sink.words.push(v);
         sink.end_series(run);
     }
@@ -385,10 +387,10 @@ impl FloatCounter {
     /// assert_eq!(c.get(), 2.5);
     /// ```
     pub fn get(&self) -> f64 {
-        self.cells.sum_f64(0)
+        ReadMode::Current.read_f64(&self.cells, 0)
     }
 
-    /// Returns the current value and resets the counter to 0, atomically per shard (see
+    /// Returns the value since the previous reset and resets the counter to 0 (see
     /// [`Counter::take`]).
     ///
     /// # Examples
@@ -400,7 +402,7 @@ impl FloatCounter {
     /// assert_eq!(c.get(), 0.0);
     /// ```
     pub fn take(&self) -> f64 {
-        self.cells.take_f64(0)
+        Reset::take(|mut read| read.read_f64(&self.cells, 0))
     }
 }
 
@@ -449,11 +451,7 @@ impl Child for FloatCounter {
 
     #[inline]
     fn collect_run(run: &CellRun, _: &(), out: &mut Collector<'_>) {
-        let v = if out.reset() {
-            run.take_f64(0)
-        } else {
-            run.sum_f64(0)
-        };
+        let v = out.mode().read_f64(run, 0);
         collect_counter(run, Number::Float(v), out);
     }
 
@@ -461,11 +459,7 @@ impl Child for FloatCounter {
 
     #[inline(always)]
     fn read_bulk(run: &CellRun, _: &(), sink: &mut BulkSink<'_>) {
-        let v = if sink.reset {
-            run.take_f64(0)
-        } else {
-            run.sum_f64(0)
-        };
+        let v = sink.mode.read_f64(run, 0);
         sink.words.push(v.to_bits());
         sink.end_series(run);
     }

@@ -45,7 +45,7 @@ pub const MAX_EXEMPLAR_LABEL_CHARS: usize = 128;
 /// registry.register(Opts::new("orders", "Orders."), c.clone())?;
 /// c.inc_by_with_exemplar(2, &[("trace_id", "abc")])?;
 /// let mut trace = Trace(None);
-/// registry.collect(&mut trace);
+/// registry.collect(&mut trace)?;
 /// assert_eq!(trace.0, Some(("trace_id=abc".to_owned(), 2.0)));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -94,7 +94,7 @@ impl Exemplar {
     /// registry.register(Opts::new("orders", "Orders."), c.clone())?;
     /// c.inc_by_with_exemplar(3, &[("trace_id", "abc")])?;
     /// let mut seen = Exemplars(Vec::new());
-    /// registry.collect(&mut seen);
+    /// registry.collect(&mut seen)?;
     /// assert_eq!(seen.0, ["trace_id=abc"]);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -123,7 +123,7 @@ impl Exemplar {
     /// registry.register(Opts::new("orders", "Orders."), c.clone())?;
     /// c.inc_by_with_exemplar(3, &[("trace_id", "abc")])?;
     /// let mut seen = Exemplars(Vec::new());
-    /// registry.collect(&mut seen);
+    /// registry.collect(&mut seen)?;
     /// assert_eq!(seen.0, ["3"]);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -152,7 +152,7 @@ impl Exemplar {
     /// registry.register(Opts::new("orders", "Orders."), c.clone())?;
     /// c.inc_by_with_exemplar(3, &[("trace_id", "abc")])?;
     /// let mut seen = Exemplars(Vec::new());
-    /// registry.collect(&mut seen);
+    /// registry.collect(&mut seen)?;
     /// assert_eq!(seen.0, ["true"]); // Unix seconds
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```

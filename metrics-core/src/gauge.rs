@@ -206,14 +206,14 @@ impl Child for Gauge {
     }
 
     fn collect_run(run: &CellRun, _: &(), out: &mut Collector<'_>) {
-        out.series(&Value::Gauge(Number::Int(run.sum(0) as i64)));
+        out.series(&Value::Gauge(Number::Int(run.raw_sum(0) as i64)));
     }
 
     const BULK: Option<BulkKind> = Some(BulkKind::Gauge);
 
     #[inline(always)]
     fn read_bulk(run: &CellRun, _: &(), sink: &mut BulkSink<'_>) {
-        sink.words.push(run.sum(0));
+        sink.words.push(run.raw_sum(0));
         sink.end_series(run);
     }
 }
@@ -402,14 +402,14 @@ impl Child for FloatGauge {
     }
 
     fn collect_run(run: &CellRun, _: &(), out: &mut Collector<'_>) {
-        out.series(&Value::Gauge(Number::Float(run.sum_f64(0))));
+        out.series(&Value::Gauge(Number::Float(run.raw_sum_f64(0))));
     }
 
     const BULK: Option<BulkKind> = Some(BulkKind::FloatGauge);
 
     #[inline(always)]
     fn read_bulk(run: &CellRun, _: &(), sink: &mut BulkSink<'_>) {
-        sink.words.push(run.sum_f64(0).to_bits());
+        sink.words.push(run.raw_sum_f64(0).to_bits());
         sink.end_series(run);
     }
 }

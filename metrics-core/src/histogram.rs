@@ -8,6 +8,7 @@ use crate::collect::{BulkKind, BulkSink, Collector, HistogramValue, Metric, Metr
 use crate::exemplar::{Exemplar, ExemplarError};
 use crate::family::{FamilyMetric, child::Child};
 use crate::guard::{Observe, Timer};
+use crate::reset::{ReadMode, Reset};
 use crate::slab::{CellRun, Kind};
 
 /// Observations counted in buckets with fixed upper bounds, plus their sum; sharded per CPU.
@@ -210,13 +211,13 @@ impl Histogram {
     /// assert_eq!(h.get().value().count(), 1);
     /// ```
     pub fn get(&self) -> HistogramSnapshot {
-        self.snapshot(false)
+        self.snapshot(ReadMode::Current)
     }
 
-    /// Returns the current buckets and sum and resets them to 0, atomically per shard and cell:
-    /// every observation's bucket increment is counted by exactly one `take` (or remains in the
+    /// Returns the buckets and sum since the previous reset and resets them to 0: every
+    /// observation's bucket increment is counted by exactly one `take` (or remains in the
     /// histogram), and likewise its sum. Under concurrent observations an observation's bucket and
-    /// sum may land in consecutive takes.
+    /// sum may land in consecutive takes. See [`Counter::take`](crate::Counter::take).
     ///
     /// # Examples
     ///
@@ -227,12 +228,12 @@ impl Histogram {
     /// assert_eq!(h.get().value().count(), 0);
     /// ```
     pub fn take(&self) -> HistogramSnapshot {
-        self.snapshot(true)
+        Reset::take(|mode| self.snapshot(mode))
     }
 
-    fn snapshot(&self, reset: bool) -> HistogramSnapshot {
+    fn snapshot(&self, mode: ReadMode<'_>) -> HistogramSnapshot {
         let mut counts = vec![0; self.bounds().len() + 1];
-        let sum = read(&self.cells, &mut counts, reset);
+        let sum = read(&self.cells, &mut counts, mode);
         HistogramSnapshot {
             bounds: self.bounds,
             counts,
@@ -241,16 +242,10 @@ impl Histogram {
     }
 }
 
-/// Sums (or takes) a histogram run's bucket counts into `counts` (one per bucket) and returns
-/// its sum.
-fn read(run: &CellRun, counts: &mut [u64], reset: bool) -> f64 {
-    run.sum_into(counts, reset);
-    let sum = counts.len();
-    if reset {
-        run.take_f64(sum)
-    } else {
-        run.sum_f64(sum)
-    }
+/// Reads a histogram run's bucket counts into `counts` (one per bucket) and returns its sum.
+fn read(run: &CellRun, counts: &mut [u64], mut mode: ReadMode<'_>) -> f64 {
+    mode.read_into(run, counts);
+    mode.read_f64(run, counts.len())
 }
 
 impl Default for Histogram {
@@ -307,12 +302,11 @@ impl Child for Histogram {
     }
 
     fn collect_run(run: &CellRun, bounds: &Buckets, out: &mut Collector<'_>) {
-        let reset = out.reset();
         let exemplars = run.exemplars();
         let exemplars = exemplars.as_ref().map(|(table, at)| (&**table, *at));
         out.histogram(
             bounds.bounds(),
-            |counts| read(run, counts, reset),
+            |counts, mode| read(run, counts, mode),
             exemplars,
         );
     }
@@ -328,7 +322,7 @@ impl Child for Histogram {
         let buckets = bounds.bounds().len() + 1;
         let start = sink.words.len();
         sink.words.resize(start + buckets, 0);
-        let sum = read(run, &mut sink.words[start..], sink.reset);
+        let sum = read(run, &mut sink.words[start..], sink.mode.reborrow());
         sink.words.push(sum.to_bits());
         sink.end_series(run);
     }

@@ -31,8 +31,10 @@
 //! | [`#[derive(LabelSet)]`](macro@LabelSet), [`#[derive(LabelValue)]`](macro@LabelValue) | typed labels; enums make dense families |
 //! | [`#[timed]`](macro@timed), [`#[count_exceptions]`](macro@count_exceptions), [`#[in_progress]`](macro@in_progress) | measure a function with the guards [`Timer`], [`FailureGuard`], [`InProgress`] |
 //!
-//! Reset-on-read ([`Counter::take`], [`Histogram::take`], [`Registry::collect_and_reset`]) swaps
-//! each shard with 0, so every update is reported exactly once, for `/metricsandreset`.
+//! Reset-on-read ([`Counter::take`], [`Histogram::take`], [`Registry::collect_and_reset`] and its
+//! [`Reset`]) reports what was counted since the previous committed reset without writing the
+//! cells, so every update is reported exactly once, for `/metricsandreset`; a reset that fails
+//! resets nothing.
 //! Counters and histograms keep an [`Exemplar`] per series or bucket when updated with one
 //! (`inc_with_exemplar`, `observe_with_exemplar`); updates without one pay nothing for it.
 //!
@@ -88,6 +90,7 @@ pub mod buckets;
 mod call;
 mod callback;
 mod collect;
+mod collect_error;
 mod counter;
 mod custom;
 mod exemplar;
@@ -102,6 +105,7 @@ pub mod label;
 pub mod name;
 mod plan;
 mod registry;
+mod reset;
 mod sample;
 pub mod shard;
 mod slab;
@@ -123,6 +127,7 @@ pub use collect::{
     Layout, Metric, MetricType, Number, OVERFLOW_LABEL_VALUE, SeriesKey, StateSetValue,
     StatisticsValue, SummaryValue, Value, Values, Visitor,
 };
+pub use collect_error::CollectError;
 /// `#[derive(Metrics)]`: a struct whose fields are metrics, named and documented once.
 ///
 /// ```
@@ -390,6 +395,7 @@ pub use label::{LabelSet, LabelValue, LabelVisitor, ValueWriter};
 pub use registry::{
     OVERFLOW_FAMILY, Opts, Registry, RegistryBuilder, RegistryError, default_registry,
 };
+pub use reset::Reset;
 pub use sample::{Sample, SampleList};
 pub use stateset::{StateSet, StateSetError, States};
 pub use statistics::Statistics;

@@ -240,7 +240,7 @@ mod tests {
         let (registry, family) = registered();
         family.labels(&["a"]).expect("one").inc();
         for _ in 0..10 {
-            registry.collect(&mut Nothing);
+            registry.collect(&mut Nothing).expect("collects");
         }
         assert!(!registry.has_plan());
         collect_until_planned(&registry);

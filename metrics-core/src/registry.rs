@@ -8,10 +8,12 @@ use crate::collect::{
     Buffers, Collector, Descriptor, FamilyLabels, Labels, Layout, Metric, MetricType, Number,
     Value, Visitor,
 };
+use crate::collect_error::{self, CollectError};
 use crate::custom::{Collect, MetricFamily};
 use crate::family::LabelError;
 use crate::name::{self, NameError};
 use crate::plan;
+use crate::reset::{ReadMode, Reset};
 use crate::sample::{Sample, SampleList};
 use crate::sync::Ordering;
 use crate::sync::unmodelled::{Arc, AtomicU64, Mutex, OnceLock, RwLock};
@@ -220,7 +222,11 @@ pub struct Registry {
     state: RwLock<State>,
     /// The read plan for the current shape, if made (see [`crate::plan`]).
     plan: Mutex<plan::Slot<Entry>>,
+    /// Told when a custom collector fails (see [`Registry::on_collect_error`]).
+    on_collect_error: RwLock<Option<ErrorHook>>,
 }
+
+type ErrorHook = Arc<dyn Fn(&CollectError) + Send + Sync>;
 
 struct State {
     /// Shared with the collections running (each holds the list it started with): registering
@@ -245,10 +251,12 @@ struct Clash {
 /// What one collection carries from entry to entry.
 struct Pass<'a> {
     visitor: &'a mut dyn Visitor,
-    reset: bool,
+    mode: ReadMode<'a>,
     buffers: Box<Buffers>,
     /// The label families that overflowed, with their estimates.
     overflowed: Vec<(String, f64)>,
+    /// The first custom collector that failed.
+    failed: Option<CollectError>,
 }
 
 impl Pass<'_> {
@@ -262,7 +270,12 @@ impl Pass<'_> {
         setup: impl FnOnce(&mut Collector<'_>),
     ) -> Option<plan::Planned> {
         let labels = Labels::new(constant);
-        let mut out = Collector::new(&mut *self.visitor, labels, self.reset, &mut self.buffers);
+        let mut out = Collector::new(
+            &mut *self.visitor,
+            labels,
+            self.mode.reborrow(),
+            &mut self.buffers,
+        );
         setup(&mut out);
         metric.collect(&mut out);
         if let Some(n) = out.overflowed {
@@ -288,7 +301,7 @@ impl Pass<'_> {
             let mut out = Collector::new(
                 &mut *self.visitor,
                 Labels::new(&[]),
-                self.reset,
+                self.mode.reborrow(),
                 &mut self.buffers,
             );
             let ids = runs.ids(bulk.runs.clone());
@@ -314,6 +327,8 @@ enum Entry {
     },
     Collector {
         collector: Box<dyn Collect>,
+        /// Its type's name, for errors.
+        type_name: &'static str,
         /// The (prefixed) family names it produced at registration.
         names: Vec<String>,
     },
@@ -399,6 +414,7 @@ impl Registry {
             target_labels: Vec::new(),
             state: RwLock::new(State::new()),
             plan: Mutex::new(plan::Slot::new()),
+            on_collect_error: RwLock::new(None),
         }
     }
 
@@ -583,6 +599,7 @@ impl Registry {
         state.types.extend(checked);
         Arc::make_mut(&mut state.entries).push(Arc::new(Entry::Collector {
             collector: Box::new(collector),
+            type_name: std::any::type_name::<C>(),
             names,
         }));
         plan::reshaped();
@@ -710,6 +727,13 @@ impl Registry {
     /// and about 160 bytes per family, and keeps the cells of a series removed meanwhile from
     /// reuse until the next collection.
     ///
+    /// # Errors
+    ///
+    /// If a custom collector panicked: the collection went on with the other entries (the
+    /// visitor saw everything else), the [error hook](Self::on_collect_error) was told, and the
+    /// first failure is returned. A consumer that must be complete (an exporter) discards what
+    /// it was given; [`samples`](Self::samples) keeps the rest.
+    ///
     /// # Examples
     ///
     /// ```
@@ -718,18 +742,29 @@ impl Registry {
     /// let registry = Registry::new();
     /// registry.register(Opts::new("jobs", "Jobs."), Counter::new())?;
     /// let mut list = SampleList::new();
-    /// registry.collect(&mut list);
+    /// registry.collect(&mut list)?;
     /// assert_eq!(list.samples().len(), 1);
-    /// # Ok::<(), coremeter::RegistryError>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn collect(&self, visitor: &mut dyn Visitor) {
-        self.collect_with(visitor, false);
+    pub fn collect(&self, visitor: &mut dyn Visitor) -> Result<(), CollectError> {
+        self.collect_with(visitor, ReadMode::Current)
     }
 
-    /// Like [`collect`](Self::collect), but counters, histograms, summaries and statistics hand
-    /// over their values and restart from 0 (gauges, state sets, infos, callback metrics and
-    /// custom collectors are read as usual): every update is reported by exactly one
-    /// reset-on-read collection or remains in the metric. This is what `/metricsandreset` serves.
+    /// Like [`collect`](Self::collect), but counters, histograms, summaries and statistics report
+    /// what they counted since the previous committed reset (gauges, state sets, infos, callback
+    /// metrics and custom collectors are read as usual), and the returned [`Reset`], once
+    /// [committed](Reset::commit), makes that the new starting point. Every update is reported by
+    /// exactly one committed reset-on-read collection or remains in the metric; a reset that is
+    /// dropped (the reply could not be produced) or that failed resets nothing. This is what
+    /// `/metricsandreset` serves.
+    ///
+    /// No cell is written by the read or the commit (a reset keeps, per cell, the sum it
+    /// reported from, and later reads subtract it): writers never race with a reset. One reset
+    /// runs at a time in the process: this waits for a [`Reset`] not yet committed or dropped.
+    ///
+    /// # Errors
+    ///
+    /// As [`collect`](Self::collect); then nothing is reset.
     ///
     /// # Examples
     ///
@@ -741,17 +776,56 @@ impl Registry {
     /// registry.register(Opts::new("events", "Events."), c.clone())?;
     /// c.inc_by(3);
     /// let mut taken = SampleList::new();
-    /// registry.collect_and_reset(&mut taken);
+    /// let reset = registry.collect_and_reset(&mut taken)?;
     /// assert_eq!(taken.samples()[0].name, "events_total");
     /// assert_eq!(taken.samples()[0].value, 3.0);
+    /// assert_eq!(c.get(), 3); // not committed yet
+    /// reset.commit();
     /// assert_eq!(c.get(), 0);
-    /// # Ok::<(), coremeter::RegistryError>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn collect_and_reset(&self, visitor: &mut dyn Visitor) {
-        self.collect_with(visitor, true);
+    pub fn collect_and_reset(&self, visitor: &mut dyn Visitor) -> Result<Reset, CollectError> {
+        let mut reset = Reset::begin();
+        self.collect_with(visitor, ReadMode::Reset(reset.log()))?;
+        Ok(reset)
     }
 
-    fn collect_with(&self, visitor: &mut dyn Visitor, reset: bool) {
+    /// Calls `hook` with every failure of a custom collector during a collection (replacing the
+    /// hook set before), as OpenCensus' `OnError`: to log it, count it, alert. Nothing else
+    /// reports it: the panic does not reach the process' panic hook (see [`CollectError`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicBool, Ordering};
+    /// use std::sync::{Arc, Mutex};
+    /// use coremeter::{Collect, MetricFamily, Registry, SampleList};
+    ///
+    /// struct Broken(AtomicBool);
+    /// impl Collect for Broken {
+    ///     fn collect(&self) -> Vec<MetricFamily> {
+    ///         if self.0.swap(true, Ordering::Relaxed) { panic!("disk gone") }
+    ///         Vec::new()
+    ///     }
+    /// }
+    /// let registry = Registry::new();
+    /// registry.register_collector(Broken(AtomicBool::new(false)))?;
+    /// let log = Arc::new(Mutex::new(Vec::new()));
+    /// let sink = Arc::clone(&log);
+    /// registry.on_collect_error(move |e| sink.lock().unwrap().push(e.message().to_owned()));
+    /// assert!(registry.collect(&mut SampleList::new()).is_err());
+    /// assert_eq!(*log.lock().unwrap(), ["disk gone"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn on_collect_error(&self, hook: impl Fn(&CollectError) + Send + Sync + 'static) {
+        *write(&self.on_collect_error) = Some(Arc::new(hook));
+    }
+
+    fn collect_with(
+        &self,
+        visitor: &mut dyn Visitor,
+        mode: ReadMode<'_>,
+    ) -> Result<(), CollectError> {
         crate::sync::unmodelled::thread_local! {
             /// The buffers of the last collection on this thread (taken while one runs, so a
             /// collection from inside a visitor gets its own).
@@ -774,9 +848,10 @@ impl Registry {
         drop(stale);
         let mut pass = Pass {
             visitor,
-            reset,
+            mode,
             buffers: BUFFERS.with(std::cell::Cell::take).unwrap_or_default(),
             overflowed: Vec::new(),
+            failed: None,
         };
         if let Some(p) = &current {
             for item in &p.items {
@@ -804,6 +879,16 @@ impl Registry {
         }
         self.collect_overflowed(pass.visitor, pass.overflowed);
         BUFFERS.with(|b| b.set(Some(pass.buffers)));
+        match pass.failed {
+            Some(error) => {
+                let hook = read(&self.on_collect_error).clone();
+                if let Some(hook) = hook {
+                    hook(&error);
+                }
+                Err(error)
+            }
+            None => Ok(()),
+        }
     }
 
     /// Whether the registry holds a read plan (see [`crate::plan`]).
@@ -841,9 +926,20 @@ impl Registry {
                     plan.push(entry, planned.map(|p| (descriptor, p)));
                 }
             }
-            Entry::Collector { collector, names } => {
-                for family in collector.collect() {
-                    self.collect_custom(pass.visitor, &family, names);
+            Entry::Collector {
+                collector,
+                type_name,
+                names,
+            } => {
+                match collect_error::catch(type_name, || collector.collect()) {
+                    Ok(families) => {
+                        for family in families {
+                            self.collect_custom(pass.visitor, &family, names);
+                        }
+                    }
+                    Err(error) => {
+                        pass.failed.get_or_insert(error);
+                    }
                 }
                 if let Some(plan) = plan {
                     plan.push(entry, None);
@@ -908,7 +1004,8 @@ impl Registry {
 
     /// Every sample as the text formats would show it (`_total`, `_bucket` with `le`, `_count`,
     /// `_sum`, ...), with values as `f64`: for tests, debugging and simple printing. Like
-    /// Python's `registry.collect()` flattened to samples.
+    /// Python's `registry.collect()` flattened to samples. The samples of a custom collector that
+    /// fails are missing (see [`collect`](Self::collect)).
     ///
     /// # Examples
     ///
@@ -925,7 +1022,8 @@ impl Registry {
     /// ```
     pub fn samples(&self) -> Vec<Sample> {
         let mut list = SampleList::new();
-        self.collect(&mut list);
+        // A failing collector's samples are missing; the hook was told.
+        let _ = self.collect(&mut list);
         list.into_samples()
     }
 
@@ -1197,6 +1295,7 @@ impl RegistryBuilder {
             target_labels: self.target_labels,
             state: RwLock::new(state),
             plan: Mutex::new(plan::Slot::new()),
+            on_collect_error: RwLock::new(None),
         })
     }
 }

@@ -71,10 +71,10 @@ fn format_bound(v: f64) -> String {
 /// registry.register(Opts::new("hits", "Cache hits."), c.clone())?;
 /// c.inc();
 /// let mut list = SampleList::new();
-/// registry.collect(&mut list);
+/// registry.collect(&mut list)?;
 /// assert_eq!(list.samples()[0].name, "hits_total");
 /// assert_eq!(list.samples()[0].value, 1.0);
-/// # Ok::<(), coremeter::RegistryError>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct SampleList {
@@ -93,9 +93,9 @@ impl SampleList {
     /// let registry = Registry::new();
     /// registry.register(Opts::new("jobs", "Jobs."), Counter::new())?;
     /// let mut list = SampleList::new();
-    /// registry.collect(&mut list);
+    /// registry.collect(&mut list)?;
     /// assert_eq!(list.samples()[0].name, "jobs_total");
-    /// # Ok::<(), coremeter::RegistryError>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn new() -> Self {
         Self::default()

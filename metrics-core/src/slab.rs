@@ -73,6 +73,19 @@ struct Block {
     exemplars: OnceLock<StdMutex<ExemplarTable>>,
     /// The label pairs of the `Info` metrics whose cells are in this block, by cell.
     infos: OnceLock<StdMutex<InfoTable>>,
+    /// What committed resets subtract from each cell (see [`crate::reset`]), allocated by the
+    /// first reset of a run in this block.
+    resets: OnceLock<Box<ResetPages>>,
+}
+
+/// A block's reset state: the committed baselines, and the baselines a reset in progress staged
+/// (equal to the committed ones outside of a reset, so that a commit copies the whole page and a
+/// discard copies it back).
+struct ResetPages {
+    baselines: Page,
+    staged: Page,
+    /// The last reset that staged a baseline here (see [`CellRun::stage`]).
+    staged_by: AtomicU64,
 }
 
 /// Label pairs of `Info` metrics, by cell offset.
@@ -91,6 +104,7 @@ impl Block {
             refs: Box::new(Page::new()),
             exemplars: OnceLock::new(),
             infos: OnceLock::new(),
+            resets: OnceLock::new(),
         }
     }
 }
@@ -321,62 +335,85 @@ impl CellRun {
         self.header().load(Ordering::Relaxed) & REFS_MASK
     }
 
-    /// The sum of cell `i` over all shards (wrapping, as the per-shard adds are).
+    /// What cell `i`'s last committed reset left as its baseline (0 before any): reads report
+    /// the raw sum minus this (see [`crate::reset`]).
+    ///
+    /// Acquire, paired with the release in [`StagedBlock::commit`]: a read that loads a baseline
+    /// before the shards reads every shard at least as far as the reset read that made it did, so
+    /// the difference never goes below 0.
     #[inline]
-    pub(crate) fn sum(&self, i: usize) -> u64 {
+    pub(crate) fn baseline(&self, i: usize) -> u64 {
+        match self.block.resets.get() {
+            Some(r) => r.baselines.cells[self.offset as usize + i].load(Ordering::Acquire),
+            None => 0,
+        }
+    }
+
+    /// Stages `raws` as the baselines of cells `first..` for the reset numbered `reset` (the only
+    /// one running: see [`crate::reset`]); returns the block if this is the reset's first stage in
+    /// it, for the reset to commit or discard.
+    #[inline]
+    pub(crate) fn stage(
+        &self,
+        first: usize,
+        raws: impl IntoIterator<Item = u64>,
+        reset: u64,
+    ) -> Option<StagedBlock> {
+        let resets = self.block.resets.get_or_init(|| {
+            Box::new(ResetPages {
+                baselines: Page::new(),
+                staged: Page::new(),
+                staged_by: AtomicU64::new(0),
+            })
+        });
+        let at = self.offset as usize + first;
+        for (cell, raw) in resets.staged.cells[at..].iter().zip(raws) {
+            // Relaxed: only the reset that has the turn touches staged values.
+            cell.store(raw, Ordering::Relaxed);
+        }
+        let first_here = resets.staged_by.swap(reset, Ordering::Relaxed) != reset;
+        first_here.then_some(StagedBlock(self.block))
+    }
+
+    /// Cell `i` summed over all shards (wrapping, as the per-shard adds are), baseline included.
+    #[inline]
+    pub(crate) fn raw_sum(&self, i: usize) -> u64 {
         self.shards(i)
             .fold(0, |acc, c| acc.wrapping_add(c.load(Ordering::Relaxed)))
     }
 
-    /// Swaps cell `i` of every shard with 0 and returns the sum of what was there: every add lands
-    /// either in this result or in the cell afterwards, never both, never neither.
-    pub(crate) fn take(&self, i: usize) -> u64 {
-        self.shards(i)
-            .fold(0, |acc, c| acc.wrapping_add(c.swap(0, Ordering::Relaxed)))
-    }
-
-    /// The sum over all shards of the `f64` values in cell `i`.
-    pub(crate) fn sum_f64(&self, i: usize) -> f64 {
+    /// [`raw_sum`](Self::raw_sum) of an `f64` cell (its shards summed as floats).
+    #[inline]
+    pub(crate) fn raw_sum_f64(&self, i: usize) -> f64 {
         self.shards(i)
             .map(|c| f64::from_bits(c.load(Ordering::Relaxed)))
             .sum()
     }
 
-    /// [`take`](Self::take) for `f64` cells.
-    pub(crate) fn take_f64(&self, i: usize) -> f64 {
-        self.shards(i)
-            .map(|c| f64::from_bits(c.swap(0, Ordering::Relaxed)))
-            .sum()
-    }
-
-    /// The largest value of cell `i` over all shards, swapping each with 0 if `reset`.
-    pub(crate) fn max_over_shards(&self, i: usize, reset: bool) -> u64 {
-        self.shards(i)
-            .map(|c| {
-                if reset {
-                    c.swap(0, Ordering::Relaxed)
-                } else {
-                    c.load(Ordering::Relaxed)
-                }
-            })
-            .max()
-            .unwrap_or(0)
-    }
-
-    /// Adds every shard's cells `0..out.len()` into `out` (one pass per shard page, in address
-    /// order), swapping them with 0 if `reset`.
-    pub(crate) fn sum_into(&self, out: &mut [u64], reset: bool) {
+    /// Adds the [`raw_sum`](Self::raw_sum) of cells `0..out.len()` into `out` (one pass per shard
+    /// page, in address order).
+    #[inline]
+    pub(crate) fn add_raw_sums(&self, out: &mut [u64]) {
         let at = self.offset as usize;
         for page in self.block.shards.iter() {
             let cells = &page.cells[at..at + out.len()];
             for (acc, cell) in out.iter_mut().zip(cells) {
-                let v = if reset {
-                    cell.swap(0, Ordering::Relaxed)
-                } else {
-                    cell.load(Ordering::Relaxed)
-                };
-                *acc = acc.wrapping_add(v);
+                *acc = acc.wrapping_add(cell.load(Ordering::Relaxed));
             }
+        }
+    }
+
+    /// Cell `i` of each shard (an extreme kept per shard).
+    pub(crate) fn per_shard(&self, i: usize) -> impl Iterator<Item = u64> + '_ {
+        self.shards(i).map(|c| c.load(Ordering::Relaxed))
+    }
+
+    /// Clears each shard's cell `i` that still holds what a reset read saw there (`per_shard`): a
+    /// value written since belongs to the next window.
+    pub(crate) fn clear_extreme(&self, i: usize, per_shard: &[u64]) {
+        for (cell, &seen) in self.shards(i).zip(per_shard) {
+            // Relaxed: the extreme is an independent value; a failure means a newer one.
+            let _ = cell.compare_exchange(seen, 0, Ordering::Relaxed, Ordering::Relaxed);
         }
     }
 }
@@ -457,6 +494,13 @@ fn release(block: &'static Block, start: u32) {
     }
     fence(Ordering::Acquire);
     let len = (old >> LEN_SHIFT) as u32;
+    if !deferred_by_reset(block, start, len) {
+        free(block, start, len);
+    }
+}
+
+/// Zeroes a run whose last handle went, and gives it back to its slab.
+fn free(block: &'static Block, start: u32, len: u32) {
     if let Some(table) = block.exemplars.get() {
         let mut table = table.lock().unwrap_or_else(|p| p.into_inner());
         table.clear(start, start + len);
@@ -465,14 +509,96 @@ fn release(block: &'static Block, start: u32) {
         let mut table = table.lock().unwrap_or_else(|p| p.into_inner());
         table.retain(|cell, _| !(start..start + len).contains(cell));
     }
-    for page in block.shards.iter() {
-        for cell in &page.cells[start as usize..(start + len) as usize] {
+    let cells = start as usize..(start + len) as usize;
+    let resets = block.resets.get().map(|r| [&r.baselines, &r.staged]);
+    for page in block.shards.iter().chain(resets.into_iter().flatten()) {
+        for cell in &page.cells[cells.clone()] {
             // Relaxed: no handle is left; the free-list mutex publishes these stores to the next
             // owner.
             cell.store(0, Ordering::Relaxed);
         }
     }
     slab(block.kind).free(block, start, len);
+}
+
+/// Whether a reset is between its read and its commit (or discard), fast to check: see
+/// [`deferred_by_reset`].
+static RESET_RUNNING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// A run whose freeing waits: its block, first cell and length.
+type DeferredRun = (&'static Block, u32, u32);
+
+/// The runs freed while a reset runs, freed when it ends; `None` while none runs.
+static DEFERRED: StdMutex<Option<Vec<DeferredRun>>> = StdMutex::new(None);
+
+/// Keeps the run at `start` of `block` from being freed while a reset runs (its staged baselines
+/// name the run's cells, and a commit must not write them once another run owns them): returns
+/// whether the free was deferred to the reset's end.
+///
+/// A run the reset read was freed after that read (the family that held it, or the plan, let go
+/// after the read, through a lock or the run's own reference count), so this sees the flag the
+/// reset set before reading; SeqCst on both sides keeps that reasoning independent of the path.
+fn deferred_by_reset(block: &'static Block, start: u32, len: u32) -> bool {
+    if !RESET_RUNNING.load(std::sync::atomic::Ordering::SeqCst) {
+        return false;
+    }
+    match &mut *DEFERRED.lock().unwrap_or_else(|p| p.into_inner()) {
+        Some(runs) => {
+            runs.push((block, start, len));
+            true
+        }
+        None => false,
+    }
+}
+
+/// Starts deferring frees: called by a reset before it reads (see [`deferred_by_reset`]).
+pub(crate) fn reset_started() {
+    *DEFERRED.lock().unwrap_or_else(|p| p.into_inner()) = Some(Vec::new());
+    RESET_RUNNING.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Frees what was deferred: called by a reset after its commit or discard.
+pub(crate) fn reset_ended() {
+    let runs = {
+        let mut deferred = DEFERRED.lock().unwrap_or_else(|p| p.into_inner());
+        RESET_RUNNING.store(false, std::sync::atomic::Ordering::SeqCst);
+        deferred.take()
+    };
+    for (block, start, len) in runs.into_iter().flatten() {
+        free(block, start, len);
+    }
+}
+
+/// A block a reset staged baselines in (see [`CellRun::stage`]).
+pub(crate) struct StagedBlock(&'static Block);
+
+impl StagedBlock {
+    fn pages(&self) -> &ResetPages {
+        self.0
+            .resets
+            .get()
+            .expect("a block is staged in after its reset pages exist")
+    }
+
+    /// Makes the staged baselines the committed ones.
+    pub(crate) fn commit(&self) {
+        let resets = self.pages();
+        for (base, staged) in resets.baselines.cells.iter().zip(&resets.staged.cells) {
+            let v = staged.load(Ordering::Relaxed);
+            if base.load(Ordering::Relaxed) != v {
+                // Release: see `CellRun::baseline`.
+                base.store(v, Ordering::Release);
+            }
+        }
+    }
+
+    /// Forgets the staged baselines (the reset was dropped).
+    pub(crate) fn discard(&self) {
+        let resets = self.pages();
+        for (base, staged) in resets.baselines.cells.iter().zip(&resets.staged.cells) {
+            staged.store(base.load(Ordering::Relaxed), Ordering::Relaxed);
+        }
+    }
 }
 
 impl fmt::Debug for CellRun {
@@ -714,6 +840,7 @@ mod directory {
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
+    use crate::reset::{ReadMode, Reset};
 
     #[test]
     fn page_is_one_aligned_page() {
@@ -743,13 +870,13 @@ mod tests {
         }
         a.add(4, 9);
         b.add(0, 1);
-        assert_eq!((a.sum(4), b.sum(0)), (9, 1));
+        assert_eq!((a.raw_sum(4), b.raw_sum(0)), (9, 1));
         drop(a);
         // Other tests allocate concurrently, so the freed run may be taken by them; whichever run
         // we get, it starts at zero.
         let c = CellRun::new(5);
-        assert!((0..5).all(|i| c.sum(i) == 0));
-        assert_eq!(b.sum(0), 1);
+        assert!((0..5).all(|i| c.raw_sum(i) == 0));
+        assert_eq!(b.raw_sum(0), 1);
     }
 
     #[test]
@@ -759,7 +886,10 @@ mod tests {
         let id = a.id();
         let b = CellRun::clone_from_id(id);
         assert_eq!(a.header().load(Ordering::Relaxed) & REFS_MASK, 2);
-        assert_eq!((b.block.id, b.offset, b.sum(2)), (a.block.id, a.offset, 4));
+        assert_eq!(
+            (b.block.id, b.offset, b.raw_sum(2)),
+            (a.block.id, a.offset, 4)
+        );
         let kept = b.into_id();
         assert_eq!(kept, id);
         assert_eq!(a.header().load(Ordering::Relaxed) & REFS_MASK, 2);
@@ -793,17 +923,17 @@ mod tests {
         assert!(v.is_view());
         assert_eq!((v.offset, v.len()), (run.offset + 4, 2));
         v.add(1, 7);
-        assert_eq!(run.sum(5), 7);
+        assert_eq!(run.raw_sum(5), 7);
         drop(v);
         assert_eq!(run.header().load(Ordering::Relaxed) & REFS_MASK, 1);
         // A clone of a view is a handle to the whole run.
         let owned = run.view(2).clone();
         assert!(!owned.is_view());
         assert_eq!(run.header().load(Ordering::Relaxed) & REFS_MASK, 2);
-        assert_eq!(owned.sum(3), 7);
+        assert_eq!(owned.raw_sum(3), 7);
         drop(run);
         assert_eq!(owned.header().load(Ordering::Relaxed) & REFS_MASK, 1);
-        assert_eq!(owned.sum(3), 7);
+        assert_eq!(owned.raw_sum(3), 7);
     }
 
     #[test]
@@ -812,12 +942,33 @@ mod tests {
         let b = a.clone();
         assert_eq!(a.header().load(Ordering::Relaxed) & REFS_MASK, 2);
         b.add(1, 5);
-        assert_eq!(a.sum(1), 5);
+        assert_eq!(a.raw_sum(1), 5);
         drop(b);
         assert_eq!(a.header().load(Ordering::Relaxed) & REFS_MASK, 1);
         assert_eq!(a.len(), 2);
-        assert_eq!(a.take(1), 5);
-        assert_eq!(a.sum(1), 0);
+        assert_eq!(Reset::take(|mut read| read.read(&a, 1)), 5);
+        assert_eq!(ReadMode::Current.read(&a, 1), 0);
+        assert_eq!(a.raw_sum(1), 5, "a reset writes no cell");
+    }
+
+    #[test]
+    fn freeing_a_run_zeroes_its_baselines() {
+        let a = CellRun::new(2);
+        a.add(1, 5);
+        assert_eq!(Reset::take(|mut read| read.read(&a, 1)), 5);
+        let (block, offset) = (a.block, a.offset as usize);
+        let resets = block.resets.get().expect("made by the reset");
+        assert_eq!(
+            resets.baselines.cells[offset + 1].load(Ordering::Relaxed),
+            5
+        );
+        drop(a);
+        // Zeroed before the run went back to the free list (another test taking and resetting it
+        // within these few instructions is possible in theory; no unit test resets that fast).
+        for page in [&resets.baselines, &resets.staged] {
+            let cells = &page.cells[offset..offset + 2];
+            assert!(cells.iter().all(|c| c.load(Ordering::Relaxed) == 0));
+        }
     }
 
     #[test]

@@ -298,7 +298,7 @@ impl StateSet {
 
 fn current(run: &CellRun, states: &States) -> usize {
     // `set_index` stores only valid indices.
-    (run.sum(0) as usize).min(states.0.len() - 1)
+    (run.raw_sum(0) as usize).min(states.0.len() - 1)
 }
 
 impl fmt::Debug for StateSet {

@@ -7,6 +7,7 @@ use std::time::Duration;
 use crate::collect::{Collector, Metric, MetricType, StatisticsValue, Value, sealed};
 use crate::family::{FamilyMetric, child::Child};
 use crate::guard::{Observe, Timer};
+use crate::reset::{ReadMode, Reset};
 use crate::slab::{CellRun, Kind};
 use crate::sync::Ordering;
 
@@ -147,7 +148,7 @@ impl Statistics {
     /// assert_eq!(s.get().count, 1);
     /// ```
     pub fn get(&self) -> StatisticsValue {
-        read(&self.cells, false)
+        read(&self.cells, ReadMode::Current)
     }
 
     /// Returns the statistics and resets them, atomically per shard and cell: the next read
@@ -162,19 +163,15 @@ impl Statistics {
     /// assert_eq!(s.get().count, 0);
     /// ```
     pub fn take(&self) -> StatisticsValue {
-        read(&self.cells, true)
+        Reset::take(|mode| read(&self.cells, mode))
     }
 }
 
-fn read(run: &CellRun, reset: bool) -> StatisticsValue {
+fn read(run: &CellRun, mut mode: ReadMode<'_>) -> StatisticsValue {
     // Count and sum add up over shards; the extremes are maxima over shards.
-    let (count, sum) = if reset {
-        (run.take(COUNT), run.take_f64(SUM))
-    } else {
-        (run.sum(COUNT), run.sum_f64(SUM))
-    };
-    let max = run.max_over_shards(MAX, reset);
-    let min = run.max_over_shards(MIN, reset);
+    let (count, sum) = (mode.read(run, COUNT), mode.read_f64(run, SUM));
+    let max = mode.read_extreme(run, MAX);
+    let min = mode.read_extreme(run, MIN);
     StatisticsValue {
         count,
         sum,
@@ -233,7 +230,7 @@ impl Child for Statistics {
     }
 
     fn collect_run(run: &CellRun, _: &(), out: &mut Collector<'_>) {
-        let value = read(run, out.reset());
+        let value = read(run, out.mode());
         out.series(&Value::Statistics(value));
     }
 }
@@ -276,11 +273,15 @@ mod tests {
         assert_eq!((v.count, v.min, v.max), (4, Some(-2.0), Some(7.5)));
         assert!(v.sum.is_nan());
         let after = s.get();
-        assert_eq!(
-            (after.count, after.min, after.max, after.sum),
-            (0, None, None, 0.0)
-        );
+        assert_eq!((after.count, after.min, after.max), (0, None, None));
+        // A sum that saw NaN stays NaN: a reset subtracts, it does not clear (see `crate::reset`).
+        assert!(after.sum.is_nan());
         s.observe(-0.5);
         assert_eq!((s.get().min, s.get().max), (Some(-0.5), Some(-0.5)));
+        let fresh = Statistics::new();
+        fresh.observe(2.0);
+        fresh.take();
+        fresh.observe(-0.5);
+        assert_eq!((fresh.get().count, fresh.get().sum), (1, -0.5));
     }
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 use crate::collect::{Collector, Metric, MetricType, SummaryValue, Value, sealed};
 use crate::family::{FamilyMetric, child::Child};
 use crate::guard::{Observe, Timer};
+use crate::reset::{ReadMode, Reset};
 use crate::slab::{CellRun, Kind};
 
 /// The count and sum of observations (Python's `Summary`, which has no quantiles either), sharded
@@ -101,10 +102,10 @@ impl Summary {
     /// assert_eq!(s.get().count, 1);
     /// ```
     pub fn get(&self) -> SummaryValue {
-        read(&self.cells, false)
+        read(&self.cells, ReadMode::Current)
     }
 
-    /// Returns the count and sum and resets them to 0, atomically per shard and cell (see
+    /// Returns the count and sum since the previous reset and resets them to 0 (see
     /// [`Counter::take`](crate::Counter::take)).
     ///
     /// # Examples
@@ -116,21 +117,14 @@ impl Summary {
     /// assert_eq!(s.get().count, 0);
     /// ```
     pub fn take(&self) -> SummaryValue {
-        read(&self.cells, true)
+        Reset::take(|mode| read(&self.cells, mode))
     }
 }
 
-fn read(run: &CellRun, reset: bool) -> SummaryValue {
-    if reset {
-        SummaryValue {
-            count: run.take(0),
-            sum: run.take_f64(1),
-        }
-    } else {
-        SummaryValue {
-            count: run.sum(0),
-            sum: run.sum_f64(1),
-        }
+fn read(run: &CellRun, mut mode: ReadMode<'_>) -> SummaryValue {
+    SummaryValue {
+        count: mode.read(run, 0),
+        sum: mode.read_f64(run, 1),
     }
 }
 
@@ -184,7 +178,7 @@ impl Child for Summary {
     }
 
     fn collect_run(run: &CellRun, _: &(), out: &mut Collector<'_>) {
-        let value = read(run, out.reset());
+        let value = read(run, out.mode());
         out.series(&Value::Summary(value));
     }
 }

@@ -97,7 +97,7 @@ impl Visitor for Flat {
 
 fn read(registry: &Registry, bulk: bool) -> Flat {
     let mut flat = Flat::new(bulk);
-    registry.collect(&mut flat);
+    registry.collect(&mut flat).expect("collects");
     flat
 }
 

@@ -104,7 +104,7 @@ fn reset_on_read_loses_nothing(threads: usize) {
         .unwrap();
     let mut taken_direct = 0u64;
     let mut taken_registry = Taken::default();
-    let mut turn = false;
+    let mut turn = 0u32;
     while_writing(
         threads,
         |_| {
@@ -114,13 +114,21 @@ fn reset_on_read_loses_nothing(threads: usize) {
             }
         },
         || {
-            // Alternate the two reset paths: the handle's and the registry's.
-            if turn {
-                taken_direct += c.take();
-            } else {
-                registry.collect_and_reset(&mut taken_registry);
+            // Rotate the reset paths: the handle's, the registry's, and a registry reset that is
+            // read and dropped uncommitted (as when a reply cannot be produced): it resets nothing.
+            match turn % 3 {
+                0 => taken_direct += c.take(),
+                1 => registry
+                    .collect_and_reset(&mut taken_registry)
+                    .expect("collects")
+                    .commit(),
+                _ => drop(
+                    registry
+                        .collect_and_reset(&mut Taken::default())
+                        .expect("collects"),
+                ),
             }
-            turn = !turn;
+            turn += 1;
             let _ = f.take();
         },
     );
@@ -210,7 +218,7 @@ fn histogram_scrapes_are_consistent_and_final_counts_exact() {
                 h.observe(VALUES[(i as usize + t) % VALUES.len()]);
             }
         },
-        || registry.collect(&mut checker),
+        || registry.collect(&mut checker).expect("collects"),
     );
     assert!(scrapes > 0);
     let total = threads as u64 * OBSERVATIONS;
@@ -222,7 +230,7 @@ fn histogram_scrapes_are_consistent_and_final_counts_exact() {
     assert_eq!(v.sum(), total as f64 / 5.0 * VALUES.iter().sum::<f64>());
     // The flattened samples agree.
     let mut list = SampleList::new();
-    registry.collect(&mut list);
+    registry.collect(&mut list).expect("collects");
     let count = list
         .samples()
         .iter()
@@ -283,7 +291,12 @@ fn reset_on_read_through_the_read_plan_loses_nothing() {
                 children[t].inc();
             }
         },
-        || registry.collect_and_reset(&mut taken),
+        || {
+            registry
+                .collect_and_reset(&mut taken)
+                .expect("collects")
+                .commit()
+        },
     );
     assert!(scrapes > 2, "{scrapes} scrapes: the plan was never used");
     let left: u64 = children.iter().map(|c| c.get()).sum();

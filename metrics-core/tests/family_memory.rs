@@ -67,13 +67,13 @@ fn plan_bytes_per_series(families: &[Family<Value, Counter>]) -> f64 {
         registry.register(opts, f.clone()).expect("register");
     }
     let mut first = BulkSum(0);
-    registry.collect(&mut first);
+    registry.collect(&mut first).expect("collects");
     let before = allocated();
     let mut second = BulkSum(0);
-    registry.collect(&mut second);
+    registry.collect(&mut second).expect("collects");
     let bytes = (allocated() - before) as f64 / 10_000.0;
     let mut third = BulkSum(0);
-    registry.collect(&mut third);
+    registry.collect(&mut third).expect("collects");
     assert_eq!((first.0, second.0), (10_000, 10_000));
     assert_eq!(third.0, 10_000, "the plan's read differs");
     bytes

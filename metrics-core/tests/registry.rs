@@ -368,7 +368,7 @@ fn the_read_api_gives_descriptors_and_summed_values_of_every_type() {
     sent.store(1024, Ordering::Relaxed);
 
     let mut r = Recorder::default();
-    registry.collect(&mut r);
+    registry.collect(&mut r).expect("collects");
     let job = r#"["job=test"]"#;
     let expected = vec![
         (
@@ -431,7 +431,10 @@ fn the_read_api_gives_descriptors_and_summed_values_of_every_type() {
     }
 
     // Reset-on-read resets counters and histograms, not gauges or callbacks.
-    registry.collect_and_reset(&mut Recorder::default());
+    registry
+        .collect_and_reset(&mut Recorder::default())
+        .expect("collects")
+        .commit();
     assert_eq!((c.get(), fc.get(), h.get().value().count()), (0, 0.0, 0));
     assert_eq!((g.get(), fg.get()), (-4, 2.5));
     assert_eq!(

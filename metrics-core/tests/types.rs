@@ -219,7 +219,7 @@ fn exemplars_are_kept_per_series_and_bucket() {
     h.observe_with_exemplar(9.0, &[("trace_id", "h2")]).unwrap();
     h.observe(0.5);
     let mut seen = Exemplars::default();
-    registry.collect(&mut seen);
+    registry.collect(&mut seen).expect("collects");
     let pair = |k: &str, v: &str| vec![(k.to_owned(), v.to_owned())];
     assert_eq!(
         seen.0,
@@ -255,7 +255,7 @@ fn a_freed_counter_leaves_no_exemplar_behind() {
             .unwrap();
     }
     let mut seen = Exemplars::default();
-    registry.collect(&mut seen);
+    registry.collect(&mut seen).expect("collects");
     assert!(seen.0.is_empty(), "{:?}", seen.0);
 }
 

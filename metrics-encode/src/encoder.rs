@@ -11,6 +11,7 @@ use flate2::write::GzEncoder;
 use crate::Format;
 use crate::buf::{Buf, Sink};
 use crate::cache::{self, Caches, Lines, Text};
+use crate::error::RenderError;
 use crate::escape;
 use crate::number::{canonical_float, write_float, write_number, write_u64};
 
@@ -88,7 +89,7 @@ impl Scrape {
     /// let c = coremeter::Counter::new();
     /// registry.register(coremeter::Opts::new("jobs", "Jobs."), c.clone())?;
     /// registry.register(coremeter::Opts::new("other", "Other."), coremeter::Gauge::new())?;
-    /// let body = Encoder::new().render(&registry, &Scrape::new(Format::Text).names(["other"])).to_vec();
+    /// let body = Encoder::new().render(&registry, &Scrape::new(Format::Text).names(["other"]))?.to_vec();
     /// assert_eq!(String::from_utf8(body)?, "# HELP other Other.\n# TYPE other gauge\nother 0\n");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -116,7 +117,7 @@ impl Scrape {
     /// registry.register(coremeter::Opts::new("jobs", "Jobs."), c.clone())?;
     /// c.inc_by(3);
     /// let mut encoder = Encoder::new();
-    /// let first = String::from_utf8(encoder.render(&registry, &Scrape::new(Format::Text).reset(true)).to_vec())?;
+    /// let first = String::from_utf8(encoder.render(&registry, &Scrape::new(Format::Text).reset(true))?.to_vec())?;
     /// assert!(first.contains("jobs_total 3\n"));
     /// assert_eq!(c.get(), 0);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -166,7 +167,7 @@ impl Scrape {
     /// let registry = coremeter::Registry::new();
     /// let c = coremeter::Counter::new();
     /// registry.register(coremeter::Opts::new("jobs", "Jobs."), c.clone())?;
-    /// let gz = Encoder::new().render(&registry, &Scrape::new(Format::Text).gzip(true)).to_vec();
+    /// let gz = Encoder::new().render(&registry, &Scrape::new(Format::Text).gzip(true))?.to_vec();
     /// assert_eq!(&gz[..2], [0x1f, 0x8b]); // the gzip magic number
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -248,7 +249,7 @@ impl Scrape {
 /// requests.inc_by(3);
 ///
 /// let mut encoder = Encoder::new();
-/// let text = encoder.encode(&registry, Format::Text);
+/// let text = encoder.encode(&registry, Format::Text)?;
 /// assert_eq!(
 ///     std::str::from_utf8(text)?,
 ///     "# HELP requests_total Requests served.\n\
@@ -369,7 +370,8 @@ impl Encoder {
     /// ```
     /// let mut encoder = coremeter_encode::Encoder::new();
     /// let registry = coremeter::Registry::new();
-    /// assert!(encoder.encode(&registry, coremeter_encode::Format::Text).is_empty());
+    /// assert!(encoder.encode(&registry, coremeter_encode::Format::Text)?.is_empty());
+    /// # Ok::<(), coremeter_encode::RenderError>(())
     /// ```
     pub fn new() -> Self {
         Encoder::default()
@@ -386,11 +388,15 @@ impl Encoder {
     /// let c = coremeter::Counter::new();
     /// registry.register(coremeter::Opts::new("jobs", "Jobs."), c.clone())?;
     /// let mut encoder = Encoder::new();
-    /// let om = String::from_utf8(encoder.encode(&registry, Format::OpenMetrics).to_vec())?;
+    /// let om = String::from_utf8(encoder.encode(&registry, Format::OpenMetrics)?.to_vec())?;
     /// assert!(om.ends_with("jobs_total 0\n# EOF\n"));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn encode(&mut self, registry: &Registry, format: Format) -> &[u8] {
+    ///
+    /// # Errors
+    ///
+    /// As [`render`](Self::render).
+    pub fn encode(&mut self, registry: &Registry, format: Format) -> Result<&[u8], RenderError> {
         self.render(registry, &Scrape::new(format))
     }
 
@@ -407,10 +413,20 @@ impl Encoder {
     /// registry.register(coremeter::Opts::new("jobs", "Jobs."), c.clone())?;
     /// let scrape = Scrape::negotiate(Some("text/plain"), None);
     /// let mut encoder = Encoder::new();
-    /// assert!(encoder.render(&registry, &scrape).ends_with(b"jobs_total 0\n"));
+    /// assert!(encoder.render(&registry, &scrape)?.ends_with(b"jobs_total 0\n"));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn render(&mut self, registry: &Registry, scrape: &Scrape) -> &[u8] {
+    ///
+    /// A reset scrape's [`Reset`](coremeter::Reset) is committed once the exposition is produced:
+    /// what it returns is what the next reset scrape no longer reports (a reply lost on its way
+    /// to the client is lost, as with any reset-on-read).
+    ///
+    /// # Errors
+    ///
+    /// [`RenderError::Collect`] if a custom collector failed (the error hook was told);
+    /// [`RenderError::PartialReset`] if a reset scrape names part of a family. Then nothing is
+    /// reset and the bytes rendered are not given out.
+    pub fn render(&mut self, registry: &Registry, scrape: &Scrape) -> Result<&[u8], RenderError> {
         std::mem::swap(&mut self.out, &mut self.prev);
         std::mem::swap(&mut self.state.words, &mut self.prev_words);
         self.out.clear();
@@ -438,30 +454,44 @@ impl Encoder {
             prev_words: &self.prev_words,
             state,
             filter: &scrape.names,
+            reset: scrape.reset,
+            refused: None,
         };
-        if scrape.reset {
-            registry.collect_and_reset(&mut visitor);
+        let collected = if scrape.reset {
+            registry.collect_and_reset(&mut visitor).map(Some)
         } else {
-            registry.collect(&mut visitor);
-        }
+            registry.collect(&mut visitor).map(|()| None)
+        };
+        let refused = visitor.refused.take();
         visitor.flush_header();
         visitor.state.end_family(visitor.out);
         visitor.state.finish_cache();
         if scrape.names.is_empty() {
             self.state.caches.sweep();
         }
+        let reset = collected?;
+        if let Some(refused) = refused {
+            return Err(refused);
+        }
         if scrape.format == Format::OpenMetrics {
             self.out.extend_from_slice(b"# EOF\n");
         }
-        if !scrape.gzip {
-            return self.out.as_slice();
+        if scrape.gzip {
+            self.gzipped.clear();
+            let mut gz = GzEncoder::new(std::mem::take(&mut self.gzipped), Compression::fast());
+            // Writing to a Vec cannot fail.
+            let _ = gz.write_all(self.out.as_slice());
+            self.gzipped = gz.finish().unwrap_or_default();
         }
-        self.gzipped.clear();
-        let mut gz = GzEncoder::new(std::mem::take(&mut self.gzipped), Compression::fast());
-        // Writing to a Vec cannot fail.
-        let _ = gz.write_all(self.out.as_slice());
-        self.gzipped = gz.finish().unwrap_or_default();
-        &self.gzipped
+        // The reply is produced: what it holds is reset.
+        if let Some(reset) = reset {
+            reset.commit();
+        }
+        Ok(if scrape.gzip {
+            &self.gzipped
+        } else {
+            self.out.as_slice()
+        })
     }
 }
 
@@ -479,16 +509,20 @@ impl Encoder {
 /// registry.register(Opts::new("queue_depth", "Jobs waiting."), g.clone())?;
 /// g.set(7);
 /// assert_eq!(
-///     render(&registry, Format::OpenMetrics),
+///     render(&registry, Format::OpenMetrics)?,
 ///     "# HELP queue_depth Jobs waiting.\n# TYPE queue_depth gauge\nqueue_depth 7\n# EOF\n"
 /// );
-/// # Ok::<(), coremeter::RegistryError>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn render(registry: &Registry, format: Format) -> String {
+///
+/// # Errors
+///
+/// As [`Encoder::render`].
+pub fn render(registry: &Registry, format: Format) -> Result<String, RenderError> {
     let mut encoder = Encoder::new();
-    let bytes = encoder.encode(registry, format);
+    let bytes = encoder.encode(registry, format)?;
     // Every byte written is either ASCII or copied from a `&str`.
-    String::from_utf8_lossy(bytes).into_owned()
+    Ok(String::from_utf8_lossy(bytes).into_owned())
 }
 
 /// The visitor a registry drives.
@@ -500,6 +534,10 @@ struct Render<'a> {
     state: &'a mut State,
     /// The names asked for; empty for everything.
     filter: &'a [String],
+    /// Whether this is a reset scrape.
+    reset: bool,
+    /// Why the render must not be served (a reset scrape named part of a family).
+    refused: Option<RenderError>,
 }
 
 /// Which samples of the family `d` the names in `filter` select (0 for none).
@@ -908,8 +946,21 @@ fn replay(
 
 impl Visitor for Render<'_> {
     fn wants(&mut self, descriptor: &Descriptor) -> bool {
-        self.state.selected = selection(self.filter, descriptor);
-        self.state.selected != 0
+        let selected = selection(self.filter, descriptor);
+        self.state.selected = selected;
+        let t = descriptor.metric_type();
+        let whole = samples_of(t).iter().fold(0, |all, &(_, bit)| all | bit);
+        if self.reset && selected != 0 && selected & whole != whole {
+            let name = descriptor.name();
+            let sample = self.filter.iter().find(|f| f.starts_with(name));
+            self.refused.get_or_insert(RenderError::PartialReset {
+                sample: sample.cloned().unwrap_or_default(),
+                family: name.to_owned(),
+                metric_type: t,
+            });
+            return false;
+        }
+        selected != 0
     }
 
     fn family(&mut self, d: &Descriptor) {

@@ -71,7 +71,7 @@
 //!
 //! let mut encoder = Encoder::new();
 //! assert_eq!(
-//!     std::str::from_utf8(encoder.encode(&registry, Format::Text))?,
+//!     std::str::from_utf8(encoder.encode(&registry, Format::Text)?)?,
 //!     r#"# HELP http_requests_total Requests served.
 //! ## TYPE http_requests_total counter
 //! http_requests_total{region="eu"} 2
@@ -85,7 +85,7 @@
 //! "#
 //! );
 //! assert_eq!(
-//!     std::str::from_utf8(encoder.encode(&registry, Format::OpenMetrics))?,
+//!     std::str::from_utf8(encoder.encode(&registry, Format::OpenMetrics)?)?,
 //!     r#"# HELP http_requests Requests served.
 //! ## TYPE http_requests counter
 //! http_requests_total{region="eu"} 2
@@ -110,10 +110,12 @@
 mod buf;
 mod cache;
 mod encoder;
+mod error;
 mod escape;
 mod format;
 mod number;
 
 pub use encoder::{Encoder, Scrape, render};
+pub use error::RenderError;
 pub use format::{Format, accepts_gzip};
 pub use number::canonical_float;

@@ -108,10 +108,10 @@ fn registry(groups: usize) -> Registry {
 fn allocations_per_render(registry: &Registry, scrape: &Scrape) -> usize {
     let mut encoder = Encoder::new();
     for _ in 0..2 {
-        let _ = encoder.render(registry, scrape);
+        let _ = encoder.render(registry, scrape).expect("renders");
     }
     let before = allocations();
-    let bytes = encoder.render(registry, scrape).len();
+    let bytes = encoder.render(registry, scrape).expect("renders").len();
     let after = allocations();
     assert!(bytes > 0);
     after - before

@@ -12,7 +12,7 @@ use coremeter_encode::{Encoder, Format};
 fn check(format: Format, file: &str) {
     let registry = common::everything();
     let mut encoder = Encoder::new();
-    let text = std::str::from_utf8(encoder.encode(&registry, format))
+    let text = std::str::from_utf8(encoder.encode(&registry, format).expect("renders"))
         .expect("utf-8")
         .to_owned();
     let got = common::mask_exemplar_timestamps(&text);
@@ -56,8 +56,8 @@ fn a_second_render_is_identical() {
     let registry = common::everything();
     let mut encoder = Encoder::new();
     for format in [Format::Text, Format::OpenMetrics] {
-        let first = encoder.encode(&registry, format).to_vec();
-        let second = encoder.encode(&registry, format).to_vec();
+        let first = encoder.encode(&registry, format).expect("renders").to_vec();
+        let second = encoder.encode(&registry, format).expect("renders").to_vec();
         assert_eq!(first, second, "{format}");
     }
 }
@@ -67,7 +67,8 @@ fn both_outputs_parse_strictly() {
     let registry = common::everything();
     let mut encoder = Encoder::new();
     for format in [Format::Text, Format::OpenMetrics] {
-        let text = std::str::from_utf8(encoder.encode(&registry, format)).expect("utf-8");
+        let text = std::str::from_utf8(encoder.encode(&registry, format).expect("renders"))
+            .expect("utf-8");
         let families = parser::parse(text, format).unwrap_or_else(|e| panic!("{format}: {e}"));
         assert!(families.len() > 20, "{format}: {} families", families.len());
     }

@@ -35,7 +35,10 @@ fn run(program: &str, args: &[&str], input: &[u8]) -> Output {
 }
 
 fn render(registry: &Registry, format: Format) -> Vec<u8> {
-    Encoder::new().encode(registry, format).to_vec()
+    Encoder::new()
+        .encode(registry, format)
+        .expect("renders")
+        .to_vec()
 }
 
 #[test]
@@ -237,7 +240,7 @@ impl Visitor for Families {
 
 fn families(registry: &Registry, format: Format) -> Vec<(String, &'static str, String)> {
     let mut families = Families(format, Vec::new());
-    registry.collect(&mut families);
+    registry.collect(&mut families).expect("collects");
     let target = match format {
         Format::Text => ("target_info".to_owned(), "gauge"),
         _ => ("target".to_owned(), "info"),

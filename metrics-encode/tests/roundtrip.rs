@@ -53,7 +53,7 @@ proptest! {
         }
         let mut encoder = Encoder::new();
         for format in [Format::Text, Format::OpenMetrics] {
-            let bytes = encoder.encode(&registry, format);
+            let bytes = encoder.encode(&registry, format).expect("renders");
             let text = std::str::from_utf8(bytes).expect("utf-8");
             let families = parser::parse(text, format).map_err(|e| {
                 TestCaseError::fail(format!("{format}: {e}\n{text}"))

@@ -160,7 +160,9 @@ impl GraphiteBridge {
         self
     }
 
-    /// The lines one push of `registry` sends now.
+    /// The lines one push of `registry` sends now. A custom collector that fails is left out
+    /// (Graphite has no scrape to fail; the registry's
+    /// [error hook](coremeter::Registry::on_collect_error) is told) and the rest is sent.
     ///
     /// # Examples
     ///

@@ -13,7 +13,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
-use coremeter_encode::{Encoder, Format, Scrape};
+use coremeter_encode::{Encoder, Format, RenderError, Scrape};
 use http_body_util::Full;
 use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode, Uri};
@@ -143,8 +143,11 @@ impl fmt::Debug for Auth {
 /// - a path whose last segment is `metricsandreset`, when
 ///   [enabled](MetricsHandler::metrics_and_reset) (`404` otherwise): the same, then counters,
 ///   histograms, summaries and statistics restart from 0. Each update lands in exactly one such
-///   response (a per-shard atomic swap); an update is lost only if the response carrying it is
-///   (the client disconnects). A `HEAD` of it resets nothing. Never point Prometheus at it next
+///   response: the reset takes effect once the response is produced (see
+///   [`Registry::collect_and_reset`](coremeter::Registry::collect_and_reset)); an update is lost
+///   only if the response carrying it is (the client disconnects). A custom collector that fails
+///   gives `500` and resets nothing; a `name[]` that names part of a family (`h_count`) gives
+///   `400` and resets nothing. A `HEAD` of it resets nothing. Never point Prometheus at it next
 ///   to `/metrics` of the same registry: the resets break `rate()` there.
 ///
 /// With [credentials](MetricsHandler::auth) set, every request without them gets `401`, whatever
@@ -158,7 +161,9 @@ impl fmt::Debug for Auth {
 /// As a service (hyper, tower), the handler renders on tokio's blocking threads, never on the
 /// thread that serves connections, within the [scrape timeout](MetricsHandler::scrape_timeout)
 /// (or the `X-Prometheus-Scrape-Timeout-Seconds` Prometheus sends, if shorter): past it the
-/// answer is `503`, and a collector that panics gives `500`. A scrape of `/metricsandreset` is
+/// answer is `503`, and a custom collector that panics gives `500` with a one-line reason (as
+/// Python's client does; the registry's [error hook](coremeter::Registry::on_collect_error) is
+/// told, and nothing is printed). A scrape of `/metricsandreset` is
 /// never cut short, as its values would be lost with the answer.
 ///
 /// # Examples
@@ -207,12 +212,39 @@ struct Inner {
 /// What a render gives its waiting requests.
 type Rendered = Result<Bytes, RenderFailed>;
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 enum RenderFailed {
-    /// A collector panicked.
+    /// The render refused to give out what it read (a collector failed, a reset asked for part
+    /// of a family).
+    Refused(RenderError),
+    /// The render itself panicked (a bug of this crate: collectors are caught in the registry).
     Panicked,
     /// It ran past the scrape timeout.
     TimedOut(Duration),
+}
+
+impl RenderFailed {
+    /// The answer: `400` for a request to fix, `500` for a registry that could not be read,
+    /// `503` for a scrape that took too long; a one-line reason.
+    fn answer(&self) -> Response<Bytes> {
+        match self {
+            RenderFailed::Refused(e @ RenderError::PartialReset { .. }) => {
+                plain(StatusCode::BAD_REQUEST, &format!("{e}\n"))
+            }
+            RenderFailed::Refused(e) => plain(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &format!("the metrics could not be read: {e}\n"),
+            ),
+            RenderFailed::Panicked => plain(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the metrics could not be rendered\n",
+            ),
+            RenderFailed::TimedOut(deadline) => plain(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &format!("the scrape took longer than {deadline:?}\n"),
+            ),
+        }
+    }
 }
 
 impl Clone for Inner {
@@ -430,14 +462,11 @@ impl MetricsHandler {
         headers: &HeaderMap,
     ) -> Response<Full<Bytes>> {
         let response = match self.prepare(method, uri, headers) {
-            Ok(render) => {
-                let body = if render.head {
-                    Bytes::new()
-                } else {
-                    self.render(&render.scrape)
-                };
-                answer(&render.scrape, body)
-            }
+            Ok(render) if render.head => answer(&render.scrape, Bytes::new()),
+            Ok(render) => match self.render(&render.scrape) {
+                Ok(body) => answer(&render.scrape, body),
+                Err(failed) => failed.answer(),
+            },
             Err(response) => *response,
         };
         response.map(Full::new)
@@ -476,8 +505,10 @@ impl MetricsHandler {
                 return answer(&render.scrape, Bytes::new());
             }
             if tokio::runtime::Handle::try_current().is_err() {
-                let body = handler.render(&render.scrape);
-                return answer(&render.scrape, body);
+                return match handler.render(&render.scrape) {
+                    Ok(body) => answer(&render.scrape, body),
+                    Err(failed) => failed.answer(),
+                };
             }
             let waiting = handler.enqueue(&render.scrape);
             let rendered = match render.deadline {
@@ -488,14 +519,8 @@ impl MetricsHandler {
             };
             match rendered {
                 Ok(Ok(body)) => answer(&render.scrape, body),
-                Ok(Err(RenderFailed::TimedOut(deadline))) => plain(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    &format!("the scrape took longer than {deadline:?}\n"),
-                ),
-                Ok(Err(RenderFailed::Panicked)) | Err(_) => plain(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "a collector failed while the metrics were read\n",
-                ),
+                Ok(Err(failed)) => failed.answer(),
+                Err(_) => RenderFailed::Panicked.answer(),
             }
         }
     }
@@ -548,11 +573,13 @@ impl MetricsHandler {
         let handler = self.clone();
         let job = tokio::task::spawn_blocking(move || handler.render(&scrape));
         let rendered = if reset {
-            job.await.map_err(|_| RenderFailed::Panicked)
+            job.await
+                .map_err(|_| RenderFailed::Panicked)
+                .and_then(|r| r)
         } else {
             let timeout = self.inner.scrape_timeout;
             match tokio::time::timeout(timeout, job).await {
-                Ok(done) => done.map_err(|_| RenderFailed::Panicked),
+                Ok(done) => done.map_err(|_| RenderFailed::Panicked).and_then(|r| r),
                 Err(_) => Err(RenderFailed::TimedOut(timeout)),
             }
         };
@@ -631,7 +658,7 @@ impl MetricsHandler {
     }
 
     /// Renders one scrape with a pooled encoder.
-    fn render(&self, scrape: &Scrape) -> Bytes {
+    fn render(&self, scrape: &Scrape) -> Result<Bytes, RenderFailed> {
         let lock = |pool: &Mutex<Vec<Encoder>>| {
             // A panic while the lock was held left a valid Vec behind.
             pool.lock()
@@ -640,7 +667,10 @@ impl MetricsHandler {
                 .unwrap_or_default()
         };
         let mut encoder = lock(&self.inner.pool);
-        let body = Bytes::copy_from_slice(encoder.render(&self.inner.registry, scrape));
+        let body = encoder
+            .render(&self.inner.registry, scrape)
+            .map(Bytes::copy_from_slice)
+            .map_err(RenderFailed::Refused);
         let mut pool = self
             .inner
             .pool

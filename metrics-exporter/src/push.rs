@@ -10,7 +10,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE};
 use bytes::Bytes;
 use coremeter::Registry;
-use coremeter_encode::{Encoder, Format};
+use coremeter_encode::{Encoder, Format, RenderError};
 use http_body_util::{BodyExt as _, Full};
 use hyper::header::{self, HeaderMap, HeaderValue};
 use hyper::{Method, Request, Uri};
@@ -421,7 +421,7 @@ impl Pushgateway {
         grouping: &[(&str, &str)],
         registry: Option<&Registry>,
     ) -> Result<(), PushError> {
-        let body = registry.map(render).unwrap_or_default();
+        let body = registry.map(render).transpose()?.unwrap_or_default();
         let request = self.request(method, job, grouping, body)?;
         let exchange = self.exchange(request);
         if tokio::runtime::Handle::try_current().is_ok() {
@@ -443,7 +443,7 @@ impl Pushgateway {
         let body = match registry {
             Some(registry) => tokio::task::spawn_blocking(move || render(&registry))
                 .await
-                .map_err(|_| PushError::Io(io::Error::other("a collector panicked")))?,
+                .map_err(|_| PushError::Io(io::Error::other("the render panicked")))??,
             None => Bytes::new(),
         };
         let request = self.request(method, job, grouping, body)?;
@@ -489,8 +489,12 @@ impl Pushgateway {
 }
 
 /// The registry in the text format the Pushgateway reads.
-fn render(registry: &Registry) -> Bytes {
-    Bytes::copy_from_slice(Encoder::new().encode(registry, Format::Text))
+fn render(registry: &Registry) -> Result<Bytes, PushError> {
+    let mut encoder = Encoder::new();
+    let text = encoder
+        .encode(registry, Format::Text)
+        .map_err(PushError::Render)?;
+    Ok(Bytes::copy_from_slice(text))
 }
 
 fn block_on(exchange: impl Future<Output = Result<(), PushError>>) -> Result<(), PushError> {
@@ -666,6 +670,8 @@ pub enum PushError {
     },
     /// A local I/O failure (a runtime or thread could not be created).
     Io(io::Error),
+    /// The registry could not be read (a custom collector failed): nothing was pushed.
+    Render(RenderError),
 }
 
 impl fmt::Display for PushError {
@@ -683,6 +689,7 @@ impl fmt::Display for PushError {
                 write!(f, "the Pushgateway answered {status}: {message}")
             }
             PushError::Io(e) => write!(f, "push failed: {e}"),
+            PushError::Render(e) => write!(f, "nothing pushed: {e}"),
         }
     }
 }
@@ -692,6 +699,7 @@ impl std::error::Error for PushError {
         match self {
             PushError::Connect(e) | PushError::Io(e) | PushError::Tls(e) => Some(e),
             PushError::Http(e) => Some(&**e),
+            PushError::Render(e) => Some(e),
             _ => None,
         }
     }

@@ -49,7 +49,7 @@ fn serves_negotiated_formats_gzip_and_filters() {
     );
     assert_eq!(
         text.text(),
-        coremeter_encode::render(&registry, coremeter_encode::Format::Text)
+        coremeter_encode::render(&registry, coremeter_encode::Format::Text).expect("renders")
     );
     assert_eq!(sample(text.text(), "jobs_total"), Some(7.0));
 
@@ -340,6 +340,83 @@ fn a_panicking_collector_gets_500_and_the_server_goes_on() {
     assert_eq!(response.text().lines().count(), 1);
     armed.store(false, Ordering::Relaxed);
     assert_eq!(get(addr, "/metrics", "").status, 200);
+}
+
+/// A collector that panics during `/metricsandreset` resets nothing: the reply is `500`, every
+/// counter keeps what it counted, and the next reset scrape delivers it.
+#[test]
+fn a_reset_that_fails_resets_nothing() {
+    struct Once(Arc<AtomicBool>);
+    impl coremeter::Collect for Once {
+        fn collect(&self) -> Vec<coremeter::MetricFamily> {
+            if self.0.swap(false, Ordering::Relaxed) {
+                panic!("the queue is gone");
+            }
+            Vec::new()
+        }
+    }
+    let (registry, jobs) = registry();
+    let armed = Arc::new(AtomicBool::new(false));
+    registry
+        .register_collector(Once(Arc::clone(&armed)))
+        .unwrap();
+    let server = HttpServer::new(&registry)
+        .metrics_and_reset(true)
+        .start("127.0.0.1:0")
+        .unwrap();
+    let addr = server.local_addr();
+    jobs.inc_by(100);
+    armed.store(true, Ordering::Relaxed);
+    let failed = get(addr, "/metricsandreset", "");
+    assert_eq!(failed.status, 500);
+    assert_eq!(failed.text().lines().count(), 1);
+    assert!(
+        failed.text().contains("the queue is gone"),
+        "{}",
+        failed.text()
+    );
+    assert_eq!(jobs.get(), 100, "the failed reset reset the counter");
+    let next = get(addr, "/metricsandreset", "");
+    assert_eq!(next.status, 200);
+    assert_eq!(sample(next.text(), "jobs_total"), Some(100.0));
+    assert_eq!(jobs.get(), 0);
+}
+
+/// A reset scrape that names part of a family (`latency_seconds_count`) is refused with `400`
+/// and resets nothing; naming the family resets it, and returns all of it.
+#[test]
+fn a_reset_of_part_of_a_family_is_refused() {
+    let (registry, _) = registry();
+    let latency = Histogram::with_buckets(&[0.5]).unwrap();
+    registry
+        .register(Opts::new("h", "H."), latency.clone())
+        .unwrap();
+    for _ in 0..14 {
+        latency.observe(0.25);
+    }
+    let server = HttpServer::new(&registry)
+        .metrics_and_reset(true)
+        .start("127.0.0.1:0")
+        .unwrap();
+    let addr = server.local_addr();
+    let refused = get(addr, "/metricsandreset?name[]=h_count", "");
+    assert_eq!(refused.status, 400);
+    assert_eq!(
+        refused.text(),
+        "a reset scrape resets whole families: h_count is part of histogram h (ask for h)\n"
+    );
+    let kept = latency.get();
+    assert_eq!((kept.value().count(), kept.value().sum()), (14, 3.5));
+    // Other families named beside it are not reset either.
+    let both = get(addr, "/metricsandreset?name[]=jobs&name[]=h_sum", "");
+    assert_eq!(both.status, 400);
+    let whole = get(addr, "/metricsandreset?name[]=h", "");
+    assert_eq!(whole.status, 200);
+    let text = whole.text();
+    assert_eq!(sample(text, "h_count"), Some(14.0));
+    assert_eq!(sample(text, "h_sum"), Some(3.5));
+    assert_eq!(sample(text, "h_bucket{le=\"0.5\"}"), Some(14.0));
+    assert_eq!(latency.get().value().count(), 0);
 }
 
 /// Updates from 2 threads while a client loops on `/metricsandreset`: the values of all the

@@ -81,7 +81,11 @@ fn an_axum_server_measures_its_requests() {
     assert_eq!(count(&registry, labels("GET", "/fail", "500", "")), 1.0);
     // Never the raw path: one bounded value for whatever matched no route.
     assert_eq!(count(&registry, labels("GET", "unmatched", "404", "")), 1.0);
-    assert!(!coremeter_encode::render(&registry, coremeter_encode::Format::Text).contains("9f3a"));
+    assert!(
+        !coremeter_encode::render(&registry, coremeter_encode::Format::Text)
+            .expect("renders")
+            .contains("9f3a")
+    );
     assert_eq!(
         count(&registry, labels("_OTHER", "/users/{id}", "405", "")),
         1.0

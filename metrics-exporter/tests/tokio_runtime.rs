@@ -76,7 +76,8 @@ fn tokio_runtime_metrics_follow_the_runtime() {
     }
 
     // What a scrape of them renders is valid exposition for promtool.
-    let text = coremeter_encode::render(&registry, coremeter_encode::Format::Text);
+    let text =
+        coremeter_encode::render(&registry, coremeter_encode::Format::Text).expect("renders");
     let mut promtool = std::process::Command::new("promtool")
         .args(["check", "metrics"])
         .stdin(std::process::Stdio::piped())

@@ -210,7 +210,7 @@ fn helps(registry: &Registry) -> Vec<(String, String)> {
         fn series(&mut self, _: &coremeter::Labels<'_>, _: &coremeter::Value<'_>) {}
     }
     let mut helps = Helps(Vec::new());
-    registry.collect(&mut helps);
+    registry.collect(&mut helps).expect("collects");
     helps.0
 }
 

@@ -117,7 +117,7 @@ fn exemplars(registry: &Registry) -> Found {
         }
     }
     let mut found = Exemplars(String::new(), Vec::new());
-    registry.collect(&mut found);
+    registry.collect(&mut found).expect("collects");
     found.1
 }
 

@@ -295,7 +295,10 @@ async fn a_cancelled_future_ends_its_measurement_as_cancelled() {
     assert_eq!(CANCELLED.errors.get(), 0, "a cancelled call is no error");
     let cancelled = CANCELLED.by_outcome.get(&CallOutcome::Cancelled).get();
     assert_eq!(cancelled.value().count(), 1);
-    assert!(cancelled.value().sum() >= MS as f64 / 1000.0 * 0.95);
+    // Measured until the drop (at the timeout), on quanta's TSC clock, whose calibration against
+    // the OS clock can be a few percent off on a loaded machine: 80% of the timeout is far above
+    // what a measurement that ended at the first poll would hold.
+    assert!(cancelled.value().sum() >= MS as f64 / 1000.0 * 0.8);
     let ok = CANCELLED.by_outcome.get(&CallOutcome::Ok).get();
     assert_eq!(ok.value().count(), 0);
 }

@@ -83,7 +83,7 @@ impl crate::Visitor for Words {
 
 fn bulk_scrape(registry: &Registry) -> Vec<u64> {
     let mut words = Words(Vec::new());
-    registry.collect(&mut words);
+    registry.collect(&mut words).expect("collects");
     words.0
 }
 
