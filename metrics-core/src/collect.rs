@@ -9,7 +9,6 @@ use std::borrow::Cow;
 use std::fmt;
 
 use crate::exemplar::{Exemplar, ExemplarTable};
-use crate::plan::Planned;
 use crate::reset::ReadMode;
 use crate::slab::CellRun;
 
@@ -1599,47 +1598,7 @@ impl BulkSink<'_> {
     }
 }
 
-pub(crate) mod sealed {
-    pub trait Sealed {}
-}
-
-/// A metric a [`Registry`](crate::Registry) can hold and read: every metric type of this crate
-/// and every [`Family`](crate::Family) of them.
-///
-/// The trait is sealed: metrics read their own shards, and the orderings involved stay inside
-/// this crate. Values computed elsewhere are exposed with a [`Collect`](crate::Collect)
-/// implementation instead.
-///
-/// # Examples
-///
-/// ```
-/// use coremeter::{Counter, Histogram, Metric, MetricType};
-///
-/// fn kind(m: &impl Metric) -> MetricType {
-///     m.metric_type()
-/// }
-/// assert_eq!(kind(&Counter::new()), MetricType::Counter);
-/// assert_eq!(kind(&Histogram::new()), MetricType::Histogram);
-/// ```
-pub trait Metric: sealed::Sealed + Send + Sync + 'static {
-    /// The type the family is exposed as.
-    fn metric_type(&self) -> MetricType;
-
-    /// Reads the metric's series into `out`.
-    fn collect(&self, out: &mut Collector<'_>);
-
-    /// The names of the labels the metric adds to its series (a family's), checked at
-    /// registration.
-    fn label_names(&self) -> Vec<String> {
-        Vec::new()
-    }
-
-    /// Told the metric's full name when a registry takes it (the first name is kept): a label
-    /// family names itself in its errors.
-    fn registered_as(&self, _name: &str) {}
-}
-
-/// Where a [`Metric`] writes its series during a collection.
+/// Where a [`Metric`](crate::Metric) writes its series during a collection.
 ///
 /// # Examples
 ///
@@ -1657,17 +1616,8 @@ pub struct Collector<'a> {
     /// Reused across the histograms and families of a collection (and across collections on a
     /// thread), so that reading them allocates nothing once they have grown.
     buffers: &'a mut Buffers,
-    /// Set by a family that reached its cardinality limit: an estimate of how many distinct
-    /// label sets were folded into its overflow series (read under the lock its collection
-    /// takes anyway).
-    pub(crate) overflowed: Option<f64>,
-    /// Set by the registry when it makes a read plan: a label family read in bulk records how in
-    /// `planned` (see [`crate::plan`]).
-    pub(crate) planning: bool,
-    pub(crate) planned: Option<Planned>,
-    /// Set when the visitor already declined the values in bulk (a planned family it is given the
-    /// long way): [`bulk`](Self::bulk) does not ask again.
-    pub(crate) declined: bool,
+    /// The last layout offered to the visitor in bulk, and its answer.
+    offered: Option<(Layout, bool)>,
 }
 
 impl<'a> Collector<'a> {
@@ -1682,18 +1632,29 @@ impl<'a> Collector<'a> {
             labels,
             mode,
             buffers,
-            overflowed: None,
-            planning: false,
-            planned: None,
-            declined: false,
+            offered: None,
         }
     }
 
+    /// Records the visitor's answer to an offer of `layout` in bulk made before this collector
+    /// (by the registry, reading from its plan).
+    pub(crate) fn answered(&mut self, layout: Layout, answer: bool) {
+        self.offered = Some((layout, answer));
+    }
+
     /// Offers the values of a family whose series are `layout` in bulk; whether the visitor
-    /// takes them (then [`values`](Self::values) must follow).
+    /// takes them (then [`values`](Self::values) must follow). The visitor is asked once per
+    /// layout: a second offer of the same layout gets the first answer.
     #[inline]
     pub(crate) fn bulk(&mut self, layout: Layout) -> bool {
-        !self.declined && self.visitor.bulk(layout)
+        match self.offered {
+            Some((offered, answer)) if offered == layout => answer,
+            _ => {
+                let answer = self.visitor.bulk(layout);
+                self.offered = Some((layout, answer));
+                answer
+            }
+        }
     }
 
     /// Hands the visitor the values `read` writes, `stride` words per series of `kind`.

@@ -2,11 +2,10 @@
 
 use std::fmt;
 
-use crate::collect::{
-    BulkKind, BulkSink, Collector, CounterValue, Metric, MetricType, Number, Value, sealed,
-};
+use crate::collect::{BulkKind, BulkSink, Collector, CounterValue, MetricType, Number, Value};
 use crate::exemplar::{Exemplar, ExemplarError};
 use crate::family::{FamilyMetric, child::Child};
+use crate::metric::{Metric, sealed};
 use crate::reset::{ReadMode, Reset};
 use crate::slab::{CellRun, Kind};
 
@@ -251,6 +250,13 @@ impl Child for Counter {
 
 impl FamilyMetric for Counter {}
 
+crate::family::in_place!(Counter {
+    /// Adds 1 to the child for `labels`.
+    fn inc() => inc;
+    /// Adds `v` to the child for `labels`.
+    fn inc_by(v: u64) => inc_by;
+});
+
 /// A monotonic `f64` counter, sharded per CPU, for amounts that are not whole numbers (seconds
 /// of CPU time, bytes as a float, money).
 ///
@@ -466,6 +472,11 @@ impl Child for FloatCounter {
 }
 
 impl FamilyMetric for FloatCounter {}
+
+crate::family::in_place!(FloatCounter {
+    /// Adds `v` (if zero or positive) to the child for `labels`.
+    fn inc_by(v: f64) => inc_by;
+});
 
 /// A counter was asked to go down: the amount was negative or NaN.
 ///

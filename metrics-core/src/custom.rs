@@ -6,7 +6,7 @@ use std::fmt;
 
 use crate::collect::{CounterValue, Descriptor, MetricType, Number, SummaryValue};
 use crate::family::{LabelError, check_label_names};
-use crate::registry::{RegistryError, check_family_name, unit_suffix};
+use crate::registration::{RegistryError, check_family_name, unit_suffix};
 
 /// Something that produces metric families when scraped. Register it with
 /// [`Registry::register_collector`](crate::Registry::register_collector).

@@ -43,10 +43,9 @@ use std::ops::Deref;
 
 use hashbrown::HashTable;
 
-use crate::collect::{
-    BulkKind, BulkSink, Collector, FamilyLabels, Layout, Metric, MetricType, Names, sealed,
-};
+use crate::collect::{BulkKind, BulkSink, Collector, FamilyLabels, Layout, MetricType, Names};
 use crate::label::{self, DenseIndex, LabelSet, with_key, with_key_of_strs};
+use crate::metric::{Metric, sealed};
 use crate::name::{self, NameError};
 use crate::plan::{self, BulkRead, HeldRuns, Planned};
 use crate::slab::{CELLS_PER_PAGE, CellRun, Kind, LastBlock};
@@ -337,7 +336,7 @@ impl Clone for Dense {
 /// assert_eq!(registry.sample_value("requests_total", &[("method", "POST")]), Some(0.0));
 /// # Ok::<(), coremeter::RegistryError>(())
 /// ```
-pub struct Family<L, M: FamilyMetric = crate::Counter> {
+pub struct Family<L, M: FamilyMetric> {
     /// The children of a dense family; none (`len == 0`) for a dynamic family.
     dense: Dense,
     /// What the children share (kept here, not behind `shared`, so a dense `get` does not load
@@ -497,7 +496,7 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
     /// for a dynamic family on a view of it, under the map's read lock, so no reference count
     /// moves.
     #[inline]
-    fn apply(&self, labels: &L, op: impl FnOnce(&M)) {
+    pub(crate) fn apply(&self, labels: &L, op: impl FnOnce(&M)) {
         if Self::DENSE {
             op(&self.get(labels));
         } else {
@@ -520,13 +519,14 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
     }
 }
 
+/// Writes a kind's in-place updates of a family (in the kind's own file).
 macro_rules! in_place {
     ($m:ty { $($(#[$doc:meta])* fn $name:ident($($arg:ident: $t:ty),*) => $call:ident;)* }) => {
         /// In-place updates: the same as `get(labels).op(..)`, but a dynamic family updates the
         /// child under its read lock instead of making an owned handle, which saves the two
         /// reference-count operations of a handle (see `benches/README.md`). Only this crate's
         /// update runs under the lock.
-        impl<L: LabelSet, > Family<L, $m> {
+        impl<L: $crate::label::LabelSet> $crate::family::Family<L, $m> {
             $(
                 $(#[$doc])*
                 #[inline]
@@ -537,47 +537,7 @@ macro_rules! in_place {
         }
     };
 }
-
-in_place!(crate::Counter {
-    /// Adds 1 to the child for `labels`.
-    fn inc() => inc;
-    /// Adds `v` to the child for `labels`.
-    fn inc_by(v: u64) => inc_by;
-});
-in_place!(crate::FloatCounter {
-    /// Adds `v` (if zero or positive) to the child for `labels`.
-    fn inc_by(v: f64) => inc_by;
-});
-in_place!(crate::Gauge {
-    /// Sets the child for `labels`.
-    fn set(v: i64) => set;
-    /// Adds 1 to the child for `labels`.
-    fn inc() => inc;
-    /// Subtracts 1 from the child for `labels`.
-    fn dec() => dec;
-    /// Adds `v` to the child for `labels`.
-    fn add(v: i64) => add;
-    /// Subtracts `v` from the child for `labels`.
-    fn sub(v: i64) => sub;
-});
-in_place!(crate::FloatGauge {
-    /// Sets the child for `labels`.
-    fn set(v: f64) => set;
-    /// Adds `v` to the child for `labels`.
-    fn add(v: f64) => add;
-});
-in_place!(crate::Histogram {
-    /// Records an observation in the child for `labels`.
-    fn observe(v: f64) => observe;
-});
-in_place!(crate::Summary {
-    /// Records an observation in the child for `labels`.
-    fn observe(v: f64) => observe;
-});
-in_place!(crate::Statistics {
-    /// Records an observation in the child for `labels`.
-    fn observe(v: f64) => observe;
-});
+pub(crate) use in_place;
 
 impl<L: LabelSet, M: FamilyMetric> Default for Family<L, M>
 where
@@ -927,29 +887,7 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
     fn collect_dynamic(&self, out: &mut Collector<'_>) {
         let shared = &*self.shared;
         let map = read(&shared.map);
-        out.overflowed = map.overflow.as_ref().map(|o| o.folded.estimate());
         let config = &self.config;
-        // A family with an overflow series is read the long way: its overflow estimate changes
-        // without a change of shape.
-        if let Some(kind) = M::BULK
-            && out.planning
-            && map.overflow.is_none()
-        {
-            let (bounds, stride) = M::bulk_layout(config);
-            let mut runs = HeldRuns::default();
-            for (slot, _) in map.entries() {
-                runs.hold(slot);
-            }
-            out.planned = Some(Planned {
-                read: BulkRead {
-                    layout: map.version,
-                    kind,
-                    stride,
-                    bounds,
-                },
-                runs,
-            });
-        }
         if let Some(kind) = M::BULK
             && out.bulk(Layout(map.version))
         {
@@ -983,7 +921,7 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
 /// Reads the runs named by `ids` in bulk, each a series of `M`; the caller's store (a family's
 /// map, a read plan) holds their references while they are read.
 #[inline(always)]
-fn read_runs<M: FamilyMetric>(
+pub(crate) fn read_runs<M: FamilyMetric>(
     ids: impl IntoIterator<Item = u32>,
     config: &M::Config,
     sink: &mut BulkSink<'_>,
@@ -991,26 +929,6 @@ fn read_runs<M: FamilyMetric>(
     let mut last = LastBlock::default();
     for id in ids {
         M::read_bulk(&CellRun::view_of_id(id, &mut last), config, sink);
-    }
-}
-
-/// Reads the runs named by `ids`, of series of `kind`, in bulk: what a label family's bulk
-/// collection reads, from a read plan (see [`crate::plan`]), whose references keep the runs.
-pub(crate) fn read_planned(
-    kind: BulkKind,
-    bounds: &'static [f64],
-    ids: &[u32],
-    sink: &mut BulkSink<'_>,
-) {
-    let ids = ids.iter().copied();
-    match kind {
-        BulkKind::Counter => read_runs::<crate::Counter>(ids, &(), sink),
-        BulkKind::FloatCounter => read_runs::<crate::FloatCounter>(ids, &(), sink),
-        BulkKind::Gauge => read_runs::<crate::Gauge>(ids, &(), sink),
-        BulkKind::FloatGauge => read_runs::<crate::FloatGauge>(ids, &(), sink),
-        BulkKind::Histogram => {
-            read_runs::<crate::Histogram>(ids, &crate::Buckets::interned(bounds), sink)
-        }
     }
 }
 
@@ -1062,7 +980,42 @@ impl<L: LabelSet, M: FamilyMetric> fmt::Debug for Family<L, M> {
     }
 }
 
-impl<L, M: FamilyMetric> sealed::Sealed for Family<L, M> {}
+impl<L, M: FamilyMetric> sealed::Sealed for Family<L, M> {
+    /// A dynamic family of a kind read in bulk, without an overflow series (whose estimate
+    /// changes without a change of shape): its runs in the order a collection reads them.
+    fn plan(&self) -> Option<Planned> {
+        let kind = M::BULK?;
+        if self.dense.len > 0 {
+            return None;
+        }
+        let map = read(&self.shared.map);
+        if map.overflow.is_some() {
+            return None;
+        }
+        let (bounds, stride) = M::bulk_layout(&self.config);
+        let mut runs = HeldRuns::default();
+        for (slot, _) in map.entries() {
+            runs.hold(slot);
+        }
+        Some(Planned {
+            read: BulkRead {
+                layout: map.version,
+                kind,
+                stride,
+                bounds,
+            },
+            runs,
+        })
+    }
+
+    fn overflowed(&self) -> Option<f64> {
+        if self.dense.len > 0 {
+            return None;
+        }
+        let map = read(&self.shared.map);
+        map.overflow.as_ref().map(|o| o.folded.estimate())
+    }
+}
 
 impl<L: LabelSet + 'static, M: FamilyMetric> Metric for Family<L, M> {
     fn metric_type(&self) -> MetricType {

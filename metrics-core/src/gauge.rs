@@ -3,8 +3,9 @@
 use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::collect::{BulkKind, BulkSink, Collector, Metric, MetricType, Number, Value, sealed};
+use crate::collect::{BulkKind, BulkSink, Collector, MetricType, Number, Value};
 use crate::family::{FamilyMetric, child::Child};
+use crate::metric::{Metric, sealed};
 use crate::slab::{CellRun, Kind, add_f64};
 use crate::sync::{AtomicU64, Ordering};
 
@@ -220,6 +221,19 @@ impl Child for Gauge {
 
 impl FamilyMetric for Gauge {}
 
+crate::family::in_place!(Gauge {
+    /// Sets the child for `labels`.
+    fn set(v: i64) => set;
+    /// Adds 1 to the child for `labels`.
+    fn inc() => inc;
+    /// Subtracts 1 from the child for `labels`.
+    fn dec() => dec;
+    /// Adds `v` to the child for `labels`.
+    fn add(v: i64) => add;
+    /// Subtracts `v` from the child for `labels`.
+    fn sub(v: i64) => sub;
+});
+
 /// An `f64` gauge, one atomic cell holding the value's bits (see [`Gauge`] for why gauges are not
 /// sharded). [`add`](Self::add) is a compare-exchange loop.
 ///
@@ -415,6 +429,13 @@ impl Child for FloatGauge {
 }
 
 impl FamilyMetric for FloatGauge {}
+
+crate::family::in_place!(FloatGauge {
+    /// Sets the child for `labels`.
+    fn set(v: f64) => set;
+    /// Adds `v` to the child for `labels`.
+    fn add(v: f64) => add;
+});
 
 /// Seconds since the Unix epoch, negative before it.
 fn unix_time() -> f64 {

@@ -4,10 +4,11 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::buckets::{BucketError, Buckets};
-use crate::collect::{BulkKind, BulkSink, Collector, HistogramValue, Metric, MetricType, sealed};
+use crate::collect::{BulkKind, BulkSink, Collector, HistogramValue, MetricType};
 use crate::exemplar::{Exemplar, ExemplarError};
 use crate::family::{FamilyMetric, child::Child};
 use crate::guard::{Observe, Timer};
+use crate::metric::{Metric, sealed};
 use crate::reset::{ReadMode, Reset};
 use crate::slab::{CellRun, Kind};
 
@@ -329,6 +330,11 @@ impl Child for Histogram {
 }
 
 impl FamilyMetric for Histogram {}
+
+crate::family::in_place!(Histogram {
+    /// Records an observation in the child for `labels`.
+    fn observe(v: f64) => observe;
+});
 
 /// Up to this many bounds, the bucket is found by comparing `v` with every bound: the comparisons
 /// are independent (and vectorise), where a binary search is a chain of dependent loads; measured

@@ -2,8 +2,9 @@
 
 use std::fmt;
 
-use crate::collect::{Collector, Metric, MetricType, Value, sealed};
+use crate::collect::{Collector, MetricType, Value};
 use crate::family::{FamilyMetric, LabelError, check_label_names, child::Child};
+use crate::metric::{Metric, sealed};
 use crate::slab::{CellRun, Kind};
 
 /// A set of label pairs exposed with the value 1 (Python's `Info`): build version, commit,

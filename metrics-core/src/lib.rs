@@ -93,17 +93,22 @@ mod collect;
 mod collect_error;
 mod counter;
 mod custom;
+mod default_registry;
 mod exemplar;
+mod failure_guard;
 pub mod family;
 mod family_name;
 mod gauge;
 mod group;
 mod guard;
 mod histogram;
+mod in_progress;
 mod info;
 pub mod label;
+mod metric;
 pub mod name;
 mod plan;
+mod registration;
 mod registry;
 mod reset;
 mod sample;
@@ -124,8 +129,8 @@ pub use call::{
 pub use callback::{FnCounter, FnGauge};
 pub use collect::{
     BulkKind, BulkSink, Collector, CounterValue, Descriptor, HistogramValue, Labels, LabelsIter,
-    Layout, Metric, MetricType, Number, OVERFLOW_LABEL_VALUE, SeriesKey, StateSetValue,
-    StatisticsValue, SummaryValue, Value, Values, Visitor,
+    Layout, MetricType, Number, OVERFLOW_LABEL_VALUE, SeriesKey, StateSetValue, StatisticsValue,
+    SummaryValue, Value, Values, Visitor,
 };
 pub use collect_error::CollectError;
 /// `#[derive(Metrics)]`: a struct whose fields are metrics, named and documented once.
@@ -226,14 +231,18 @@ pub use custom::{
     Collect, CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, HistogramSampleError,
     InfoMetricFamily, MetricFamily, SummaryMetricFamily, UnknownMetricFamily,
 };
-pub use exemplar::{Exemplar, ExemplarError, MAX_EXEMPLAR_LABEL_CHARS};
-pub use family::{Child, DynLabels, Family, FamilyMetric, LabelError};
-pub use gauge::{FloatGauge, Gauge};
 #[cfg(feature = "macros")]
 #[doc(hidden)]
-pub use group::__private;
-pub use group::{CountFailure, FailureGuard, InProgress, Metrics, Outcome, Track};
+#[cfg(feature = "macros")]
+pub use default_registry::__private;
+pub use default_registry::default_registry;
+pub use exemplar::{Exemplar, ExemplarError, MAX_EXEMPLAR_LABEL_CHARS};
+pub use failure_guard::{CountFailure, FailureGuard, Outcome};
+pub use family::{Child, DynLabels, Family, FamilyMetric, LabelError};
+pub use gauge::{FloatGauge, Gauge};
+pub use group::Metrics;
 pub use guard::{Observe, Timer};
+pub use in_progress::{InProgress, Track};
 
 /// `#[derive(LabelSet)]`: a struct whose fields are a family's labels, in order.
 ///
@@ -392,9 +401,9 @@ pub use coremeter_macros::in_progress;
 pub use histogram::{Histogram, HistogramSnapshot};
 pub use info::Info;
 pub use label::{LabelSet, LabelValue, LabelVisitor, ValueWriter};
-pub use registry::{
-    OVERFLOW_FAMILY, Opts, Registry, RegistryBuilder, RegistryError, default_registry,
-};
+pub use metric::Metric;
+pub use registration::RegistryError;
+pub use registry::{OVERFLOW_FAMILY, Opts, Registry, RegistryBuilder};
 pub use reset::Reset;
 pub use sample::{Sample, SampleList};
 pub use stateset::{StateSet, StateSetError, States};

@@ -87,12 +87,20 @@ pub(crate) struct BulkRead {
     pub(crate) bounds: &'static [f64],
 }
 
-/// What a label family recorded of itself for a plan while it was collected (see
-/// `Collector::planned`).
-pub(crate) struct Planned {
+/// What a label family gives a registry making a plan (see `Sealed::plan`). Public only because
+/// the sealed supertrait of `Metric` names it; nothing outside this crate can reach it.
+pub struct Planned {
     pub(crate) read: BulkRead,
     /// Its series' runs, in the order the family reads them.
     pub(crate) runs: HeldRuns,
+}
+
+impl std::fmt::Debug for Planned {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Planned")
+            .field("series", &self.runs.len())
+            .finish_non_exhaustive()
+    }
 }
 
 /// How one registry entry is read while the plan holds.

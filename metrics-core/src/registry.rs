@@ -5,18 +5,19 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use crate::collect::{
-    Buffers, Collector, Descriptor, FamilyLabels, Labels, Layout, Metric, MetricType, Number,
-    Value, Visitor,
+    Buffers, BulkKind, BulkSink, Collector, Descriptor, FamilyLabels, Labels, Layout, MetricType,
+    Number, Value, Visitor,
 };
 use crate::collect_error::{self, CollectError};
 use crate::custom::{Collect, MetricFamily};
-use crate::family::LabelError;
-use crate::name::{self, NameError};
+use crate::metric::Metric;
+use crate::name;
 use crate::plan;
+use crate::registration::{RegistryError, check_family_name, unit_suffix};
 use crate::reset::{ReadMode, Reset};
 use crate::sample::{Sample, SampleList};
 use crate::sync::Ordering;
-use crate::sync::unmodelled::{Arc, AtomicU64, Mutex, OnceLock, RwLock};
+use crate::sync::unmodelled::{Arc, AtomicU64, Mutex, RwLock};
 
 /// The family every registry adds when a label family folds label sets into its overflow
 /// series: a gauge with a `family` label, valued at the estimated number of distinct label sets
@@ -198,7 +199,7 @@ impl Opts {
 /// or a name that would produce a sample name another family already produces.
 ///
 /// A registry can add a prefix to every name and constant labels to every series; see
-/// [`Registry::builder`]. Most programs use the [`default_registry`].
+/// [`Registry::builder`]. Most programs use the [`default_registry`](crate::default_registry).
 ///
 /// # Examples
 ///
@@ -260,15 +261,14 @@ struct Pass<'a> {
 }
 
 impl Pass<'_> {
-    /// Reads `metric`, whose family the visitor was just given; `setup` prepares the collector.
-    /// Returns what a label family recorded for a read plan, if asked to.
+    /// Reads `metric`, whose family the visitor was just given, and notes its overflow
+    /// estimate if it has one.
     fn read(
         &mut self,
         descriptor: &Descriptor,
         metric: &dyn Metric,
         constant: &[(String, String)],
-        setup: impl FnOnce(&mut Collector<'_>),
-    ) -> Option<plan::Planned> {
+    ) {
         let labels = Labels::new(constant);
         let mut out = Collector::new(
             &mut *self.visitor,
@@ -276,12 +276,10 @@ impl Pass<'_> {
             self.mode.reborrow(),
             &mut self.buffers,
         );
-        setup(&mut out);
         metric.collect(&mut out);
-        if let Some(n) = out.overflowed {
+        if let Some(n) = metric.overflowed() {
             self.overflowed.push((descriptor.name.to_string(), n));
         }
-        out.planned.take()
     }
 
     /// Reads a label family of a read plan: its values in bulk from the plan's `runs` if the
@@ -297,7 +295,8 @@ impl Pass<'_> {
             return;
         }
         self.visitor.family(descriptor);
-        if self.visitor.bulk(Layout(read.layout)) {
+        let layout = Layout(read.layout);
+        if self.visitor.bulk(layout) {
             let mut out = Collector::new(
                 &mut *self.visitor,
                 Labels::new(&[]),
@@ -306,14 +305,38 @@ impl Pass<'_> {
             );
             let ids = runs.ids(bulk.runs.clone());
             out.values(read.kind, read.stride, read.bounds, |sink| {
-                crate::family::read_planned(read.kind, read.bounds, ids, sink);
+                read_planned(read.kind, read.bounds, ids, sink);
             });
         } else if let Entry::Metric {
             metric, constant, ..
         } = &**entry
         {
-            // The visitor was asked already: the family must not offer its values again.
-            self.read(descriptor, &**metric, constant, |out| out.declined = true);
+            // The long way (the entry is touched only now: the plan spares a bulk read that
+            // walk). The family's own offer of the same layout gets the answer given.
+            let mut out = Collector::new(
+                &mut *self.visitor,
+                Labels::new(constant),
+                self.mode.reborrow(),
+                &mut self.buffers,
+            );
+            out.answered(layout, false);
+            metric.collect(&mut out);
+        }
+    }
+}
+
+/// Reads the runs named by `ids`, of series of `kind`, in bulk: what a label family's bulk
+/// collection reads, from a read plan (see [`crate::plan`]), whose references keep the runs.
+fn read_planned(kind: BulkKind, bounds: &'static [f64], ids: &[u32], sink: &mut BulkSink<'_>) {
+    use crate::family::read_runs;
+    let ids = ids.iter().copied();
+    match kind {
+        BulkKind::Counter => read_runs::<crate::Counter>(ids, &(), sink),
+        BulkKind::FloatCounter => read_runs::<crate::FloatCounter>(ids, &(), sink),
+        BulkKind::Gauge => read_runs::<crate::Gauge>(ids, &(), sink),
+        BulkKind::FloatGauge => read_runs::<crate::FloatGauge>(ids, &(), sink),
+        BulkKind::Histogram => {
+            read_runs::<crate::Histogram>(ids, &crate::Buckets::interned(bounds), sink)
         }
     }
 }
@@ -919,11 +942,9 @@ impl Registry {
                     return;
                 }
                 pass.visitor.family(descriptor);
-                let planned = pass.read(descriptor, &**metric, constant, |out| {
-                    out.planning = plan.is_some();
-                });
+                pass.read(descriptor, &**metric, constant);
                 if let Some(plan) = plan {
-                    plan.push(entry, planned.map(|p| (descriptor, p)));
+                    plan.push(entry, metric.plan().map(|p| (descriptor, p)));
                 }
             }
             Entry::Collector {
@@ -1086,77 +1107,6 @@ impl fmt::Debug for Registry {
     }
 }
 
-/// Checks `unit` and returns the suffix `name` still needs: `None` when it ends with `_<unit>`
-/// already.
-pub(crate) fn unit_suffix<'u>(name: &str, unit: &'u str) -> Result<Option<&'u str>, RegistryError> {
-    name::check_unit(unit).map_err(|error| RegistryError::InvalidUnit {
-        unit: unit.to_owned(),
-        error,
-    })?;
-    let has_it = name.strip_suffix(unit).is_some_and(|r| r.ends_with('_'));
-    Ok((!has_it).then_some(unit))
-}
-
-/// Checks a family's full name: valid, and not ending with a suffix its type adds itself.
-pub(crate) fn check_family_name(name: &str, metric_type: MetricType) -> Result<(), RegistryError> {
-    name::check_metric_name(name).map_err(|error| RegistryError::InvalidName {
-        name: name.to_owned(),
-        error,
-    })?;
-    match metric_type
-        .reserved_suffixes()
-        .iter()
-        .find(|s| name.ends_with(**s))
-    {
-        Some(suffix) => Err(RegistryError::ReservedSuffix {
-            name: name.to_owned(),
-            suffix,
-            metric_type,
-        }),
-        None => Ok(()),
-    }
-}
-
-/// The process-wide registry that metrics declared with `#[derive(Metrics)]` and `static` join,
-/// and that the exporter serves by default.
-///
-/// # Examples
-///
-/// ```
-/// use coremeter::{Gauge, Opts, default_registry};
-///
-/// let up = Gauge::new();
-/// default_registry().register(Opts::new("doc_example_up", "Whether the example runs."), up.clone())?;
-/// up.set(1);
-/// assert_eq!(default_registry().sample_value("doc_example_up", &[]), Some(1.0));
-/// # Ok::<(), coremeter::RegistryError>(())
-/// ```
-///
-/// Its first use registers every `#[metrics(static = NAME)]` struct of the program (they are
-/// collected at link time), so a scrape shows their series, at 0, before any is used.
-///
-/// # Panics
-///
-/// When two `#[metrics(static = NAME)]` structs produce one sample name (a programming error in
-/// the program's declarations): the message names the sample name and both declarations. It
-/// panics at every call, so the first scrape or server start fails, not a later one.
-pub fn default_registry() -> &'static Registry {
-    #[cfg(feature = "macros")]
-    {
-        static STATICS: std::sync::Once = std::sync::Once::new();
-        STATICS.call_once(crate::group::__private::force_statics);
-        crate::group::fail_on_static_errors();
-    }
-    default_registry_unforced()
-}
-
-/// The default registry without registering the statics (what a static's own registration
-/// uses, while the statics are being registered).
-pub(crate) fn default_registry_unforced() -> &'static Registry {
-    static DEFAULT: OnceLock<Registry> = OnceLock::new();
-    DEFAULT.get_or_init(Registry::new)
-}
-
 /// Builds a [`Registry`] with a name prefix and constant labels; see [`Registry::builder`].
 ///
 /// # Examples
@@ -1299,152 +1249,6 @@ impl RegistryBuilder {
         })
     }
 }
-
-/// Why a registration or registry was refused.
-///
-/// # Examples
-///
-/// ```
-/// use coremeter::{Counter, Gauge, Opts, Registry, RegistryError};
-///
-/// let registry = Registry::new();
-/// let err = registry.register(Opts::new("requests_total", "Requests."), Counter::new()).unwrap_err();
-/// assert!(matches!(err, RegistryError::ReservedSuffix { suffix: "_total", .. }));
-/// assert!(err.to_string().contains("register it as \"requests\""));
-/// registry.register(Opts::new("requests", "Requests."), Counter::new())?;
-/// // A gauge named `requests_total` would expose a sample the counter already exposes.
-/// let err = registry.register(Opts::new("requests_total", "Clash."), Gauge::new()).unwrap_err();
-/// assert!(matches!(err, RegistryError::Duplicate { .. }));
-/// let err = registry.register(Opts::new("bad-name", "Dash."), Gauge::new()).unwrap_err();
-/// assert!(matches!(err, RegistryError::InvalidName { .. }));
-/// # Ok::<(), RegistryError>(())
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum RegistryError {
-    /// The metric name (prefixes and unit included) breaks the data model.
-    InvalidName {
-        /// The full name.
-        name: String,
-        /// What is wrong with it.
-        error: NameError,
-    },
-    /// The unit is not `[a-zA-Z0-9_]+`.
-    InvalidUnit {
-        /// The unit.
-        unit: String,
-        /// What is wrong with it.
-        error: NameError,
-    },
-    /// A label name breaks the data model.
-    InvalidLabelName {
-        /// The label name.
-        name: String,
-        /// What is wrong with it.
-        error: NameError,
-    },
-    /// A label name is one that histograms (`le`) or summaries (`quantile`) use.
-    ReservedLabelName {
-        /// The label name.
-        name: String,
-    },
-    /// The same label name is given twice (in a metric, or in a metric and the registry's
-    /// constant labels).
-    DuplicateLabelName {
-        /// The label name.
-        name: String,
-    },
-    /// The name ends with a suffix that its type adds in the exposition.
-    ReservedSuffix {
-        /// The full name.
-        name: String,
-        /// The suffix, e.g. `_total`.
-        suffix: &'static str,
-        /// The metric's type.
-        metric_type: MetricType,
-    },
-    /// Another registered family already produces this sample name.
-    Duplicate {
-        /// The sample name both would produce, as the exposition writes it (`x_total` for two
-        /// counters `x`).
-        name: String,
-        /// The registered family that produces it.
-        registered: String,
-        /// Where the new family and the registered one are declared, for those registered with
-        /// [`Opts::declared_at`] (as `#[derive(Metrics)]` registers its fields).
-        declarations: (Option<&'static str>, Option<&'static str>),
-    },
-    /// Label values do not fit label names (from a custom collector's family).
-    Labels(LabelError),
-}
-
-impl From<LabelError> for RegistryError {
-    fn from(e: LabelError) -> Self {
-        match e {
-            LabelError::InvalidName { name, error } => {
-                RegistryError::InvalidLabelName { name, error }
-            }
-            LabelError::ReservedName { name, .. } => RegistryError::ReservedLabelName { name },
-            LabelError::DuplicateName { name } => RegistryError::DuplicateLabelName { name },
-            other => RegistryError::Labels(other),
-        }
-    }
-}
-
-impl fmt::Display for RegistryError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            RegistryError::InvalidName { name, error } => {
-                f.write_str(&error.describe("metric", name))
-            }
-            RegistryError::InvalidUnit { unit, error } => {
-                f.write_str(&error.describe("unit", unit))
-            }
-            RegistryError::InvalidLabelName { name, error } => {
-                f.write_str(&error.describe("label", name))
-            }
-            RegistryError::ReservedLabelName { name } => write!(
-                f,
-                "label name {name:?} is reserved for histogram buckets and summary quantiles"
-            ),
-            RegistryError::DuplicateLabelName { name } => {
-                write!(f, "label name {name:?} is given more than once")
-            }
-            RegistryError::ReservedSuffix {
-                name,
-                suffix,
-                metric_type,
-            } => write!(
-                f,
-                "{metric_type} name {name:?} ends with {suffix:?}, which the exposition adds to \
-                 {metric_type} samples: register it as {:?}",
-                &name[..name.len() - suffix.len()]
-            ),
-            RegistryError::Duplicate {
-                name,
-                registered,
-                declarations,
-            } => {
-                write!(
-                    f,
-                    "duplicate metric: samples named {name:?} would come from this family and \
-                     from the registered family {registered:?}"
-                )?;
-                match declarations {
-                    (Some(new), Some(old)) => {
-                        write!(f, " (declared at {new}, and at {old})")
-                    }
-                    (Some(new), None) => write!(f, " (this one declared at {new})"),
-                    (None, Some(old)) => write!(f, " (that one declared at {old})"),
-                    (None, None) => Ok(()),
-                }
-            }
-            RegistryError::Labels(e) => e.fmt(f),
-        }
-    }
-}
-
-impl std::error::Error for RegistryError {}
 
 fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
     lock.read().unwrap_or_else(|p| p.into_inner())

@@ -4,9 +4,10 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 
-use crate::collect::{Collector, Metric, MetricType, StateSetValue, Value, sealed};
+use crate::collect::{Collector, MetricType, StateSetValue, Value};
 use crate::family::{FamilyMetric, child::Child};
 use crate::label::LabelValue;
+use crate::metric::{Metric, sealed};
 use crate::slab::{CellRun, Kind};
 use crate::sync::Ordering;
 use crate::sync::unmodelled::{Mutex, OnceLock};

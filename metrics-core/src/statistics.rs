@@ -4,9 +4,10 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::collect::{Collector, Metric, MetricType, StatisticsValue, Value, sealed};
+use crate::collect::{Collector, MetricType, StatisticsValue, Value};
 use crate::family::{FamilyMetric, child::Child};
 use crate::guard::{Observe, Timer};
+use crate::metric::{Metric, sealed};
 use crate::reset::{ReadMode, Reset};
 use crate::slab::{CellRun, Kind};
 use crate::sync::Ordering;
@@ -236,6 +237,11 @@ impl Child for Statistics {
 }
 
 impl FamilyMetric for Statistics {}
+
+crate::family::in_place!(Statistics {
+    /// Records an observation in the child for `labels`.
+    fn observe(v: f64) => observe;
+});
 
 #[cfg(all(test, not(loom)))]
 mod tests {

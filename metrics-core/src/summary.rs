@@ -3,9 +3,10 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::collect::{Collector, Metric, MetricType, SummaryValue, Value, sealed};
+use crate::collect::{Collector, MetricType, SummaryValue, Value};
 use crate::family::{FamilyMetric, child::Child};
 use crate::guard::{Observe, Timer};
+use crate::metric::{Metric, sealed};
 use crate::reset::{ReadMode, Reset};
 use crate::slab::{CellRun, Kind};
 
@@ -184,3 +185,8 @@ impl Child for Summary {
 }
 
 impl FamilyMetric for Summary {}
+
+crate::family::in_place!(Summary {
+    /// Records an observation in the child for `labels`.
+    fn observe(v: f64) => observe;
+});

@@ -517,7 +517,11 @@ impl Pushgateway {
             // Without the `tls` feature an `https` URL is refused by `new`.
             #[cfg(feature = "tls")]
             if self.https {
-                return send(self.tls.connect(&self.host, stream).await?, request).await;
+                let host = &self.host;
+                let name = rustls_pki_types::ServerName::try_from(host.clone())
+                    .map_err(|e| PushError::InvalidUrl(format!("{host:?}: {e}")))?;
+                let tls = self.tls.connect(name, stream).await;
+                return send(tls.map_err(PushError::Tls)?, request).await;
             }
             send(stream, request).await
         };

@@ -186,23 +186,20 @@ impl ClientTls {
         Ok(self)
     }
 
-    /// The TLS handshake with `host` over `stream`.
+    /// The TLS handshake with the server `name` over `stream`.
     pub(crate) async fn connect(
         &self,
-        host: &str,
+        name: rustls_pki_types::ServerName<'static>,
         stream: tokio::net::TcpStream,
-    ) -> Result<tokio_rustls::client::TlsStream<tokio::net::TcpStream>, crate::PushError> {
+    ) -> std::io::Result<tokio_rustls::client::TlsStream<tokio::net::TcpStream>> {
         let config = self.config.as_ref().ok_or_else(|| {
-            crate::PushError::Tls(std::io::Error::other(
+            std::io::Error::other(
                 "no certificate authority given for an https gateway (Pushgateway::tls_ca_file)",
-            ))
+            )
         })?;
-        let name = rustls_pki_types::ServerName::try_from(host.to_owned())
-            .map_err(|e| crate::PushError::InvalidUrl(format!("{host:?}: {e}")))?;
         tokio_rustls::TlsConnector::from(Arc::clone(config))
             .connect(name, stream)
             .await
-            .map_err(crate::PushError::Tls)
     }
 }
 
