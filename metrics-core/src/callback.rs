@@ -3,8 +3,8 @@
 
 use std::fmt;
 
-use crate::collect::{Collector, CounterValue, MetricType, Number, Value};
 use crate::metric::{Metric, sealed};
+use crate::read::{Collector, CounterValue, MetricType, Number, Value};
 
 /// A gauge whose value is computed by a callback each time it is read, for values owned by
 /// something else: a queue's length, a pool's idle connections, a cache's size.

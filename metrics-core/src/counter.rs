@@ -2,10 +2,10 @@
 
 use std::fmt;
 
-use crate::collect::{BulkKind, BulkSink, Collector, CounterValue, MetricType, Number, Value};
 use crate::exemplar::{Exemplar, ExemplarError};
-use crate::family::{FamilyMetric, child::Child};
+use crate::family::{FamilyMetric, Storage};
 use crate::metric::{Metric, sealed};
+use crate::read::{BulkKind, BulkSink, Collector, CounterValue, MetricType, Number, Value};
 use crate::reset::{ReadMode, Reset};
 use crate::slab::{CellRun, Kind};
 
@@ -215,7 +215,7 @@ impl Metric for Counter {
     }
 }
 
-impl Child for Counter {
+impl Storage for Counter {
     type Config = ();
     const KIND: Kind = Kind::Sharded;
     const TYPE: MetricType = MetricType::Counter;
@@ -438,7 +438,7 @@ impl Metric for FloatCounter {
     }
 }
 
-impl Child for FloatCounter {
+impl Storage for FloatCounter {
     type Config = ();
     const KIND: Kind = Kind::Sharded;
     const TYPE: MetricType = MetricType::Counter;

@@ -4,8 +4,8 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use crate::collect::{CounterValue, Descriptor, MetricType, Number, SummaryValue};
 use crate::family::{LabelError, check_label_names};
+use crate::read::{CounterValue, Descriptor, MetricType, Number, SummaryValue};
 use crate::registration::{RegistryError, check_family_name, unit_suffix};
 
 /// Something that produces metric families when scraped. Register it with
@@ -107,7 +107,7 @@ impl OwnedValue {
                 bounds,
                 counts,
                 sum,
-            } => crate::Value::Histogram(crate::collect::HistogramValue::new(bounds, counts, *sum)),
+            } => crate::Value::Histogram(crate::read::HistogramValue::new(bounds, counts, *sum)),
             OwnedValue::Summary(s) => crate::Value::Summary(*s),
             OwnedValue::Info => crate::Value::Info,
             OwnedValue::Unknown(v) => crate::Value::Unknown(*v),

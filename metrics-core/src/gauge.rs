@@ -3,9 +3,9 @@
 use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::collect::{BulkKind, BulkSink, Collector, MetricType, Number, Value};
-use crate::family::{FamilyMetric, child::Child};
+use crate::family::{FamilyMetric, Storage};
 use crate::metric::{Metric, sealed};
+use crate::read::{BulkKind, BulkSink, Collector, MetricType, Number, Value};
 use crate::slab::{CellRun, Kind, add_f64};
 use crate::sync::{AtomicU64, Ordering};
 
@@ -189,7 +189,7 @@ impl Metric for Gauge {
     }
 }
 
-impl Child for Gauge {
+impl Storage for Gauge {
     type Config = ();
     const KIND: Kind = Kind::Unsharded;
     const TYPE: MetricType = MetricType::Gauge;
@@ -398,7 +398,7 @@ impl Metric for FloatGauge {
     }
 }
 
-impl Child for FloatGauge {
+impl Storage for FloatGauge {
     type Config = ();
     const KIND: Kind = Kind::Unsharded;
     const TYPE: MetricType = MetricType::Gauge;

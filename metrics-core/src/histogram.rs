@@ -4,11 +4,11 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::buckets::{BucketError, Buckets};
-use crate::collect::{BulkKind, BulkSink, Collector, HistogramValue, MetricType};
 use crate::exemplar::{Exemplar, ExemplarError};
-use crate::family::{FamilyMetric, child::Child};
+use crate::family::{FamilyMetric, Storage};
 use crate::guard::{Observe, Timer};
 use crate::metric::{Metric, sealed};
+use crate::read::{BulkKind, BulkSink, Collector, HistogramValue, MetricType};
 use crate::reset::{ReadMode, Reset};
 use crate::slab::{CellRun, Kind};
 
@@ -282,7 +282,7 @@ impl Metric for Histogram {
     }
 }
 
-impl Child for Histogram {
+impl Storage for Histogram {
     type Config = Buckets;
     const KIND: Kind = Kind::Sharded;
     const TYPE: MetricType = MetricType::Histogram;

@@ -2,9 +2,9 @@
 
 use std::fmt;
 
-use crate::collect::{Collector, MetricType, Value};
-use crate::family::{FamilyMetric, LabelError, check_label_names, child::Child};
+use crate::family::{FamilyMetric, LabelError, Storage, check_label_names};
 use crate::metric::{Metric, sealed};
+use crate::read::{Collector, MetricType, Value};
 use crate::slab::{CellRun, Kind};
 
 /// A set of label pairs exposed with the value 1 (Python's `Info`): build version, commit,
@@ -147,7 +147,7 @@ impl Metric for Info {
     }
 }
 
-impl Child for Info {
+impl Storage for Info {
     type Config = ();
     const KIND: Kind = Kind::Unsharded;
     const TYPE: MetricType = MetricType::Info;

@@ -89,7 +89,6 @@
 pub mod buckets;
 mod call;
 mod callback;
-mod collect;
 mod collect_error;
 mod counter;
 mod custom;
@@ -108,6 +107,7 @@ pub mod label;
 mod metric;
 pub mod name;
 mod plan;
+mod read;
 mod registration;
 mod registry;
 mod reset;
@@ -127,11 +127,6 @@ pub use call::{
     CallOutcome, CallTimer, ExemplarLabels, TimedCall, TimedExemplar, TimedTarget, WithLabels,
 };
 pub use callback::{FnCounter, FnGauge};
-pub use collect::{
-    BulkKind, BulkSink, Collector, CounterValue, Descriptor, HistogramValue, Labels, LabelsIter,
-    Layout, MetricType, Number, OVERFLOW_LABEL_VALUE, SeriesKey, StateSetValue, StatisticsValue,
-    SummaryValue, Value, Values, Visitor,
-};
 pub use collect_error::CollectError;
 /// `#[derive(Metrics)]`: a struct whose fields are metrics, named and documented once.
 ///
@@ -243,6 +238,11 @@ pub use gauge::{FloatGauge, Gauge};
 pub use group::Metrics;
 pub use guard::{Observe, Timer};
 pub use in_progress::{InProgress, Track};
+pub use read::{
+    BulkKind, BulkSink, Collector, CounterValue, Descriptor, HistogramValue, Labels, LabelsIter,
+    Layout, MetricType, Number, OVERFLOW_LABEL_VALUE, SeriesKey, StateSetValue, StatisticsValue,
+    SummaryValue, Value, Values, Visitor,
+};
 
 /// `#[derive(LabelSet)]`: a struct whose fields are a family's labels, in order.
 ///

@@ -1,6 +1,6 @@
 //! [`Metric`]: what a registry can hold and read (every metric type of this crate, sealed).
 
-use crate::collect::{Collector, MetricType};
+use crate::read::{Collector, MetricType};
 
 pub(crate) mod sealed {
     use crate::plan::Planned;

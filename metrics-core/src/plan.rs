@@ -23,7 +23,7 @@
 
 use std::ops::Range;
 
-use crate::collect::{BulkKind, Descriptor};
+use crate::read::{BulkKind, Descriptor};
 use crate::slab::CellRun;
 use crate::sync::unmodelled::{Arc, AtomicU64};
 
@@ -187,7 +187,7 @@ impl<E> Slot<E> {
 
 #[cfg(all(test, not(loom)))]
 mod tests {
-    use crate::family::child::Child as _;
+    use crate::family::Storage as _;
     use crate::{Counter, DynLabels, Family, Opts, Registry};
 
     /// A registry with a label family of counters.

@@ -3,9 +3,9 @@
 
 use std::fmt;
 
-use crate::collect::MetricType;
 use crate::family::LabelError;
 use crate::name::{self, NameError};
+use crate::read::MetricType;
 
 /// Checks `unit` and returns the suffix `name` still needs: `None` when it ends with `_<unit>`
 /// already.

@@ -1,7 +1,7 @@
 //! Families flattened to samples, as the text formats name them: for tests, debugging and simple
 //! printing (the encoders in `coremeter-encode` render families directly).
 
-use crate::collect::{Descriptor, Labels, Value, Visitor};
+use crate::read::{Descriptor, Labels, Value, Visitor};
 
 /// One sample: a name with its type suffix, label pairs and a value.
 ///

@@ -4,10 +4,10 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 
-use crate::collect::{Collector, MetricType, StateSetValue, Value};
-use crate::family::{FamilyMetric, child::Child};
+use crate::family::{FamilyMetric, Storage};
 use crate::label::LabelValue;
 use crate::metric::{Metric, sealed};
+use crate::read::{Collector, MetricType, StateSetValue, Value};
 use crate::slab::{CellRun, Kind};
 use crate::sync::Ordering;
 use crate::sync::unmodelled::{Mutex, OnceLock};
@@ -323,7 +323,7 @@ impl Metric for StateSet {
     }
 }
 
-impl Child for StateSet {
+impl Storage for StateSet {
     type Config = States;
     const KIND: Kind = Kind::Unsharded;
     const TYPE: MetricType = MetricType::StateSet;

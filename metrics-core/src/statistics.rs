@@ -4,10 +4,10 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::collect::{Collector, MetricType, StatisticsValue, Value};
-use crate::family::{FamilyMetric, child::Child};
+use crate::family::{FamilyMetric, Storage};
 use crate::guard::{Observe, Timer};
 use crate::metric::{Metric, sealed};
+use crate::read::{Collector, MetricType, StatisticsValue, Value};
 use crate::reset::{ReadMode, Reset};
 use crate::slab::{CellRun, Kind};
 use crate::sync::Ordering;
@@ -213,7 +213,7 @@ impl Metric for Statistics {
     }
 }
 
-impl Child for Statistics {
+impl Storage for Statistics {
     type Config = ();
     const KIND: Kind = Kind::Sharded;
     const TYPE: MetricType = MetricType::Statistics;

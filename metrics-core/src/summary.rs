@@ -3,10 +3,10 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::collect::{Collector, MetricType, SummaryValue, Value};
-use crate::family::{FamilyMetric, child::Child};
+use crate::family::{FamilyMetric, Storage};
 use crate::guard::{Observe, Timer};
 use crate::metric::{Metric, sealed};
+use crate::read::{Collector, MetricType, SummaryValue, Value};
 use crate::reset::{ReadMode, Reset};
 use crate::slab::{CellRun, Kind};
 
@@ -161,7 +161,7 @@ impl Metric for Summary {
     }
 }
 
-impl Child for Summary {
+impl Storage for Summary {
     type Config = ();
     const KIND: Kind = Kind::Sharded;
     const TYPE: MetricType = MetricType::Summary;

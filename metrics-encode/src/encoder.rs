@@ -9,208 +9,14 @@ use flate2::Compression;
 use flate2::write::GzEncoder;
 
 use crate::Format;
+use crate::Scrape;
 use crate::buf::{Buf, Sink};
 use crate::cache::{self, Caches, Lines, Text};
 use crate::error::RenderError;
 use crate::escape;
-use crate::number::{canonical_float, write_float, write_number, write_u64};
-
-/// What one scrape asks for: the format, which names, whether to reset, whether to gzip.
-///
-/// # Examples
-///
-/// ```
-/// use coremeter_encode::{Format, Scrape};
-///
-/// let prometheus = "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5";
-/// let scrape = Scrape::negotiate(Some(prometheus), Some("gzip")).names(["http_requests"]);
-/// assert_eq!(scrape.format(), Format::OpenMetrics);
-/// assert_eq!(scrape.content_encoding(), Some("gzip"));
-/// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
-pub struct Scrape {
-    format: Format,
-    names: Vec<String>,
-    reset: bool,
-    gzip: bool,
-}
-
-impl Scrape {
-    /// Everything, in `format`, not reset, not compressed.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use coremeter_encode::{Format, Scrape};
-    ///
-    /// let scrape = Scrape::new(Format::OpenMetrics);
-    /// assert_eq!(scrape.format(), Format::OpenMetrics);
-    /// assert_eq!(scrape.content_encoding(), None);
-    /// ```
-    pub fn new(format: Format) -> Self {
-        Scrape {
-            format,
-            ..Scrape::default()
-        }
-    }
-
-    /// The scrape a request with these `Accept` and `Accept-Encoding` headers asks for (see
-    /// [`Format::negotiate`] and [`accepts_gzip`](crate::accepts_gzip)).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use coremeter_encode::{Format, Scrape};
-    ///
-    /// let curl = Scrape::negotiate(Some("*/*"), None);
-    /// assert_eq!(curl.format(), Format::Text);
-    /// ```
-    pub fn negotiate(accept: Option<&str>, accept_encoding: Option<&str>) -> Self {
-        Scrape {
-            format: Format::negotiate(accept),
-            gzip: crate::accepts_gzip(accept_encoding),
-            ..Scrape::default()
-        }
-    }
-
-    /// Restricts the output to these names, like the `name[]` query parameters of Prometheus'
-    /// federation and Python's restricted registry. A family's name (`http_requests`) selects the
-    /// whole family; a sample name (`http_requests_total`, `latency_bucket`, `latency_count`,
-    /// `build_info`, `queue_min`) selects those samples, with their family's `# HELP` and
-    /// `# TYPE`. `target_info` selects the target information. No names (the default) means
-    /// everything; names that match nothing give an empty exposition.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use coremeter_encode::{Encoder, Format, Scrape};
-    ///
-    /// let registry = coremeter::Registry::new();
-    /// let c = coremeter::Counter::new();
-    /// registry.register(coremeter::Opts::new("jobs", "Jobs."), c.clone())?;
-    /// registry.register(coremeter::Opts::new("other", "Other."), coremeter::Gauge::new())?;
-    /// let body = Encoder::new().render(&registry, &Scrape::new(Format::Text).names(["other"]))?.to_vec();
-    /// assert_eq!(String::from_utf8(body)?, "# HELP other Other.\n# TYPE other gauge\nother 0\n");
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn names<I, S>(mut self, names: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.names.extend(names.into_iter().map(Into::into));
-        self
-    }
-
-    /// Reset-on-read: counters, histograms, summaries and statistics report what they counted
-    /// since the previous reset and restart from 0 (see
-    /// [`Registry::collect_and_reset`](coremeter::Registry::collect_and_reset)). This is
-    /// what `/metricsandreset` serves.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use coremeter_encode::{Encoder, Format, Scrape};
-    ///
-    /// let registry = coremeter::Registry::new();
-    /// let c = coremeter::Counter::new();
-    /// registry.register(coremeter::Opts::new("jobs", "Jobs."), c.clone())?;
-    /// c.inc_by(3);
-    /// let mut encoder = Encoder::new();
-    /// let first = String::from_utf8(encoder.render(&registry, &Scrape::new(Format::Text).reset(true))?.to_vec())?;
-    /// assert!(first.contains("jobs_total 3\n"));
-    /// assert_eq!(c.get(), 0);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn reset(mut self, reset: bool) -> Self {
-        self.reset = reset;
-        self
-    }
-
-    /// Whether the scrape resets what it reads.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use coremeter_encode::{Format, Scrape};
-    ///
-    /// assert!(Scrape::new(Format::Text).reset(true).is_reset());
-    /// assert!(!Scrape::new(Format::Text).is_reset());
-    /// ```
-    pub fn is_reset(&self) -> bool {
-        self.reset
-    }
-
-    /// Renders in `format` whatever the `Accept` header said (for an explicit choice, such as the
-    /// exporter's `format=` query parameter).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use coremeter_encode::{Format, Scrape};
-    ///
-    /// let scrape = Scrape::negotiate(Some("application/openmetrics-text;version=1.0.0"), None).with_format(Format::Text);
-    /// assert_eq!(scrape.format(), Format::Text);
-    /// ```
-    pub fn with_format(mut self, format: Format) -> Self {
-        self.format = format;
-        self
-    }
-
-    /// Compresses the output with gzip.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use coremeter_encode::{Encoder, Format, Scrape};
-    ///
-    /// let registry = coremeter::Registry::new();
-    /// let c = coremeter::Counter::new();
-    /// registry.register(coremeter::Opts::new("jobs", "Jobs."), c.clone())?;
-    /// let gz = Encoder::new().render(&registry, &Scrape::new(Format::Text).gzip(true))?.to_vec();
-    /// assert_eq!(&gz[..2], [0x1f, 0x8b]); // the gzip magic number
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn gzip(mut self, gzip: bool) -> Self {
-        self.gzip = gzip;
-        self
-    }
-
-    /// The format.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert_eq!(coremeter_encode::Scrape::default().format(), coremeter_encode::Format::Text);
-    /// ```
-    pub fn format(&self) -> Format {
-        self.format
-    }
-
-    /// The response's `Content-Type`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let scrape = coremeter_encode::Scrape::default();
-    /// assert_eq!(scrape.content_type(), "text/plain; version=0.0.4; charset=utf-8");
-    /// ```
-    pub fn content_type(&self) -> &'static str {
-        self.format.content_type()
-    }
-
-    /// The response's `Content-Encoding`: `Some("gzip")` or none.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let scrape = coremeter_encode::Scrape::negotiate(None, Some("gzip, br"));
-    /// assert_eq!(scrape.content_encoding(), Some("gzip"));
-    /// ```
-    pub fn content_encoding(&self) -> Option<&'static str> {
-        self.gzip.then_some("gzip")
-    }
-}
+use crate::le_labels::{LeLabels, le_slot};
+use crate::number::{write_float, write_number, write_u64};
+use crate::selection::{BUCKET, COUNT, INFO, MAX, MIN, PLAIN, SUM, TOTAL, selection, whole_family};
 
 /// Renders registries into a buffer it keeps: once the buffers have grown to the size of a
 /// scrape, rendering allocates nothing per series. Keep one per registry and scraping thread
@@ -318,48 +124,6 @@ struct State {
     help: String,
     /// Rendered `le` labels of the bucket layouts seen so far.
     les: Vec<LeLabels>,
-}
-
-/// The rendered `le="..."` labels of one bucket layout.
-#[derive(Debug, Default)]
-struct LeLabels {
-    /// The bounds, as bits.
-    bounds: Vec<u64>,
-    /// `le="0.005"le="0.01"...le="+Inf"`, one after the other.
-    text: Vec<u8>,
-    /// Where each one ends in `text`.
-    ends: Vec<usize>,
-}
-
-/// How many bucket layouts the `le` cache keeps (most programs have a handful).
-const LE_CACHE: usize = 16;
-
-// Which samples of a family are selected (a bit per suffix).
-const PLAIN: u16 = 1;
-const TOTAL: u16 = 1 << 1;
-const BUCKET: u16 = 1 << 2;
-const COUNT: u16 = 1 << 3;
-const SUM: u16 = 1 << 4;
-const INFO: u16 = 1 << 5;
-const MIN: u16 = 1 << 6;
-const MAX: u16 = 1 << 7;
-const ALL: u16 = u16::MAX;
-
-/// The samples of `t`: suffix and selection bit.
-fn samples_of(t: MetricType) -> &'static [(&'static str, u16)] {
-    match t {
-        MetricType::Counter => &[("_total", TOTAL)],
-        MetricType::Histogram => &[("_bucket", BUCKET), ("_count", COUNT), ("_sum", SUM)],
-        MetricType::Summary => &[("_count", COUNT), ("_sum", SUM)],
-        MetricType::Statistics => &[
-            ("_count", COUNT),
-            ("_sum", SUM),
-            ("_min", MIN),
-            ("_max", MAX),
-        ],
-        MetricType::Info => &[("_info", INFO)],
-        _ => &[("", PLAIN)],
-    }
 }
 
 impl Encoder {
@@ -540,28 +304,6 @@ struct Render<'a> {
     refused: Option<RenderError>,
 }
 
-/// Which samples of the family `d` the names in `filter` select (0 for none).
-fn selection(filter: &[String], d: &Descriptor) -> u16 {
-    if filter.is_empty() {
-        return ALL;
-    }
-    let name = d.name();
-    let mut selected = 0;
-    for f in filter {
-        if f == name {
-            return ALL;
-        }
-        if let Some(suffix) = f.strip_prefix(name) {
-            for &(s, bit) in samples_of(d.metric_type()) {
-                if s == suffix {
-                    selected |= bit;
-                }
-            }
-        }
-    }
-    selected
-}
-
 /// How many line prefixes a series of this value has.
 fn line_count(value: &Value<'_>) -> usize {
     match value {
@@ -734,35 +476,6 @@ fn push_words(all: &mut Vec<u64>, words: &[u64]) -> (usize, usize) {
     let start = all.len();
     all.extend_from_slice(words);
     (start, all.len())
-}
-
-/// Finds (or renders) the `le` labels of `bounds` in `les`.
-fn le_slot(les: &mut Vec<LeLabels>, bounds: &[f64]) -> usize {
-    let same = |c: &LeLabels| {
-        c.bounds.len() == bounds.len()
-            && c.bounds.iter().zip(bounds).all(|(&a, b)| a == b.to_bits())
-    };
-    if let Some(i) = les.iter().position(same) {
-        return i;
-    }
-    let mut entry = if les.len() >= LE_CACHE {
-        les.remove(0)
-    } else {
-        LeLabels::default()
-    };
-    entry.bounds.clear();
-    entry.text.clear();
-    entry.ends.clear();
-    for &b in bounds.iter().chain(&[f64::INFINITY]) {
-        entry.bounds.push(b.to_bits());
-        entry.text.extend_from_slice(b"le=\"");
-        entry.text.extend_from_slice(canonical_float(b).as_bytes());
-        entry.text.push(b'"');
-        entry.ends.push(entry.text.len());
-    }
-    entry.bounds.pop();
-    les.push(entry);
-    les.len() - 1
 }
 
 /// Appends `name="value"` (escaped), with a comma if `dst` is not empty.
@@ -949,7 +662,7 @@ impl Visitor for Render<'_> {
         let selected = selection(self.filter, descriptor);
         self.state.selected = selected;
         let t = descriptor.metric_type();
-        let whole = samples_of(t).iter().fold(0, |all, &(_, bit)| all | bit);
+        let whole = whole_family(t);
         if self.reset && selected != 0 && selected & whole != whole {
             let name = descriptor.name();
             let sample = self.filter.iter().find(|f| f.starts_with(name));

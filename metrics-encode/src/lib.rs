@@ -113,9 +113,13 @@ mod encoder;
 mod error;
 mod escape;
 mod format;
+mod le_labels;
 mod number;
+mod scrape;
+mod selection;
 
-pub use encoder::{Encoder, Scrape, render};
+pub use encoder::{Encoder, render};
 pub use error::RenderError;
 pub use format::{Format, accepts_gzip};
 pub use number::canonical_float;
+pub use scrape::Scrape;

@@ -1,0 +1,419 @@
+//! Reading a family's values in one pass: [`Layout`], [`BulkKind`], [`Values`] and the crate's
+//! [`BulkSink`].
+
+use std::fmt;
+
+use crate::read::{CounterValue, HistogramValue, Number, Value};
+use crate::slab::CellRun;
+
+/// Identifies the series of a label family at one collection: within one registration (see
+/// [`Descriptor::registration`](crate::Descriptor::registration)), two collections that report equal layouts have the same series,
+/// with the same labels, in the same order. A series added or removed in between changes it.
+///
+/// # Examples
+///
+/// ```
+/// use coremeter::{Counter, Descriptor, DynLabels, Family, Labels, Layout, Opts, Registry, Value, Values, Visitor};
+///
+/// // A consumer that caches per-series work keeps the layout and redoes the work when it changes.
+/// struct Layouts(Vec<Layout>);
+/// impl Visitor for Layouts {
+///     fn family(&mut self, _: &Descriptor) {}
+///     fn series(&mut self, _: &Labels<'_>, _: &Value<'_>) {}
+///     fn bulk(&mut self, layout: Layout) -> bool { self.0.push(layout); true }
+///     fn values(&mut self, _: &Values<'_>) {}
+/// }
+/// let registry = Registry::new();
+/// let f = Family::<DynLabels, Counter>::with_label_names(&["q"])?;
+/// registry.register(Opts::new("jobs", "Jobs."), f.clone())?;
+/// f.labels(&["a"])?.inc();
+/// let mut layouts = Layouts(Vec::new());
+/// registry.collect(&mut layouts)?;
+/// f.labels(&["a"])?.inc(); // same series: same layout
+/// registry.collect(&mut layouts)?;
+/// f.labels(&["b"])?.inc(); // a new series: a new layout
+/// registry.collect(&mut layouts)?;
+/// assert_eq!(layouts.0[0], layouts.0[1]);
+/// assert_ne!(layouts.0[1], layouts.0[2]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Layout(pub(crate) u64);
+
+/// How [`Values`] hold each series.
+///
+/// # Examples
+///
+/// ```
+/// use coremeter::{BulkKind, Counter, Descriptor, Labels, Layout, Opts, Registry, Value, Values, Visitor};
+///
+/// #[derive(Default)]
+/// struct Bulk(Vec<(BulkKind, usize)>);
+/// impl Visitor for Bulk {
+///     fn family(&mut self, _: &Descriptor) {}
+///     fn series(&mut self, _: &Labels<'_>, _: &Value<'_>) {}
+///     fn bulk(&mut self, _: Layout) -> bool { true }
+///     fn values(&mut self, values: &Values<'_>) { self.0.push((values.kind(), values.len())); }
+/// }
+/// // A family's series come in bulk when the visitor asks for it.
+/// let registry = Registry::new();
+/// let jobs = coremeter::Family::<coremeter::DynLabels, Counter>::with_label_names(&["queue"])?;
+/// registry.register(Opts::new("jobs", "Jobs."), jobs.clone())?;
+/// jobs.labels(&["email"])?.inc();
+/// jobs.labels(&["sms"])?.inc();
+/// let mut bulk = Bulk::default();
+/// registry.collect(&mut bulk)?;
+/// assert_eq!(bulk.0, [(BulkKind::Counter, 2)]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum BulkKind {
+    /// [`Value::Counter`] with an integer total.
+    Counter,
+    /// [`Value::Counter`] with a float total.
+    FloatCounter,
+    /// [`Value::Gauge`], an integer.
+    Gauge,
+    /// [`Value::Gauge`], a float.
+    FloatGauge,
+    /// [`Value::Histogram`].
+    Histogram,
+}
+
+/// The values of every series of a family, read in one pass (see [`Visitor::bulk`](crate::Visitor::bulk)).
+///
+/// [`value`](Self::value) gives each series' value without its exemplars, which is what almost
+/// every series has; the few series whose storage holds exemplars are listed by
+/// [`exemplar_series`](Self::exemplar_series), and [`with_exemplars`](Self::with_exemplars)
+/// gives their values with them.
+///
+/// # Examples
+///
+/// ```
+/// use coremeter::{Counter, Descriptor, DynLabels, Family, Labels, Layout, Opts, Registry, Value, Values, Visitor};
+///
+/// struct Sum(f64);
+/// impl Visitor for Sum {
+///     fn family(&mut self, _: &Descriptor) {}
+///     fn series(&mut self, _: &Labels<'_>, _: &Value<'_>) {}
+///     fn bulk(&mut self, _: Layout) -> bool { true }
+///     fn values(&mut self, values: &Values<'_>) {
+///         self.0 += (0..values.len()).filter_map(|i| values.number(i)).map(|n| n.as_f64()).sum::<f64>();
+///     }
+/// }
+/// let registry = Registry::new();
+/// let f = Family::<DynLabels, Counter>::with_label_names(&["q"])?;
+/// registry.register(Opts::new("jobs", "Jobs."), f.clone())?;
+/// f.labels(&["a"])?.inc_by(2);
+/// f.labels(&["b"])?.inc_by(3);
+/// let mut sum = Sum(0.0);
+/// registry.collect(&mut sum)?;
+/// assert_eq!(sum.0, 5.0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Values<'a> {
+    pub(super) kind: BulkKind,
+    /// Words per series.
+    pub(super) stride: usize,
+    pub(super) words: &'a [u64],
+    pub(super) bounds: &'a [f64],
+    pub(super) exemplars: &'a [(u32, CellRun)],
+}
+
+impl<'a> Values<'a> {
+    /// How each series is held.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use coremeter::{Counter, Descriptor, DynLabels, Family, Labels, Layout, Opts, Registry, Value, Values, Visitor};
+    ///
+    /// struct Bulk(Vec<String>);
+    /// impl Visitor for Bulk {
+    ///     fn family(&mut self, _: &Descriptor) {}
+    ///     fn series(&mut self, _: &Labels<'_>, _: &Value<'_>) {}
+    ///     fn bulk(&mut self, _: Layout) -> bool { true }
+    ///     fn values(&mut self, v: &Values<'_>) { self.0.push(format!("{:?}", v.kind())); }
+    /// }
+    /// let registry = Registry::new();
+    /// let f = Family::<DynLabels, Counter>::with_label_names(&["q"])?;
+    /// registry.register(Opts::new("jobs", "Jobs."), f.clone())?;
+    /// f.labels(&["a"])?.inc_by(1);
+    /// let mut bulk = Bulk(Vec::new());
+    /// registry.collect(&mut bulk)?;
+    /// assert_eq!(bulk.0, ["Counter"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn kind(&self) -> BulkKind {
+        self.kind
+    }
+
+    /// The values as the storage holds them: a fixed number of 64-bit words per series, in
+    /// series order. Two reads of the same family (same [`Layout`]) with equal words have equal
+    /// values, to the bit, so a consumer can keep the words of its last read and skip
+    /// the work for a family whose values did not change (coremeter-encode copies such a family's
+    /// text from its previous scrape). Exemplars are not part of the words.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use coremeter::{Counter, Descriptor, DynLabels, Family, Labels, Layout, Opts, Registry, Value, Values, Visitor};
+    ///
+    /// #[derive(Default)]
+    /// struct Words(Vec<Vec<u64>>);
+    /// impl Visitor for Words {
+    ///     fn family(&mut self, _: &Descriptor) {}
+    ///     fn series(&mut self, _: &Labels<'_>, _: &Value<'_>) {}
+    ///     fn bulk(&mut self, _: Layout) -> bool { true }
+    ///     fn values(&mut self, v: &Values<'_>) { self.0.push(v.words().to_vec()); }
+    /// }
+    /// let registry = Registry::new();
+    /// let f = Family::<DynLabels, Counter>::with_label_names(&["q"])?;
+    /// registry.register(Opts::new("jobs", "Jobs."), f.clone())?;
+    /// f.labels(&["a"])?.inc_by(2);
+    /// let mut reads = Words::default();
+    /// registry.collect(&mut reads)?;
+    /// registry.collect(&mut reads)?;
+    /// f.labels(&["a"])?.inc();
+    /// registry.collect(&mut reads)?;
+    /// assert_eq!(reads.0[0], reads.0[1]);
+    /// assert_ne!(reads.0[1], reads.0[2]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn words(&self) -> &'a [u64] {
+        self.words
+    }
+
+    /// The number of series.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use coremeter::{Counter, Descriptor, DynLabels, Family, Labels, Layout, Opts, Registry, Value, Values, Visitor};
+    ///
+    /// struct Bulk(Vec<String>);
+    /// impl Visitor for Bulk {
+    ///     fn family(&mut self, _: &Descriptor) {}
+    ///     fn series(&mut self, _: &Labels<'_>, _: &Value<'_>) {}
+    ///     fn bulk(&mut self, _: Layout) -> bool { true }
+    ///     fn values(&mut self, v: &Values<'_>) { self.0.push(v.len().to_string()); }
+    /// }
+    /// let registry = Registry::new();
+    /// let f = Family::<DynLabels, Counter>::with_label_names(&["q"])?;
+    /// registry.register(Opts::new("jobs", "Jobs."), f.clone())?;
+    /// f.labels(&["a"])?.inc_by(1);
+    /// let mut bulk = Bulk(Vec::new());
+    /// registry.collect(&mut bulk)?;
+    /// assert_eq!(bulk.0, ["1"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn len(&self) -> usize {
+        self.words.len() / self.stride
+    }
+
+    /// Whether there are none.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use coremeter::{Counter, Descriptor, DynLabels, Family, Labels, Layout, Opts, Registry, Value, Values, Visitor};
+    ///
+    /// struct Bulk(Vec<String>);
+    /// impl Visitor for Bulk {
+    ///     fn family(&mut self, _: &Descriptor) {}
+    ///     fn series(&mut self, _: &Labels<'_>, _: &Value<'_>) {}
+    ///     fn bulk(&mut self, _: Layout) -> bool { true }
+    ///     fn values(&mut self, v: &Values<'_>) { self.0.push(v.is_empty().to_string()); }
+    /// }
+    /// let registry = Registry::new();
+    /// let f = Family::<DynLabels, Counter>::with_label_names(&["q"])?;
+    /// registry.register(Opts::new("jobs", "Jobs."), f.clone())?;
+    /// f.labels(&["a"])?.inc_by(1);
+    /// let mut bulk = Bulk(Vec::new());
+    /// registry.collect(&mut bulk)?;
+    /// assert_eq!(bulk.0, ["false"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty()
+    }
+
+    /// The value of series `i`, without exemplars.
+    ///
+    /// # Panics
+    ///
+    /// If `i >= len()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use coremeter::{Counter, Descriptor, DynLabels, Family, Labels, Layout, Opts, Registry, Value, Values, Visitor};
+    ///
+    /// struct Bulk(Vec<String>);
+    /// impl Visitor for Bulk {
+    ///     fn family(&mut self, _: &Descriptor) {}
+    ///     fn series(&mut self, _: &Labels<'_>, _: &Value<'_>) {}
+    ///     fn bulk(&mut self, _: Layout) -> bool { true }
+    ///     fn values(&mut self, v: &Values<'_>) { if let Value::Counter(c) = v.value(0) { self.0.push(c.value.as_f64().to_string()); } }
+    /// }
+    /// let registry = Registry::new();
+    /// let f = Family::<DynLabels, Counter>::with_label_names(&["q"])?;
+    /// registry.register(Opts::new("jobs", "Jobs."), f.clone())?;
+    /// f.labels(&["a"])?.inc_by(4);
+    /// let mut bulk = Bulk(Vec::new());
+    /// registry.collect(&mut bulk)?;
+    /// assert_eq!(bulk.0, ["4"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn value(&self, i: usize) -> Value<'a> {
+        let at = i * self.stride;
+        let words = &self.words[at..at + self.stride];
+        let w = words[0];
+        match self.kind {
+            BulkKind::Counter => Value::Counter(CounterValue {
+                value: Number::UInt(w),
+                exemplar: None,
+            }),
+            BulkKind::FloatCounter => Value::Counter(CounterValue {
+                value: Number::Float(f64::from_bits(w)),
+                exemplar: None,
+            }),
+            BulkKind::Gauge => Value::Gauge(Number::Int(w as i64)),
+            BulkKind::FloatGauge => Value::Gauge(Number::Float(f64::from_bits(w))),
+            BulkKind::Histogram => {
+                let (counts, sum) = words.split_at(self.bounds.len() + 1);
+                Value::Histogram(HistogramValue::new(
+                    self.bounds,
+                    counts,
+                    f64::from_bits(sum[0]),
+                ))
+            }
+        }
+    }
+
+    /// The value of series `i` of a counter or gauge kind; `None` for histograms.
+    ///
+    /// # Panics
+    ///
+    /// If `i >= len()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use coremeter::{Counter, Descriptor, DynLabels, Family, Labels, Layout, Opts, Registry, Value, Values, Visitor};
+    ///
+    /// struct Bulk(Vec<String>);
+    /// impl Visitor for Bulk {
+    ///     fn family(&mut self, _: &Descriptor) {}
+    ///     fn series(&mut self, _: &Labels<'_>, _: &Value<'_>) {}
+    ///     fn bulk(&mut self, _: Layout) -> bool { true }
+    ///     fn values(&mut self, v: &Values<'_>) { self.0.push(format!("{:?}", v.number(0))); }
+    /// }
+    /// let registry = Registry::new();
+    /// let f = Family::<DynLabels, Counter>::with_label_names(&["q"])?;
+    /// registry.register(Opts::new("jobs", "Jobs."), f.clone())?;
+    /// f.labels(&["a"])?.inc_by(2);
+    /// let mut bulk = Bulk(Vec::new());
+    /// registry.collect(&mut bulk)?;
+    /// assert_eq!(bulk.0, ["Some(UInt(2))"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn number(&self, i: usize) -> Option<Number> {
+        let w = self.words[i * self.stride];
+        match self.kind {
+            BulkKind::Counter => Some(Number::UInt(w)),
+            BulkKind::Gauge => Some(Number::Int(w as i64)),
+            BulkKind::FloatCounter | BulkKind::FloatGauge => Some(Number::Float(f64::from_bits(w))),
+            BulkKind::Histogram => None,
+        }
+    }
+
+    /// The series whose values may come with exemplars, in increasing order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use coremeter::{Counter, Descriptor, DynLabels, Family, Labels, Layout, Opts, Registry, Value, Values, Visitor};
+    ///
+    /// struct Bulk(Vec<String>);
+    /// impl Visitor for Bulk {
+    ///     fn family(&mut self, _: &Descriptor) {}
+    ///     fn series(&mut self, _: &Labels<'_>, _: &Value<'_>) {}
+    ///     fn bulk(&mut self, _: Layout) -> bool { true }
+    ///     fn values(&mut self, v: &Values<'_>) { self.0.push(v.exemplar_series().count().to_string()); }
+    /// }
+    /// let registry = Registry::new();
+    /// let f = Family::<DynLabels, Counter>::with_label_names(&["q"])?;
+    /// registry.register(Opts::new("jobs", "Jobs."), f.clone())?;
+    /// f.labels(&["a"])?.inc_by(1);
+    /// let mut bulk = Bulk(Vec::new());
+    /// registry.collect(&mut bulk)?;
+    /// assert_eq!(bulk.0, ["0"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn exemplar_series(&self) -> impl Iterator<Item = usize> + '_ {
+        self.exemplars.iter().map(|&(i, _)| i as usize)
+    }
+
+    /// Calls `f` with the value of series `i` and its exemplars (as [`Visitor::series`](crate::Visitor::series) would
+    /// have), holding the lock of the table they are kept in.
+    ///
+    /// # Panics
+    ///
+    /// If `i >= len()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use coremeter::{Counter, Descriptor, DynLabels, Family, Labels, Layout, Opts, Registry, Value, Values, Visitor};
+    ///
+    /// struct Bulk(Vec<String>);
+    /// impl Visitor for Bulk {
+    ///     fn family(&mut self, _: &Descriptor) {}
+    ///     fn series(&mut self, _: &Labels<'_>, _: &Value<'_>) {}
+    ///     fn bulk(&mut self, _: Layout) -> bool { true }
+    ///     fn values(&mut self, v: &Values<'_>) { v.with_exemplars(0, |value| if let Value::Counter(c) = value { self.0.push(c.exemplar.is_some().to_string()) }); }
+    /// }
+    /// let registry = Registry::new();
+    /// let f = Family::<DynLabels, Counter>::with_label_names(&["q"])?;
+    /// registry.register(Opts::new("jobs", "Jobs."), f.clone())?;
+    /// f.labels(&["a"])?.inc_by(1);
+    /// let mut bulk = Bulk(Vec::new());
+    /// registry.collect(&mut bulk)?;
+    /// assert_eq!(bulk.0, ["false"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_exemplars<R>(&self, i: usize, f: impl FnOnce(&Value<'_>) -> R) -> R {
+        let value = self.value(i);
+        let run = self
+            .exemplars
+            .binary_search_by_key(&(i as u32), |&(s, _)| s)
+            .ok()
+            .map(|at| &self.exemplars[at].1);
+        let Some(table) = run.and_then(CellRun::exemplars) else {
+            return f(&value);
+        };
+        let (table, at) = (&*table.0, table.1);
+        match value {
+            Value::Counter(c) => f(&Value::Counter(CounterValue {
+                exemplar: table.get(at),
+                ..c
+            })),
+            Value::Histogram(h) => f(&Value::Histogram(h.with_exemplars(Some((table, at))))),
+            other => f(&other),
+        }
+    }
+}
+
+impl fmt::Debug for Values<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Values")
+            .field("kind", &self.kind)
+            .field("len", &self.len())
+            .finish_non_exhaustive()
+    }
+}

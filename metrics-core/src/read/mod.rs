@@ -1,0 +1,39 @@
+//! The read side: descriptors and values already summed over shards, handed to a [`Visitor`].
+//!
+//! No atomics or memory orderings cross this boundary: a consumer (an encoder, a test, the
+//! quickstart's printer) sees plain numbers. [`Registry::collect`](crate::Registry::collect)
+//! calls [`Visitor::family`] once per registered metric, then [`Visitor::series`] once per series
+//! of it (or [`Visitor::values`] once, for a family read in bulk).
+//!
+//! | file | what |
+//! | --- | --- |
+//! | `metric_type.rs` | [`MetricType`] and the sample suffixes of each type |
+//! | `number.rs` | [`Number`] |
+//! | `descriptor.rs` | [`Descriptor`] |
+//! | `labels.rs` | [`Labels`], [`LabelsIter`], [`SeriesKey`] |
+//! | `value.rs` | [`Value`] and a value type per metric type |
+//! | `visitor.rs` | [`Visitor`] |
+//! | `bulk.rs` | [`Layout`], [`BulkKind`], [`Values`] |
+//! | `collector.rs` | [`Collector`] and [`BulkSink`], what a metric writes its series to |
+
+mod bulk;
+mod collector;
+mod descriptor;
+mod labels;
+mod metric_type;
+mod number;
+mod value;
+mod visitor;
+
+pub use bulk::{BulkKind, Layout, Values};
+pub(crate) use collector::Buffers;
+pub use collector::{BulkSink, Collector};
+pub use descriptor::Descriptor;
+pub(crate) use labels::{FamilyLabels, Names};
+pub use labels::{Labels, LabelsIter, OVERFLOW_LABEL_VALUE, SeriesKey};
+pub use metric_type::MetricType;
+pub use number::Number;
+pub use value::{
+    CounterValue, HistogramValue, StateSetValue, StatisticsValue, SummaryValue, Value,
+};
+pub use visitor::Visitor;
