@@ -240,8 +240,8 @@ pub use guard::{Observe, Timer};
 pub use in_progress::{InProgress, Track};
 pub use read::{
     BulkKind, BulkSink, Collector, CounterValue, Descriptor, HistogramValue, Labels, LabelsIter,
-    Layout, MetricType, Number, OVERFLOW_LABEL_VALUE, SeriesKey, StateSetValue, StatisticsValue,
-    SummaryValue, Value, Values, Visitor,
+    Layout, MetricType, Number, OVERFLOW_LABEL_VALUE, SampleSuffix, SeriesKey, StateSetValue,
+    StatisticsValue, SummaryValue, Value, Values, Visitor,
 };
 
 /// `#[derive(LabelSet)]`: a struct whose fields are a family's labels, in order.

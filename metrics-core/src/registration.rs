@@ -24,11 +24,7 @@ pub(crate) fn check_family_name(name: &str, metric_type: MetricType) -> Result<(
         name: name.to_owned(),
         error,
     })?;
-    match metric_type
-        .reserved_suffixes()
-        .iter()
-        .find(|s| name.ends_with(**s))
-    {
+    match metric_type.sample_suffixes().find(|s| name.ends_with(*s)) {
         Some(suffix) => Err(RegistryError::ReservedSuffix {
             name: name.to_owned(),
             suffix,

@@ -1,7 +1,7 @@
 //! Families flattened to samples, as the text formats name them: for tests, debugging and simple
 //! printing (the encoders in `coremeter-encode` render families directly).
 
-use crate::read::{Descriptor, Labels, Value, Visitor};
+use crate::read::{Descriptor, Labels, SampleSuffix, Value, Visitor};
 
 /// One sample: a name with its type suffix, label pairs and a value.
 ///
@@ -155,32 +155,34 @@ impl Visitor for SampleList {
 
     fn series(&mut self, labels: &Labels<'_>, value: &Value<'_>) {
         match value {
-            Value::Counter(c) => self.push("_total", labels, None, c.value.as_f64()),
+            Value::Counter(c) => {
+                self.push(SampleSuffix::Total.as_str(), labels, None, c.value.as_f64())
+            }
             Value::Gauge(v) => self.push("", labels, None, v.as_f64()),
             Value::Unknown(v) => self.push("", labels, None, v.as_f64()),
             Value::Histogram(h) => {
                 for (upper, count) in h.cumulative() {
                     let le = Some(("le", format_bound(upper)));
-                    self.push("_bucket", labels, le, count as f64);
+                    self.push(SampleSuffix::Bucket.as_str(), labels, le, count as f64);
                 }
-                self.push("_count", labels, None, h.count() as f64);
-                self.push("_sum", labels, None, h.sum());
+                self.push(SampleSuffix::Count.as_str(), labels, None, h.count() as f64);
+                self.push(SampleSuffix::Sum.as_str(), labels, None, h.sum());
             }
             Value::Summary(s) => {
-                self.push("_count", labels, None, s.count as f64);
-                self.push("_sum", labels, None, s.sum);
+                self.push(SampleSuffix::Count.as_str(), labels, None, s.count as f64);
+                self.push(SampleSuffix::Sum.as_str(), labels, None, s.sum);
             }
             Value::Statistics(s) => {
-                self.push("_count", labels, None, s.count as f64);
-                self.push("_sum", labels, None, s.sum);
+                self.push(SampleSuffix::Count.as_str(), labels, None, s.count as f64);
+                self.push(SampleSuffix::Sum.as_str(), labels, None, s.sum);
                 if let Some(min) = s.min {
-                    self.push("_min", labels, None, min);
+                    self.push(SampleSuffix::Min.as_str(), labels, None, min);
                 }
                 if let Some(max) = s.max {
-                    self.push("_max", labels, None, max);
+                    self.push(SampleSuffix::Max.as_str(), labels, None, max);
                 }
             }
-            Value::Info => self.push("_info", labels, None, 1.0),
+            Value::Info => self.push(SampleSuffix::Info.as_str(), labels, None, 1.0),
             Value::StateSet(s) => {
                 let name = self.family.clone();
                 for (i, state) in s.states.iter().enumerate() {

@@ -20,12 +20,20 @@ const PER_THREAD: u64 = 1_000_000;
 /// this thread until they finish; returns how many scrapes ran.
 fn while_writing(threads: usize, write: impl Fn(usize) + Sync, mut scrape: impl FnMut()) -> usize {
     let done = AtomicBool::new(false);
+    // The writers start once the scraper has scraped (on 2 cores, writers started first can
+    // finish before it is scheduled at all).
+    let scraping = AtomicBool::new(false);
     let mut scrapes = 0;
     thread::scope(|s| {
         let writers: Vec<_> = (0..threads)
             .map(|t| {
-                let write = &write;
-                s.spawn(move || write(t))
+                let (write, scraping) = (&write, &scraping);
+                s.spawn(move || {
+                    while !scraping.load(Ordering::Acquire) {
+                        thread::yield_now();
+                    }
+                    write(t)
+                })
             })
             .collect();
         let done = &done;
@@ -35,9 +43,13 @@ fn while_writing(threads: usize, write: impl Fn(usize) + Sync, mut scrape: impl 
             }
             done.store(true, Ordering::Release);
         });
-        while !done.load(Ordering::Acquire) {
+        loop {
             scrape();
             scrapes += 1;
+            scraping.store(true, Ordering::Release);
+            if done.load(Ordering::Acquire) {
+                break;
+            }
         }
     });
     scrapes
@@ -284,25 +296,33 @@ fn reset_on_read_through_the_read_plan_loses_nothing() {
         .map(|t| family.labels(&[&t.to_string()]).unwrap())
         .collect();
     let mut taken = BulkSum::default();
+    // The writers go on until the scraper has scraped a few times (the third scrape reads
+    // through the plan): on 2 cores two writers can otherwise finish before it runs at all.
+    let scraped = std::sync::atomic::AtomicUsize::new(0);
+    let written = std::sync::atomic::AtomicU64::new(0);
     let scrapes = while_writing(
         2,
         |t| {
-            for _ in 0..PER_THREAD {
+            let mut n = 0u64;
+            while n < PER_THREAD || scraped.load(Ordering::Relaxed) < 5 {
                 children[t].inc();
+                n += 1;
             }
+            written.fetch_add(n, Ordering::Relaxed);
         },
         || {
             registry
                 .collect_and_reset(&mut taken)
                 .expect("collects")
-                .commit()
+                .commit();
+            scraped.fetch_add(1, Ordering::Relaxed);
         },
     );
-    assert!(scrapes > 2, "{scrapes} scrapes: the plan was never used");
+    assert!(scrapes >= 5, "{scrapes} scrapes: the plan was never used");
     let left: u64 = children.iter().map(|c| c.get()).sum();
     assert_eq!(
         taken.0 + left,
-        2 * PER_THREAD,
+        written.load(Ordering::Relaxed),
         "lost or double-counted increments"
     );
 }

@@ -453,7 +453,9 @@ fn concurrent_updates_inserts_and_scrapes() {
             }
             done.store(true, Ordering::Release);
         });
-        while !done.load(Ordering::Acquire) {
+        // At least one scrape, however the writers are scheduled.
+        loop {
+            let finished = done.load(Ordering::Acquire);
             let mut seen = std::collections::HashSet::new();
             for sample in registry.samples() {
                 let key = (sample.name.clone(), sample.labels.clone());
@@ -469,6 +471,9 @@ fn concurrent_updates_inserts_and_scrapes() {
                 );
             }
             scrapes += 1;
+            if finished {
+                break;
+            }
         }
     });
     assert!(scrapes > 0);

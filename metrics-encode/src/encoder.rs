@@ -3,7 +3,8 @@
 use std::io::Write as _;
 
 use coremeter::{
-    Descriptor, Exemplar, Labels, Layout, MetricType, Number, Registry, Value, Values, Visitor,
+    Descriptor, Exemplar, Labels, Layout, MetricType, Number, Registry, SampleSuffix, Value,
+    Values, Visitor,
 };
 use flate2::Compression;
 use flate2::write::GzEncoder;
@@ -17,6 +18,15 @@ use crate::escape;
 use crate::le_labels::{LeLabels, le_slot};
 use crate::number::{write_float, write_number, write_u64};
 use crate::selection::{BUCKET, COUNT, INFO, MAX, MIN, PLAIN, SUM, TOTAL, selection, whole_family};
+
+/// Sample suffixes as the lines are written (`coremeter::MetricType::samples` is the table).
+const TOTAL_SUFFIX: &[u8] = SampleSuffix::Total.as_str().as_bytes();
+const BUCKET_SUFFIX: &[u8] = SampleSuffix::Bucket.as_str().as_bytes();
+const COUNT_SUFFIX: &[u8] = SampleSuffix::Count.as_str().as_bytes();
+const SUM_SUFFIX: &[u8] = SampleSuffix::Sum.as_str().as_bytes();
+const MIN_SUFFIX: &[u8] = SampleSuffix::Min.as_str().as_bytes();
+const MAX_SUFFIX: &[u8] = SampleSuffix::Max.as_str().as_bytes();
+const INFO_SUFFIX: &[u8] = SampleSuffix::Info.as_str().as_bytes();
 
 /// Renders registries into a buffer it keeps: once the buffers have grown to the size of a
 /// scrape, rendering allocates nothing per series. Keep one per registry and scraping thread
@@ -364,14 +374,14 @@ impl State {
         self.name.extend_from_slice(b"target");
         let help = ("Target metadata.", "");
         match self.format {
-            Format::Text => self.header(out, "_info", "gauge", help, None),
+            Format::Text => self.header(out, SampleSuffix::Info.as_str(), "gauge", help, None),
             Format::OpenMetrics => self.header(out, "", "info", help, None),
         }
         self.labels.clear();
         for (name, value) in labels {
             push_label(&mut self.labels, name, value);
         }
-        head(out, &self.name, b"_info", &self.labels, &[]);
+        head(out, &self.name, INFO_SUFFIX, &self.labels, &[]);
         out.extend_from_slice(b"1\n");
     }
 
@@ -400,12 +410,24 @@ impl State {
         self.metric_type = None;
         let help = std::mem::take(&mut self.help);
         if !self.min.is_empty() {
-            self.header(out, "_min", "gauge", (&help, "Smallest observation."), None);
+            self.header(
+                out,
+                SampleSuffix::Min.as_str(),
+                "gauge",
+                (&help, "Smallest observation."),
+                None,
+            );
             out.extend_from_slice(&self.min);
             self.min.clear();
         }
         if !self.max.is_empty() {
-            self.header(out, "_max", "gauge", (&help, "Largest observation."), None);
+            self.header(
+                out,
+                SampleSuffix::Max.as_str(),
+                "gauge",
+                (&help, "Largest observation."),
+                None,
+            );
             out.extend_from_slice(&self.max);
             self.max.clear();
         }
@@ -433,29 +455,29 @@ impl State {
             lines.end_line();
         };
         match value {
-            Value::Counter(_) => line(b"_total", &[]),
+            Value::Counter(_) => line(TOTAL_SUFFIX, &[]),
             Value::Histogram(h) => {
                 let slot = le_slot(les, h.bounds());
                 let le = &les[slot];
                 let mut start = 0;
                 for &end in &le.ends {
-                    line(b"_bucket", &le.text[start..end]);
+                    line(BUCKET_SUFFIX, &le.text[start..end]);
                     start = end;
                 }
-                line(b"_count", &[]);
-                line(b"_sum", &[]);
+                line(COUNT_SUFFIX, &[]);
+                line(SUM_SUFFIX, &[]);
             }
             Value::Summary(_) => {
-                line(b"_count", &[]);
-                line(b"_sum", &[]);
+                line(COUNT_SUFFIX, &[]);
+                line(SUM_SUFFIX, &[]);
             }
             Value::Statistics(_) => {
-                line(b"_count", &[]);
-                line(b"_sum", &[]);
-                line(b"_min", &[]);
-                line(b"_max", &[]);
+                line(COUNT_SUFFIX, &[]);
+                line(SUM_SUFFIX, &[]);
+                line(MIN_SUFFIX, &[]);
+                line(MAX_SUFFIX, &[]);
             }
-            Value::Info => line(b"_info", &[]),
+            Value::Info => line(INFO_SUFFIX, &[]),
             Value::StateSet(s) => {
                 // The state label is named after the family.
                 let label = std::str::from_utf8(name).unwrap_or("state");
@@ -707,8 +729,8 @@ impl Visitor for Render<'_> {
             state.name.extend_from_slice(d.name().as_bytes());
         }
         let (suffix, type_name) = match (t, om) {
-            (MetricType::Counter, false) => ("_total", "counter"),
-            (MetricType::Info, false) => ("_info", "gauge"),
+            (MetricType::Counter, false) => (SampleSuffix::Total.as_str(), "counter"),
+            (MetricType::Info, false) => (SampleSuffix::Info.as_str(), "gauge"),
             (MetricType::StateSet, false) => ("", "gauge"),
             (MetricType::Statistics, _) => ("", "summary"),
             (MetricType::Unknown, false) => ("", "untyped"),

@@ -1,38 +1,37 @@
 //! Which samples of a family a scrape's `name[]` filter selects: a bit per sample suffix.
 
-use coremeter::{Descriptor, MetricType};
+use coremeter::{Descriptor, MetricType, SampleSuffix};
 
-// Which samples of a family are selected (a bit per suffix).
-pub(crate) const PLAIN: u16 = 1;
-pub(crate) const TOTAL: u16 = 1 << 1;
-pub(crate) const BUCKET: u16 = 1 << 2;
-pub(crate) const COUNT: u16 = 1 << 3;
-pub(crate) const SUM: u16 = 1 << 4;
-pub(crate) const INFO: u16 = 1 << 5;
-pub(crate) const MIN: u16 = 1 << 6;
-pub(crate) const MAX: u16 = 1 << 7;
-pub(crate) const ALL: u16 = u16::MAX;
-
-/// The samples of `t`: suffix and selection bit.
-fn samples_of(t: MetricType) -> &'static [(&'static str, u16)] {
-    match t {
-        MetricType::Counter => &[("_total", TOTAL)],
-        MetricType::Histogram => &[("_bucket", BUCKET), ("_count", COUNT), ("_sum", SUM)],
-        MetricType::Summary => &[("_count", COUNT), ("_sum", SUM)],
-        MetricType::Statistics => &[
-            ("_count", COUNT),
-            ("_sum", SUM),
-            ("_min", MIN),
-            ("_max", MAX),
-        ],
-        MetricType::Info => &[("_info", INFO)],
-        _ => &[("", PLAIN)],
+/// The bit of a sample suffix in a selection (the suffixes themselves are
+/// `coremeter::MetricType::samples`).
+const fn bit(suffix: SampleSuffix) -> u16 {
+    match suffix {
+        SampleSuffix::Plain => 1,
+        SampleSuffix::Total => 1 << 1,
+        SampleSuffix::Bucket => 1 << 2,
+        SampleSuffix::Count => 1 << 3,
+        SampleSuffix::Sum => 1 << 4,
+        SampleSuffix::Info => 1 << 5,
+        SampleSuffix::Min => 1 << 6,
+        SampleSuffix::Max => 1 << 7,
+        // `_created` is never written; a suffix added later is selected with its family.
+        _ => 0,
     }
 }
 
+pub(crate) const PLAIN: u16 = bit(SampleSuffix::Plain);
+pub(crate) const TOTAL: u16 = bit(SampleSuffix::Total);
+pub(crate) const BUCKET: u16 = bit(SampleSuffix::Bucket);
+pub(crate) const COUNT: u16 = bit(SampleSuffix::Count);
+pub(crate) const SUM: u16 = bit(SampleSuffix::Sum);
+pub(crate) const INFO: u16 = bit(SampleSuffix::Info);
+pub(crate) const MIN: u16 = bit(SampleSuffix::Min);
+pub(crate) const MAX: u16 = bit(SampleSuffix::Max);
+pub(crate) const ALL: u16 = u16::MAX;
+
 /// Every sample bit of a family of type `t`: a reset scrape must select all or none of them.
 pub(crate) fn whole_family(t: MetricType) -> u16 {
-    samples_of(t).iter().fold(0, |all, &(_, bit)| all | bit)
+    t.samples().iter().fold(0, |all, &s| all | bit(s))
 }
 
 /// Which samples of the family `d` the names in `filter` select (0 for none).
@@ -47,9 +46,9 @@ pub(crate) fn selection(filter: &[String], d: &Descriptor) -> u16 {
             return ALL;
         }
         if let Some(suffix) = f.strip_prefix(name) {
-            for &(s, bit) in samples_of(d.metric_type()) {
-                if s == suffix {
-                    selected |= bit;
+            for &s in d.metric_type().samples() {
+                if s.as_str() == suffix {
+                    selected |= bit(s);
                 }
             }
         }

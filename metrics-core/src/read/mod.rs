@@ -31,7 +31,7 @@ pub use collector::{BulkSink, Collector};
 pub use descriptor::Descriptor;
 pub(crate) use labels::{FamilyLabels, Names};
 pub use labels::{Labels, LabelsIter, OVERFLOW_LABEL_VALUE, SeriesKey};
-pub use metric_type::MetricType;
+pub use metric_type::{MetricType, SampleSuffix};
 pub use number::Number;
 pub use value::{
     CounterValue, HistogramValue, StateSetValue, StatisticsValue, SummaryValue, Value,

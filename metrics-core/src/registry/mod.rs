@@ -13,7 +13,7 @@ use crate::custom::Collect;
 use crate::metric::Metric;
 use crate::name;
 use crate::plan;
-use crate::read::{Descriptor, Labels, MetricType};
+use crate::read::{Descriptor, Labels, MetricType, SampleSuffix};
 use crate::registration::{RegistryError, check_family_name, unit_suffix};
 use crate::sample::{Sample, SampleList};
 
@@ -139,8 +139,7 @@ impl State {
     /// `x_total` for a counter `x`), then the bare name.
     fn clash(&self, name: &str, t: MetricType) -> Option<Clash> {
         let produced = t
-            .suffixes()
-            .iter()
+            .produced_suffixes()
             .map(|s| format!("{name}{s}"))
             .chain(std::iter::once(String::from(name)));
         for sample in produced {
@@ -150,14 +149,14 @@ impl State {
                 return Some(Clash { sample, family });
             }
             // ... or another family's name with one of its type's suffixes.
-            for suffix in MetricType::ALL_SUFFIXES {
-                let Some(base) = sample.strip_suffix(suffix) else {
+            for suffix in SampleSuffix::ALL.map(SampleSuffix::as_str) {
+                let Some(base) = sample.strip_suffix(suffix).filter(|_| !suffix.is_empty()) else {
                     continue;
                 };
                 if self
                     .types
                     .get(base)
-                    .is_some_and(|t| t.suffixes().contains(&suffix))
+                    .is_some_and(|t| t.produced_suffixes().any(|s| s == suffix))
                 {
                     let family = base.to_owned();
                     return Some(Clash { sample, family });
