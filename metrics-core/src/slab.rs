@@ -538,8 +538,11 @@ static DEFERRED: StdMutex<Option<Vec<DeferredRun>>> = StdMutex::new(None);
 /// A run the reset read was freed after that read (the family that held it, or the plan, let go
 /// after the read, through a lock or the run's own reference count), so this sees the flag the
 /// reset set before reading; SeqCst on both sides keeps that reasoning independent of the path.
+///
+/// Not under loom: its models run side by side in one process, each with slabs of its own, and
+/// these process-wide statics would carry one model's runs into another's slab.
 fn deferred_by_reset(block: &'static Block, start: u32, len: u32) -> bool {
-    if !RESET_RUNNING.load(std::sync::atomic::Ordering::SeqCst) {
+    if cfg!(loom) || !RESET_RUNNING.load(std::sync::atomic::Ordering::SeqCst) {
         return false;
     }
     match &mut *DEFERRED.lock().unwrap_or_else(|p| p.into_inner()) {

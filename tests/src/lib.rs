@@ -41,3 +41,8 @@ pub struct EncodeReadmeDoctests;
 #[cfg(doctest)]
 #[doc = include_str!("../../metrics-exporter/README.md")]
 pub struct ExporterReadmeDoctests;
+
+/// `coremeter-recorder`'s README.
+#[cfg(doctest)]
+#[doc = include_str!("../../metrics-recorder/README.md")]
+pub struct RecorderReadmeDoctests;

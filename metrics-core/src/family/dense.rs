@@ -2,6 +2,7 @@
 
 use super::FamilyMetric;
 use crate::slab::{CELLS_PER_PAGE, CellRun};
+#[cfg(not(loom))]
 use crate::sync::unmodelled::OnceLock;
 
 /// The children of a dense family: runs of cells, each holding as many children as fit a shard
