@@ -3,7 +3,7 @@
 use crate::read::{Collector, MetricType};
 
 pub(crate) mod sealed {
-    use crate::plan::Planned;
+    use crate::plan::FamilyPlan;
 
     /// What only this crate's metrics provide: the trait is public (a supertrait of [`Metric`])
     /// but cannot be named outside the crate, so no other type can be a [`Metric`].
@@ -14,7 +14,7 @@ pub(crate) mod sealed {
         /// in bulk and the ids of its series' runs (each with a reference taken), if it can be
         /// read from a plan. A label family of counters, gauges or histograms without an
         /// overflow series can.
-        fn plan(&self) -> Option<Planned> {
+        fn plan(&self) -> Option<FamilyPlan> {
             None
         }
 

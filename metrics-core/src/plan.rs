@@ -89,30 +89,30 @@ pub(crate) struct BulkRead {
 
 /// What a label family gives a registry making a plan (see `Sealed::plan`). Public only because
 /// the sealed supertrait of `Metric` names it; nothing outside this crate can reach it.
-pub struct Planned {
+pub struct FamilyPlan {
     pub(crate) read: BulkRead,
     /// Its series' runs, in the order the family reads them.
     pub(crate) runs: HeldRuns,
 }
 
-impl std::fmt::Debug for Planned {
+impl std::fmt::Debug for FamilyPlan {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Planned")
+        f.debug_struct("FamilyPlan")
             .field("series", &self.runs.len())
             .finish_non_exhaustive()
     }
 }
 
 /// How one registry entry is read while the plan holds.
-pub(crate) enum Item<E> {
+pub(crate) enum PlanEntry<E> {
     /// The long way, through the entry.
     Entry(Arc<E>),
     /// A label family read in bulk from the plan's runs.
-    Bulk(Bulk<E>),
+    Bulk(PlannedFamily<E>),
 }
 
 /// A label family of a plan.
-pub(crate) struct Bulk<E> {
+pub(crate) struct PlannedFamily<E> {
     pub(crate) descriptor: Descriptor,
     pub(crate) read: BulkRead,
     /// Its runs in [`Plan::runs`].
@@ -125,7 +125,7 @@ pub(crate) struct Bulk<E> {
 /// the registry's entry type.
 pub(crate) struct Plan<E> {
     pub(crate) shape: u64,
-    pub(crate) items: Vec<Item<E>>,
+    pub(crate) items: Vec<PlanEntry<E>>,
     pub(crate) runs: HeldRuns,
     /// Set while it is made if an entry was skipped (a collection filtered by name): such a plan
     /// is not kept.
@@ -150,35 +150,35 @@ impl<E> Plan<E> {
     }
 
     /// Adds an entry, read in bulk if its collection recorded how (`bulk`).
-    pub(crate) fn push(&mut self, entry: &Arc<E>, bulk: Option<(&Descriptor, Planned)>) {
+    pub(crate) fn push(&mut self, entry: &Arc<E>, bulk: Option<(&Descriptor, FamilyPlan)>) {
         let item = match bulk {
             Some((descriptor, mut planned)) => {
                 let start = self.runs.len();
                 self.runs.append(&mut planned.runs);
-                Item::Bulk(Bulk {
+                PlanEntry::Bulk(PlannedFamily {
                     descriptor: descriptor.clone(),
                     read: planned.read,
                     runs: start..self.runs.len(),
                     entry: Arc::clone(entry),
                 })
             }
-            None => Item::Entry(Arc::clone(entry)),
+            None => PlanEntry::Entry(Arc::clone(entry)),
         };
         self.items.push(item);
     }
 }
 
 /// The plan slot of a registry.
-pub(crate) struct Slot<E> {
+pub(crate) struct PlanCache<E> {
     /// The plan for the shape it names, if one was made.
     pub(crate) plan: Option<Arc<Plan<E>>>,
     /// The shape the last collection started with (none before the first).
     pub(crate) seen: Option<u64>,
 }
 
-impl<E> Slot<E> {
+impl<E> PlanCache<E> {
     pub(crate) fn new() -> Self {
-        Slot {
+        PlanCache {
             plan: None,
             seen: None,
         }

@@ -49,7 +49,7 @@ use std::mem::ManuallyDrop;
 
 use crate::label::{self, DenseIndex, LabelSet, with_key, with_key_of_strs};
 use crate::metric::{Metric, sealed};
-use crate::plan::{BulkRead, HeldRuns, Planned};
+use crate::plan::{BulkRead, FamilyPlan, HeldRuns};
 use crate::read::{BulkSink, Collector, FamilyLabels, Layout, MetricType, Names};
 use crate::slab::{CellRun, LastBlock};
 use crate::sync::unmodelled::{AtomicU32, OnceLock};
@@ -818,7 +818,7 @@ impl<L: LabelSet, M: FamilyMetric> fmt::Debug for Family<L, M> {
 impl<L, M: FamilyMetric> sealed::Sealed for Family<L, M> {
     /// A dynamic family of a kind read in bulk, without an overflow series (whose estimate
     /// changes without a change of shape): its runs in the order a collection reads them.
-    fn plan(&self) -> Option<Planned> {
+    fn plan(&self) -> Option<FamilyPlan> {
         let kind = M::BULK?;
         if self.dense.len > 0 {
             return None;
@@ -832,7 +832,7 @@ impl<L, M: FamilyMetric> sealed::Sealed for Family<L, M> {
         for (slot, _) in map.entries() {
             runs.hold(slot);
         }
-        Some(Planned {
+        Some(FamilyPlan {
             read: BulkRead {
                 layout: map.version,
                 kind,

@@ -147,7 +147,7 @@ impl RegistryBuilder {
             const_labels: self.const_labels,
             target_labels: self.target_labels,
             state: RwLock::new(state),
-            plan: Mutex::new(plan::Slot::new()),
+            plan: Mutex::new(plan::PlanCache::new()),
             on_collect_error: RwLock::new(None),
         })
     }

@@ -17,7 +17,7 @@ use crate::reset::{ReadMode, Reset};
 use crate::sync::unmodelled::Arc;
 
 /// What one collection carries from entry to entry.
-struct Pass<'a> {
+struct Collection<'a> {
     visitor: &'a mut dyn Visitor,
     mode: ReadMode<'a>,
     buffers: Box<Buffers>,
@@ -27,7 +27,7 @@ struct Pass<'a> {
     failed: Option<CollectError>,
 }
 
-impl Pass<'_> {
+impl Collection<'_> {
     /// Reads `metric`, whose family the visitor was just given, and notes its overflow
     /// estimate if it has one.
     fn read(
@@ -51,8 +51,8 @@ impl Pass<'_> {
 
     /// Reads a label family of a read plan: its values in bulk from the plan's `runs` if the
     /// visitor takes them, else the long way.
-    fn read_planned(&mut self, bulk: &plan::Bulk<Entry>, runs: &plan::HeldRuns) {
-        let plan::Bulk {
+    fn read_planned(&mut self, bulk: &plan::PlannedFamily<Entry>, runs: &plan::HeldRuns) {
+        let plan::PlannedFamily {
             descriptor,
             read,
             entry,
@@ -242,7 +242,7 @@ impl Registry {
         };
         // Its references go now, not while the lock is held.
         drop(stale);
-        let mut pass = Pass {
+        let mut collection = Collection {
             visitor,
             mode,
             buffers: BUFFERS.with(std::cell::Cell::take).unwrap_or_default(),
@@ -252,14 +252,16 @@ impl Registry {
         if let Some(p) = &current {
             for item in &p.items {
                 match item {
-                    plan::Item::Entry(entry) => self.collect_entry(entry, &mut pass, None),
-                    plan::Item::Bulk(bulk) => pass.read_planned(bulk, &p.runs),
+                    plan::PlanEntry::Entry(entry) => {
+                        self.collect_entry(entry, &mut collection, None)
+                    }
+                    plan::PlanEntry::Bulk(bulk) => collection.read_planned(bulk, &p.runs),
                 }
             }
         } else {
             let mut made = make.then(|| plan::Plan::new(shape));
             for entry in entries.iter() {
-                self.collect_entry(entry, &mut pass, made.as_mut());
+                self.collect_entry(entry, &mut collection, made.as_mut());
             }
             // Kept only if nothing changed while it was made (and no collection that started
             // later stored one already).
@@ -273,9 +275,9 @@ impl Registry {
                 }
             }
         }
-        self.collect_overflowed(pass.visitor, pass.overflowed);
-        BUFFERS.with(|b| b.set(Some(pass.buffers)));
-        match pass.failed {
+        self.collect_overflowed(collection.visitor, collection.overflowed);
+        BUFFERS.with(|b| b.set(Some(collection.buffers)));
+        match collection.failed {
             Some(error) => {
                 let hook = read(&self.on_collect_error).clone();
                 if let Some(hook) = hook {
@@ -297,7 +299,7 @@ impl Registry {
     fn collect_entry(
         &self,
         entry: &Arc<Entry>,
-        pass: &mut Pass<'_>,
+        collection: &mut Collection<'_>,
         plan: Option<&mut plan::Plan<Entry>>,
     ) {
         match &**entry {
@@ -306,7 +308,7 @@ impl Registry {
                 metric,
                 constant,
             } => {
-                if !pass.visitor.wants(descriptor) {
+                if !collection.visitor.wants(descriptor) {
                     if let Some(plan) = plan {
                         // Not read, so not recorded: a plan made now would read this family
                         // the long way until the shape changes.
@@ -314,8 +316,8 @@ impl Registry {
                     }
                     return;
                 }
-                pass.visitor.family(descriptor);
-                pass.read(descriptor, &**metric, constant);
+                collection.visitor.family(descriptor);
+                collection.read(descriptor, &**metric, constant);
                 if let Some(plan) = plan {
                     plan.push(entry, metric.plan().map(|p| (descriptor, p)));
                 }
@@ -328,11 +330,11 @@ impl Registry {
                 match collect_error::catch(type_name, || collector.collect()) {
                     Ok(families) => {
                         for family in families {
-                            self.collect_custom(pass.visitor, &family, names);
+                            self.collect_custom(collection.visitor, &family, names);
                         }
                     }
                     Err(error) => {
-                        pass.failed.get_or_insert(error);
+                        collection.failed.get_or_insert(error);
                     }
                 }
                 if let Some(plan) = plan {

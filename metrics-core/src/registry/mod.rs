@@ -73,7 +73,7 @@ pub struct Registry {
     target_labels: Vec<(String, String)>,
     state: RwLock<State>,
     /// The read plan for the current shape, if made (see [`crate::plan`]).
-    plan: Mutex<plan::Slot<Entry>>,
+    plan: Mutex<plan::PlanCache<Entry>>,
     /// Told when a custom collector fails (see [`Registry::on_collect_error`]).
     on_collect_error: RwLock<Option<ErrorHook>>,
 }
@@ -194,7 +194,7 @@ impl Registry {
             const_labels: Vec::new(),
             target_labels: Vec::new(),
             state: RwLock::new(State::new()),
-            plan: Mutex::new(plan::Slot::new()),
+            plan: Mutex::new(plan::PlanCache::new()),
             on_collect_error: RwLock::new(None),
         }
     }
