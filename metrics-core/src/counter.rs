@@ -144,7 +144,7 @@ impl Counter {
     /// assert_eq!(c.get(), 2);
     /// ```
     pub fn get(&self) -> u64 {
-        ReadMode::Current.read(&self.cells, 0)
+        ReadMode::current().read(&self.cells, 0)
     }
 
     /// Returns the value since the previous reset and resets the counter to 0: every increment is
@@ -393,7 +393,7 @@ impl FloatCounter {
     /// assert_eq!(c.get(), 2.5);
     /// ```
     pub fn get(&self) -> f64 {
-        ReadMode::Current.read_f64(&self.cells, 0)
+        ReadMode::current().read_f64(&self.cells, 0)
     }
 
     /// Returns the value since the previous reset and resets the counter to 0 (see

@@ -212,7 +212,7 @@ impl Histogram {
     /// assert_eq!(h.get().value().count(), 1);
     /// ```
     pub fn get(&self) -> HistogramSnapshot {
-        self.snapshot(ReadMode::Current)
+        self.snapshot(ReadMode::current())
     }
 
     /// Returns the buckets and sum since the previous reset and resets them to 0: every

@@ -40,10 +40,33 @@ use crate::sync::unmodelled::{Mutex, MutexGuard};
 /// How a read treats what it reads: as the current values, or as a reset that records the sums it
 /// reported from.
 pub(crate) enum ReadMode<'a> {
+    /// No reset was ever committed in the process, so no cell has a baseline: values are the raw
+    /// sums (a plain read skips the baseline lookup: 2-3 ns per series, measured in
+    /// `benches/encode.rs`'s collect-only row).
+    Raw,
     /// Values since the last committed reset; nothing recorded.
     Current,
     /// Values since the last committed reset, recorded to become the new baselines.
     Reset(&'a mut ResetLog),
+}
+
+/// Whether a reset was ever committed in the process (see [`ReadMode::Raw`]).
+static COMMITTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+impl ReadMode<'static> {
+    /// The mode of a plain read: [`Raw`](ReadMode::Raw) until the process' first committed
+    /// reset, [`Current`](ReadMode::Current) after. A read that starts while the first reset
+    /// commits may report raw sums, as it would have a moment earlier.
+    #[inline]
+    pub(crate) fn current() -> Self {
+        // Acquire, paired with the release in `ResetLog::end`: a read that sees the flag sees
+        // the baseline pages it announces.
+        if COMMITTED.load(std::sync::atomic::Ordering::Acquire) {
+            ReadMode::Current
+        } else {
+            ReadMode::Raw
+        }
+    }
 }
 
 impl ReadMode<'_> {
@@ -51,52 +74,58 @@ impl ReadMode<'_> {
     #[inline]
     pub(crate) fn reborrow(&mut self) -> ReadMode<'_> {
         match self {
+            ReadMode::Raw => ReadMode::Raw,
             ReadMode::Current => ReadMode::Current,
             ReadMode::Reset(log) => ReadMode::Reset(log),
         }
     }
 
     /// Cell `i` of `run` summed over shards since the last committed reset.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn read(&mut self, run: &CellRun, i: usize) -> u64 {
-        // The baseline before the shards (see `CellRun::baseline`).
-        let base = run.baseline(i);
-        let raw = run.raw_sum(i);
-        if let ReadMode::Reset(log) = self {
-            log.stage(run, i, [raw]);
+        match self {
+            ReadMode::Raw => run.raw_sum(i),
+            ReadMode::Current => {
+                // The baseline before the shards (see `CellRun::baseline`).
+                let base = run.baseline(i);
+                run.raw_sum(i).wrapping_sub(base)
+            }
+            ReadMode::Reset(log) => log.read(run, i),
         }
-        raw.wrapping_sub(base)
     }
 
     /// [`read`](Self::read) for an `f64` cell.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn read_f64(&mut self, run: &CellRun, i: usize) -> f64 {
-        let base = f64::from_bits(run.baseline(i));
-        let raw = run.raw_sum_f64(i);
-        if let ReadMode::Reset(log) = self {
-            log.stage(run, i, [raw.to_bits()]);
+        match self {
+            ReadMode::Raw => run.raw_sum_f64(i),
+            ReadMode::Current => {
+                let base = f64::from_bits(run.baseline(i));
+                run.raw_sum_f64(i) - base
+            }
+            ReadMode::Reset(log) => log.read_f64(run, i),
         }
-        raw - base
     }
 
-    /// [`read`](Self::read) of cells `0..out.len()` of `run` into `out`.
-    #[inline]
+    /// [`read`](Self::read) of cells `0..out.len()` of `run` into `out`, which must hold zeros.
+    #[inline(always)]
     pub(crate) fn read_into(&mut self, run: &CellRun, out: &mut [u64]) {
-        for (k, acc) in out.iter_mut().enumerate() {
-            *acc = run.baseline(k).wrapping_neg();
-        }
-        run.add_raw_sums(out);
-        if let ReadMode::Reset(log) = self {
-            // A reset holds the reset turn: the baselines read above are still the same.
-            let raw = out.iter().enumerate();
-            log.stage(run, 0, raw.map(|(k, v)| v.wrapping_add(run.baseline(k))));
+        match self {
+            ReadMode::Raw => run.add_raw_sums(out),
+            ReadMode::Current => {
+                for (k, acc) in out.iter_mut().enumerate() {
+                    *acc = run.baseline(k).wrapping_neg();
+                }
+                run.add_raw_sums(out);
+            }
+            ReadMode::Reset(log) => log.read_into(run, out),
         }
     }
 
     /// The largest of cell `i` of `run` over shards (an extreme), which a committed reset clears.
     pub(crate) fn read_extreme(&mut self, run: &CellRun, i: usize) -> u64 {
         match self {
-            ReadMode::Current => run.per_shard(i).max(),
+            ReadMode::Raw | ReadMode::Current => run.per_shard(i).max(),
             // The values logged are the values reported from: the commit clears only those.
             ReadMode::Reset(log) => log.extreme(run, i, run.per_shard(i)).iter().copied().max(),
         }
@@ -128,6 +157,37 @@ impl ResetLog {
         }
     }
 
+    /// A reset read of cell `i` of `run` (see [`ReadMode::read`]); out of line, so that the
+    /// plain reads inline small.
+    #[inline(never)]
+    fn read(&mut self, run: &CellRun, i: usize) -> u64 {
+        let base = run.baseline(i);
+        let raw = run.raw_sum(i);
+        self.stage(run, i, [raw]);
+        raw.wrapping_sub(base)
+    }
+
+    /// A reset read of an `f64` cell.
+    #[inline(never)]
+    fn read_f64(&mut self, run: &CellRun, i: usize) -> f64 {
+        let base = f64::from_bits(run.baseline(i));
+        let raw = run.raw_sum_f64(i);
+        self.stage(run, i, [raw.to_bits()]);
+        raw - base
+    }
+
+    /// A reset read of cells `0..out.len()` of `run` into `out` (zeros).
+    #[inline(never)]
+    fn read_into(&mut self, run: &CellRun, out: &mut [u64]) {
+        for (k, acc) in out.iter_mut().enumerate() {
+            *acc = run.baseline(k).wrapping_neg();
+        }
+        run.add_raw_sums(out);
+        // A reset holds the reset turn: the baselines read above are still the same.
+        let raw = out.iter().enumerate();
+        self.stage(run, 0, raw.map(|(k, v)| v.wrapping_add(run.baseline(k))));
+    }
+
     /// Stages `raws` (raw sums over shards, the bits of an `f64` for a float cell) as the
     /// baselines of cells `first..` of `run`.
     #[inline]
@@ -155,6 +215,10 @@ impl ResetLog {
     /// Ends the reset: its baselines and cleared extremes take effect if `commit`, else nothing
     /// does.
     fn end(&mut self, commit: bool) {
+        if commit && !self.blocks.is_empty() {
+            // Release: see `ReadMode::current`.
+            COMMITTED.store(true, std::sync::atomic::Ordering::Release);
+        }
         for block in self.blocks.drain(..) {
             if commit {
                 block.commit();

@@ -149,7 +149,7 @@ impl Statistics {
     /// assert_eq!(s.get().count, 1);
     /// ```
     pub fn get(&self) -> StatisticsValue {
-        read(&self.cells, ReadMode::Current)
+        read(&self.cells, ReadMode::current())
     }
 
     /// Returns the statistics and resets them, atomically per shard and cell: the next read

@@ -103,7 +103,7 @@ impl Summary {
     /// assert_eq!(s.get().count, 1);
     /// ```
     pub fn get(&self) -> SummaryValue {
-        read(&self.cells, ReadMode::Current)
+        read(&self.cells, ReadMode::current())
     }
 
     /// Returns the count and sum since the previous reset and resets them to 0 (see

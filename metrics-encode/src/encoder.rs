@@ -17,7 +17,9 @@ use crate::error::RenderError;
 use crate::escape;
 use crate::le_labels::{LeLabels, le_slot};
 use crate::number::{write_float, write_number, write_u64};
-use crate::selection::{BUCKET, COUNT, INFO, MAX, MIN, PLAIN, SUM, TOTAL, selection, whole_family};
+use crate::selection::{
+    ALL, BUCKET, COUNT, INFO, MAX, MIN, PLAIN, SUM, TOTAL, selection, whole_family,
+};
 
 /// Sample suffixes as the lines are written (`coremeter::MetricType::samples` is the table).
 const TOTAL_SUFFIX: &[u8] = SampleSuffix::Total.as_str().as_bytes();
@@ -683,10 +685,14 @@ impl Visitor for Render<'_> {
     fn wants(&mut self, descriptor: &Descriptor) -> bool {
         let selected = selection(self.filter, descriptor);
         self.state.selected = selected;
-        let t = descriptor.metric_type();
-        let whole = whole_family(t);
-        if self.reset && selected != 0 && selected & whole != whole {
-            let name = descriptor.name();
+        // Only a filtered reset can select part of a family (`ALL` selects every sample).
+        if self.reset
+            && selected != 0
+            && selected != ALL
+            && selected & whole_family(descriptor.metric_type())
+                != whole_family(descriptor.metric_type())
+        {
+            let (name, t) = (descriptor.name(), descriptor.metric_type());
             let sample = self.filter.iter().find(|f| f.starts_with(name));
             self.refused.get_or_insert(RenderError::PartialReset {
                 sample: sample.cloned().unwrap_or_default(),

@@ -143,7 +143,7 @@ impl Registry {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn collect(&self, visitor: &mut dyn Visitor) -> Result<(), CollectError> {
-        self.collect_with(visitor, ReadMode::Current)
+        self.collect_with(visitor, ReadMode::current())
     }
 
     /// Like [`collect`](Self::collect), but counters, histograms, summaries and statistics report
