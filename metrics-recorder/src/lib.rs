@@ -57,12 +57,14 @@
 
 mod builder;
 mod handles;
+mod matcher;
 mod name;
 mod recorder;
 
 use std::fmt;
 
-pub use builder::{Matcher, RecorderBuilder};
+pub use builder::RecorderBuilder;
+pub use matcher::Matcher;
 pub use recorder::{CoremeterRecorder, REJECTED_COUNTER};
 
 /// Makes a recorder over [`coremeter::default_registry`] the facade's global recorder (what

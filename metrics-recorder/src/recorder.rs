@@ -16,8 +16,8 @@ use coremeter::{
 };
 use metrics::{Key, KeyName, Metadata, SharedString, Unit};
 
-use crate::builder::Matcher;
 use crate::handles::{CounterHandle, GaugeHandle, HistogramHandle};
+use crate::matcher::Matcher;
 use crate::name;
 
 /// The name of the counter of facade metrics a recorder could not register.
