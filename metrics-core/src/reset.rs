@@ -143,7 +143,7 @@ pub(crate) struct ResetLog {
     blocks: Vec<StagedBlock>,
     /// Runs (views: a reset defers the freeing of runs) and cell of the extremes read.
     extremes: Vec<(CellRun, u16)>,
-    /// Each extreme's value per shard, one extreme after the other.
+    /// Each extreme's value per shard of its run, one extreme after the other.
     values: Vec<u64>,
 }
 
@@ -157,17 +157,17 @@ impl ResetLog {
         }
     }
 
-    /// A reset read of cell `i` of `run` (see [`ReadMode::read`]); out of line, so that the
-    /// plain reads inline small.
+    /// A reset read of cell `i` of `run` (see [`ReadMode::read`]): the plain read, then its sum
+    /// staged. Out of line, so that the plain reads inline small. A reset holds the reset turn,
+    /// so the baselines do not change between the read and the stage.
     #[inline(never)]
     fn read(&mut self, run: &CellRun, i: usize) -> u64 {
-        let base = run.baseline(i);
-        let raw = run.raw_sum(i);
-        self.stage(run, i, [raw]);
-        raw.wrapping_sub(base)
+        let value = ReadMode::Current.read(run, i);
+        self.stage(run, i, [value.wrapping_add(run.baseline(i))]);
+        value
     }
 
-    /// A reset read of an `f64` cell.
+    /// A reset read of an `f64` cell (the raw sum staged as read: `value + baseline` would round).
     #[inline(never)]
     fn read_f64(&mut self, run: &CellRun, i: usize) -> f64 {
         let base = f64::from_bits(run.baseline(i));
@@ -176,14 +176,10 @@ impl ResetLog {
         raw - base
     }
 
-    /// A reset read of cells `0..out.len()` of `run` into `out` (zeros).
+    /// A reset read of cells `0..out.len()` of `run` into `out` (zeros), as [`read`](Self::read).
     #[inline(never)]
     fn read_into(&mut self, run: &CellRun, out: &mut [u64]) {
-        for (k, acc) in out.iter_mut().enumerate() {
-            *acc = run.baseline(k).wrapping_neg();
-        }
-        run.add_raw_sums(out);
-        // A reset holds the reset turn: the baselines read above are still the same.
+        ReadMode::Current.read_into(run, out);
         let raw = out.iter().enumerate();
         self.stage(run, 0, raw.map(|(k, v)| v.wrapping_add(run.baseline(k))));
     }
@@ -227,9 +223,11 @@ impl ResetLog {
             }
         }
         if commit {
-            let shards = self.values.len() / self.extremes.len().max(1);
-            for ((run, i), seen) in self.extremes.iter().zip(self.values.chunks(shards.max(1))) {
+            let mut values = self.values.as_slice();
+            for (run, i) in &self.extremes {
+                let (seen, rest) = values.split_at(run.shard_count());
                 run.clear_extreme(usize::from(*i), seen);
+                values = rest;
             }
         }
         self.extremes.clear();

@@ -403,6 +403,11 @@ impl CellRun {
         }
     }
 
+    /// The number of shards of this run's cells.
+    pub(crate) fn shard_count(&self) -> usize {
+        self.block.shards.len()
+    }
+
     /// Cell `i` of each shard (an extreme kept per shard).
     pub(crate) fn per_shard(&self, i: usize) -> impl Iterator<Item = u64> + '_ {
         self.shards(i).map(|c| c.load(Ordering::Relaxed))
@@ -521,10 +526,6 @@ fn free(block: &'static Block, start: u32, len: u32) {
     slab(block.kind).free(block, start, len);
 }
 
-/// Whether a reset is between its read and its commit (or discard), fast to check: see
-/// [`deferred_by_reset`].
-static RESET_RUNNING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
 /// A run whose freeing waits: its block, first cell and length.
 type DeferredRun = (&'static Block, u32, u32);
 
@@ -536,13 +537,14 @@ static DEFERRED: StdMutex<Option<Vec<DeferredRun>>> = StdMutex::new(None);
 /// whether the free was deferred to the reset's end.
 ///
 /// A run the reset read was freed after that read (the family that held it, or the plan, let go
-/// after the read, through a lock or the run's own reference count), so this sees the flag the
-/// reset set before reading; SeqCst on both sides keeps that reasoning independent of the path.
+/// after the read, through a lock or the run's own reference count), so this finds the list the
+/// reset made before reading. Freeing is rare and takes the free list's lock anyway: one more
+/// lock costs nothing that matters.
 ///
 /// Not under loom: its models run side by side in one process, each with slabs of its own, and
 /// these process-wide statics would carry one model's runs into another's slab.
 fn deferred_by_reset(block: &'static Block, start: u32, len: u32) -> bool {
-    if cfg!(loom) || !RESET_RUNNING.load(std::sync::atomic::Ordering::SeqCst) {
+    if cfg!(loom) {
         return false;
     }
     match &mut *DEFERRED.lock().unwrap_or_else(|p| p.into_inner()) {
@@ -557,16 +559,11 @@ fn deferred_by_reset(block: &'static Block, start: u32, len: u32) -> bool {
 /// Starts deferring frees: called by a reset before it reads (see [`deferred_by_reset`]).
 pub(crate) fn reset_started() {
     *DEFERRED.lock().unwrap_or_else(|p| p.into_inner()) = Some(Vec::new());
-    RESET_RUNNING.store(true, std::sync::atomic::Ordering::SeqCst);
 }
 
 /// Frees what was deferred: called by a reset after its commit or discard.
 pub(crate) fn reset_ended() {
-    let runs = {
-        let mut deferred = DEFERRED.lock().unwrap_or_else(|p| p.into_inner());
-        RESET_RUNNING.store(false, std::sync::atomic::Ordering::SeqCst);
-        deferred.take()
-    };
+    let runs = DEFERRED.lock().unwrap_or_else(|p| p.into_inner()).take();
     for (block, start, len) in runs.into_iter().flatten() {
         free(block, start, len);
     }

@@ -79,6 +79,16 @@ fn an_extreme_observed_before_the_commit_stays() {
     assert_eq!((next.count, next.max), (1, Some(9.0)));
 }
 
+/// A registry with a label family of counters named `name`, label `k`.
+fn label_family(name: &'static str) -> (Registry, Family<DynLabels, Counter>) {
+    let registry = Registry::new();
+    let family = Family::<DynLabels, Counter>::with_label_names(&["k"]).unwrap();
+    registry
+        .register(Opts::new(name, "A family."), family.clone())
+        .unwrap();
+    (registry, family)
+}
+
 /// Reads only the counter values.
 #[derive(Default)]
 struct Counts(Vec<f64>);
@@ -96,11 +106,7 @@ impl Visitor for Counts {
 /// reset ends, so the commit cannot give a new series the removed one's baseline.
 #[test]
 fn a_series_removed_during_a_reset_leaves_no_baseline_behind() {
-    let registry = Registry::new();
-    let family = Family::<DynLabels, Counter>::with_label_names(&["k"]).unwrap();
-    registry
-        .register(Opts::new("f", "F."), family.clone())
-        .unwrap();
+    let (registry, family) = label_family("f");
     for round in 0..50 {
         let a = format!("a{round}");
         family.labels(&[&a]).unwrap().inc_by(1_000);
@@ -153,11 +159,7 @@ fn resets_and_plain_reads_add_up_with_writers() {
 /// baseline it did not make (it would read a huge wrapped value).
 #[test]
 fn series_churn_during_resets_never_reads_a_stale_baseline() {
-    let registry = Registry::new();
-    let family = Family::<DynLabels, Counter>::with_label_names(&["k"]).unwrap();
-    registry
-        .register(Opts::new("churn", "Churn."), family.clone())
-        .unwrap();
+    let (registry, family) = label_family("churn");
     let done = std::sync::atomic::AtomicBool::new(false);
     std::thread::scope(|scope| {
         scope.spawn(|| {
