@@ -686,13 +686,9 @@ impl Visitor for Render<'_> {
         let selected = selection(self.filter, descriptor);
         self.state.selected = selected;
         // Only a filtered reset can select part of a family (`ALL` selects every sample).
-        if self.reset
-            && selected != 0
-            && selected != ALL
-            && selected & whole_family(descriptor.metric_type())
-                != whole_family(descriptor.metric_type())
-        {
-            let (name, t) = (descriptor.name(), descriptor.metric_type());
+        let t = descriptor.metric_type();
+        if self.reset && selected != 0 && selected != ALL && selected != whole_family(t) {
+            let name = descriptor.name();
             let sample = self.filter.iter().find(|f| f.starts_with(name));
             self.refused.get_or_insert(RenderError::PartialReset {
                 sample: sample.cloned().unwrap_or_default(),
