@@ -187,25 +187,33 @@ impl Caches {
 
     /// The cache of the family registered as `registration`; `ordinal` is the family's position
     /// among the registered families of this scrape (where it was in the previous one, usually).
+    #[inline]
     pub(crate) fn family(&mut self, registration: u64, ordinal: usize) -> usize {
         self.used += 1;
         let slot = match self.families.get(ordinal) {
             Some(f) if f.registration == registration => ordinal,
-            _ => match self.slots.get(&registration) {
-                Some(&slot) => slot,
-                None => {
-                    self.families.push(FamilyCache {
-                        registration,
-                        ..FamilyCache::default()
-                    });
-                    let slot = self.families.len() - 1;
-                    self.slots.insert(registration, slot);
-                    slot
-                }
-            },
+            _ => self.find(registration),
         };
         self.families[slot].generation = self.generation;
         slot
+    }
+
+    /// The cache of a family that moved since the previous scrape, or a new one.
+    #[cold]
+    #[inline(never)]
+    fn find(&mut self, registration: u64) -> usize {
+        match self.slots.get(&registration) {
+            Some(&slot) => slot,
+            None => {
+                self.families.push(FamilyCache {
+                    registration,
+                    ..FamilyCache::default()
+                });
+                let slot = self.families.len() - 1;
+                self.slots.insert(registration, slot);
+                slot
+            }
+        }
     }
 
     pub(crate) fn get(&mut self, slot: usize) -> &mut FamilyCache {

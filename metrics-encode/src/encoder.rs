@@ -389,6 +389,7 @@ impl State {
 
     /// Ends the current family's use of its cache: series beyond those read are gone, and if
     /// they were read one by one and all cached, the cache holds the layout they offered.
+    #[inline]
     fn finish_cache(&mut self) {
         if let Some(slot) = self.cache.take()
             && !self.taken
@@ -405,10 +406,17 @@ impl State {
     }
 
     /// Writes what statistics left for after their family (their `_min` and `_max` families).
+    #[inline]
     fn end_family(&mut self, out: &mut Buf) {
-        if self.metric_type != Some(MetricType::Statistics) {
-            return;
+        if self.metric_type == Some(MetricType::Statistics) {
+            self.end_statistics(out);
         }
+    }
+
+    /// [`end_family`](Self::end_family) after a statistics family (rare: out of line).
+    #[cold]
+    #[inline(never)]
+    fn end_statistics(&mut self, out: &mut Buf) {
         self.metric_type = None;
         let help = std::mem::take(&mut self.help);
         if !self.min.is_empty() {

@@ -35,10 +35,16 @@ pub(crate) fn whole_family(t: MetricType) -> u16 {
 }
 
 /// Which samples of the family `d` the names in `filter` select (0 for none).
+#[inline]
 pub(crate) fn selection(filter: &[String], d: &Descriptor) -> u16 {
     if filter.is_empty() {
         return ALL;
     }
+    filtered(filter, d)
+}
+
+/// [`selection`] by a filter that names something.
+fn filtered(filter: &[String], d: &Descriptor) -> u16 {
     let name = d.name();
     let mut selected = 0;
     for f in filter {
