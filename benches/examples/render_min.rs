@@ -5,10 +5,12 @@
 //! scattered among theirs; `--fragment` reproduces that here with filler allocations.
 //!
 //! ```sh
-//! cargo run --release -p coremeter-benches --example render_min -- [renders] [--fragment] [--reset]
+//! cargo run --release -p coremeter-benches --example render_min -- [renders] [--fragment] [--reset] [--cold]
 //! ```
 //!
 //! `--reset` makes every render a reset-on-read scrape (what `/metricsandreset` serves).
+//! `--cold` renders with a new encoder each time: the first scrape of a process, every series
+//! read with its labels and its lines built from nothing.
 
 use std::time::Instant;
 
@@ -23,6 +25,7 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let renders: usize = args.iter().find_map(|a| a.parse().ok()).unwrap_or(2_000);
     let fragment = args.iter().any(|a| a == "--fragment");
+    let cold = args.iter().any(|a| a == "--cold");
     let scrape = Scrape::new(Format::Text).reset(args.iter().any(|a| a == "--reset"));
     let paths = values();
     let registry = Registry::new();
@@ -57,6 +60,9 @@ fn main() {
                     }
                 }
             }
+            if cold {
+                encoder = Encoder::new();
+            }
             let start = Instant::now();
             bytes = bytes.max(encoder.render(&registry, &scrape).expect("renders").len());
             times.push(start.elapsed().as_secs_f64() * 1e9 / series);
@@ -78,6 +84,9 @@ fn main() {
                 ""
             },
         );
+        if cold {
+            println!("  (a new encoder for every render: first scrapes)");
+        }
     }
     drop(filler);
 }

@@ -5,7 +5,7 @@ use std::fmt;
 use crate::exemplar::{Exemplar, ExemplarError};
 use crate::family::{FamilyMetric, Storage};
 use crate::metric::{Metric, sealed};
-use crate::read::{BulkKind, BulkSink, Collector, CounterValue, MetricType, Number, Value};
+use crate::read::{BulkKind, BulkSink, Collector, MetricType, Shape};
 use crate::reset::{ReadMode, Reset};
 use crate::slab::{CellRun, Kind};
 
@@ -181,28 +181,6 @@ impl fmt::Debug for Counter {
     }
 }
 
-/// Emits a counter series from its cell, with the cell's exemplar.
-#[inline]
-fn collect_counter(run: &CellRun, value: Number, out: &mut Collector<'_>) {
-    if run.has_exemplars() {
-        collect_with_exemplar(run, value, out);
-    } else {
-        out.series(&Value::Counter(CounterValue {
-            value,
-            exemplar: None,
-        }));
-    }
-}
-
-/// [`collect_counter`] for a counter in a block that has exemplars (rare: out of line).
-#[cold]
-#[inline(never)]
-fn collect_with_exemplar(run: &CellRun, value: Number, out: &mut Collector<'_>) {
-    let exemplars = run.exemplars();
-    let exemplar = exemplars.as_ref().and_then(|(table, at)| table.get(*at));
-    out.series(&Value::Counter(CounterValue { value, exemplar }));
-}
-
 impl sealed::Sealed for Counter {}
 
 impl Metric for Counter {
@@ -211,7 +189,7 @@ impl Metric for Counter {
     }
 
     fn collect(&self, out: &mut Collector<'_>) {
-        Self::collect_run(&self.cells, &(), out);
+        Self::collect_one(&self.cells, &(), out);
     }
 }
 
@@ -232,16 +210,12 @@ impl Storage for Counter {
         &self.cells
     }
 
-    #[inline]
-    fn collect_run(run: &CellRun, _: &(), out: &mut Collector<'_>) {
-        let v = out.mode().read(run, 0);
-        collect_counter(run, Number::UInt(v), out);
+    fn shape(_: &()) -> Shape {
+        Shape::word(BulkKind::Counter)
     }
 
-    const BULK: Option<BulkKind> = Some(BulkKind::Counter);
-
     #[inline(always)]
-    fn read_bulk(run: &CellRun, _: &(), sink: &mut BulkSink<'_>) {
+    fn read(run: &CellRun, _: &(), sink: &mut BulkSink<'_>) {
         let v = sink.mode.read(run, 0);
         sink.words.push(v);
         sink.end_series(run);
@@ -434,7 +408,7 @@ impl Metric for FloatCounter {
     }
 
     fn collect(&self, out: &mut Collector<'_>) {
-        Self::collect_run(&self.cells, &(), out);
+        Self::collect_one(&self.cells, &(), out);
     }
 }
 
@@ -455,16 +429,12 @@ impl Storage for FloatCounter {
         &self.cells
     }
 
-    #[inline]
-    fn collect_run(run: &CellRun, _: &(), out: &mut Collector<'_>) {
-        let v = out.mode().read_f64(run, 0);
-        collect_counter(run, Number::Float(v), out);
+    fn shape(_: &()) -> Shape {
+        Shape::word(BulkKind::FloatCounter)
     }
 
-    const BULK: Option<BulkKind> = Some(BulkKind::FloatCounter);
-
     #[inline(always)]
-    fn read_bulk(run: &CellRun, _: &(), sink: &mut BulkSink<'_>) {
+    fn read(run: &CellRun, _: &(), sink: &mut BulkSink<'_>) {
         let v = sink.mode.read_f64(run, 0);
         sink.words.push(v.to_bits());
         sink.end_series(run);

@@ -5,7 +5,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::family::{FamilyMetric, Storage};
 use crate::metric::{Metric, sealed};
-use crate::read::{BulkKind, BulkSink, Collector, MetricType, Number, Value};
+use crate::read::{BulkKind, BulkSink, Collector, MetricType, Shape};
 use crate::slab::{CellRun, Kind, add_f64};
 use crate::sync::{AtomicU64, Ordering};
 
@@ -185,7 +185,7 @@ impl Metric for Gauge {
     }
 
     fn collect(&self, out: &mut Collector<'_>) {
-        Self::collect_run(&self.cell, &(), out);
+        Self::collect_one(&self.cell, &(), out);
     }
 }
 
@@ -206,14 +206,12 @@ impl Storage for Gauge {
         &self.cell
     }
 
-    fn collect_run(run: &CellRun, _: &(), out: &mut Collector<'_>) {
-        out.series(&Value::Gauge(Number::Int(run.raw_sum(0) as i64)));
+    fn shape(_: &()) -> Shape {
+        Shape::word(BulkKind::Gauge)
     }
 
-    const BULK: Option<BulkKind> = Some(BulkKind::Gauge);
-
     #[inline(always)]
-    fn read_bulk(run: &CellRun, _: &(), sink: &mut BulkSink<'_>) {
+    fn read(run: &CellRun, _: &(), sink: &mut BulkSink<'_>) {
         sink.words.push(run.raw_sum(0));
         sink.end_series(run);
     }
@@ -394,7 +392,7 @@ impl Metric for FloatGauge {
     }
 
     fn collect(&self, out: &mut Collector<'_>) {
-        Self::collect_run(&self.cell, &(), out);
+        Self::collect_one(&self.cell, &(), out);
     }
 }
 
@@ -415,14 +413,12 @@ impl Storage for FloatGauge {
         &self.cell
     }
 
-    fn collect_run(run: &CellRun, _: &(), out: &mut Collector<'_>) {
-        out.series(&Value::Gauge(Number::Float(run.raw_sum_f64(0))));
+    fn shape(_: &()) -> Shape {
+        Shape::word(BulkKind::FloatGauge)
     }
 
-    const BULK: Option<BulkKind> = Some(BulkKind::FloatGauge);
-
     #[inline(always)]
-    fn read_bulk(run: &CellRun, _: &(), sink: &mut BulkSink<'_>) {
+    fn read(run: &CellRun, _: &(), sink: &mut BulkSink<'_>) {
         sink.words.push(run.raw_sum_f64(0).to_bits());
         sink.end_series(run);
     }

@@ -8,7 +8,7 @@ use crate::exemplar::{Exemplar, ExemplarError};
 use crate::family::{FamilyMetric, Storage};
 use crate::guard::{Observe, Timer};
 use crate::metric::{Metric, sealed};
-use crate::read::{BulkKind, BulkSink, Collector, HistogramValue, MetricType};
+use crate::read::{BulkKind, BulkSink, Collector, HistogramValue, MetricType, Shape};
 use crate::reset::{ReadMode, Reset};
 use crate::slab::{CellRun, Kind};
 
@@ -278,7 +278,7 @@ impl Metric for Histogram {
     }
 
     fn collect(&self, out: &mut Collector<'_>) {
-        Self::collect_run(&self.cells, &self.bounds, out);
+        Self::collect_one(&self.cells, &self.bounds, out);
     }
 }
 
@@ -302,24 +302,16 @@ impl Storage for Histogram {
         &self.cells
     }
 
-    fn collect_run(run: &CellRun, bounds: &Buckets, out: &mut Collector<'_>) {
-        let exemplars = run.exemplars();
-        let exemplars = exemplars.as_ref().map(|(table, at)| (&**table, *at));
-        out.histogram(
-            bounds.bounds(),
-            |counts, mode| read(run, counts, mode),
-            exemplars,
-        );
-    }
-
-    const BULK: Option<BulkKind> = Some(BulkKind::Histogram);
-
-    fn bulk_layout(bounds: &Buckets) -> (&'static [f64], usize) {
-        (bounds.bounds(), bounds.bounds().len() + 2)
+    fn shape(bounds: &Buckets) -> Shape {
+        Shape {
+            stride: bounds.bounds().len() + 2,
+            bounds: bounds.bounds(),
+            ..Shape::word(BulkKind::Histogram)
+        }
     }
 
     #[inline(always)]
-    fn read_bulk(run: &CellRun, bounds: &Buckets, sink: &mut BulkSink<'_>) {
+    fn read(run: &CellRun, bounds: &Buckets, sink: &mut BulkSink<'_>) {
         let buckets = bounds.bounds().len() + 1;
         let start = sink.words.len();
         sink.words.resize(start + buckets, 0);

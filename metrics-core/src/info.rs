@@ -4,7 +4,7 @@ use std::fmt;
 
 use crate::family::{FamilyMetric, LabelError, Storage, check_label_names};
 use crate::metric::{Metric, sealed};
-use crate::read::{Collector, MetricType, Value};
+use crate::read::{BulkKind, BulkSink, Collector, MetricType, Shape};
 use crate::slab::{CellRun, Kind};
 
 /// A set of label pairs exposed with the value 1 (Python's `Info`): build version, commit,
@@ -139,7 +139,7 @@ impl Metric for Info {
     }
 
     fn collect(&self, out: &mut Collector<'_>) {
-        Self::collect_run(&self.cell, &(), out);
+        Self::collect_one(&self.cell, &(), out);
     }
 
     fn label_names(&self) -> Vec<String> {
@@ -164,13 +164,13 @@ impl Storage for Info {
         &self.cell
     }
 
-    fn collect_run(run: &CellRun, _: &(), out: &mut Collector<'_>) {
-        let table = run.infos();
-        let pairs = table
-            .as_ref()
-            .and_then(|(table, at)| table.get(at))
-            .map_or(&[][..], Vec::as_slice);
-        out.with_extra(pairs, |out| out.series(&Value::Info));
+    fn shape(_: &()) -> Shape {
+        Shape::word(BulkKind::Info)
+    }
+
+    fn read(run: &CellRun, _: &(), sink: &mut BulkSink<'_>) {
+        sink.words.push(0);
+        sink.end_series_with_table(run);
     }
 }
 

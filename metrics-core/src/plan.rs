@@ -23,7 +23,7 @@
 
 use std::ops::Range;
 
-use crate::read::{BulkKind, Descriptor};
+use crate::read::{Descriptor, Shape};
 use crate::slab::CellRun;
 use crate::sync::unmodelled::{Arc, AtomicU64};
 
@@ -82,9 +82,7 @@ impl Drop for HeldRuns {
 pub(crate) struct BulkRead {
     /// The family's layout (see `Visitor::bulk`).
     pub(crate) layout: u64,
-    pub(crate) kind: BulkKind,
-    pub(crate) stride: usize,
-    pub(crate) bounds: &'static [f64],
+    pub(crate) shape: Shape,
 }
 
 /// What a label family gives a registry making a plan (see `Sealed::plan`). Public only because

@@ -7,7 +7,7 @@ use std::fmt;
 use crate::family::{FamilyMetric, Storage};
 use crate::label::LabelValue;
 use crate::metric::{Metric, sealed};
-use crate::read::{Collector, MetricType, StateSetValue, Value};
+use crate::read::{BulkKind, BulkSink, Collector, MetricType, Shape};
 use crate::slab::{CellRun, Kind};
 use crate::sync::Ordering;
 use crate::sync::unmodelled::{Mutex, OnceLock};
@@ -56,6 +56,11 @@ impl States {
             }
         }
         Ok(States(intern(states)))
+    }
+
+    /// The states a [`Shape`] keeps, checked when they were first made.
+    pub(crate) fn from_shape(shape: &Shape) -> Self {
+        States(shape.states)
     }
 
     /// The values of a fixed-set label value type (a unit-only enum with `LabelValue`), in index
@@ -319,7 +324,7 @@ impl Metric for StateSet {
     }
 
     fn collect(&self, out: &mut Collector<'_>) {
-        Self::collect_run(&self.cell, &self.states, out);
+        Self::collect_one(&self.cell, &self.states, out);
     }
 }
 
@@ -343,11 +348,16 @@ impl Storage for StateSet {
         &self.cell
     }
 
-    fn collect_run(run: &CellRun, states: &States, out: &mut Collector<'_>) {
-        out.series(&Value::StateSet(StateSetValue {
+    fn shape(states: &States) -> Shape {
+        Shape {
             states: states.0,
-            current: current(run, states),
-        }));
+            ..Shape::word(BulkKind::StateSet)
+        }
+    }
+
+    fn read(run: &CellRun, states: &States, sink: &mut BulkSink<'_>) {
+        sink.words.push(current(run, states) as u64);
+        sink.end_series(run);
     }
 }
 

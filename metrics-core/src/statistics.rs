@@ -7,7 +7,10 @@ use std::time::Duration;
 use crate::family::{FamilyMetric, Storage};
 use crate::guard::{Observe, Timer};
 use crate::metric::{Metric, sealed};
-use crate::read::{Collector, MetricType, StatisticsValue, Value};
+use crate::read::{
+    BulkKind, BulkSink, Collector, MetricType, STATISTICS_MAX, STATISTICS_MIN, Shape,
+    StatisticsValue,
+};
 use crate::reset::{ReadMode, Reset};
 use crate::slab::{CellRun, Kind};
 use crate::sync::Ordering;
@@ -209,7 +212,7 @@ impl Metric for Statistics {
     }
 
     fn collect(&self, out: &mut Collector<'_>) {
-        Self::collect_run(&self.cells, &(), out);
+        Self::collect_one(&self.cells, &(), out);
     }
 }
 
@@ -230,9 +233,20 @@ impl Storage for Statistics {
         &self.cells
     }
 
-    fn collect_run(run: &CellRun, _: &(), out: &mut Collector<'_>) {
-        let value = read(run, out.mode());
-        out.series(&Value::Statistics(value));
+    fn shape(_: &()) -> Shape {
+        Shape {
+            stride: 5,
+            ..Shape::word(BulkKind::Statistics)
+        }
+    }
+
+    fn read(run: &CellRun, _: &(), sink: &mut BulkSink<'_>) {
+        let v = read(run, sink.mode.reborrow());
+        let has = v.min.map_or(0, |_| STATISTICS_MIN) | v.max.map_or(0, |_| STATISTICS_MAX);
+        let (min, max) = (v.min.unwrap_or(0.0), v.max.unwrap_or(0.0));
+        sink.words
+            .extend([v.count, v.sum.to_bits(), min.to_bits(), max.to_bits(), has]);
+        sink.end_series(run);
     }
 }
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 use crate::family::{FamilyMetric, Storage};
 use crate::guard::{Observe, Timer};
 use crate::metric::{Metric, sealed};
-use crate::read::{Collector, MetricType, SummaryValue, Value};
+use crate::read::{BulkKind, BulkSink, Collector, MetricType, Shape, SummaryValue};
 use crate::reset::{ReadMode, Reset};
 use crate::slab::{CellRun, Kind};
 
@@ -157,7 +157,7 @@ impl Metric for Summary {
     }
 
     fn collect(&self, out: &mut Collector<'_>) {
-        Self::collect_run(&self.cells, &(), out);
+        Self::collect_one(&self.cells, &(), out);
     }
 }
 
@@ -178,9 +178,17 @@ impl Storage for Summary {
         &self.cells
     }
 
-    fn collect_run(run: &CellRun, _: &(), out: &mut Collector<'_>) {
-        let value = read(run, out.mode());
-        out.series(&Value::Summary(value));
+    fn shape(_: &()) -> Shape {
+        Shape {
+            stride: 2,
+            ..Shape::word(BulkKind::Summary)
+        }
+    }
+
+    fn read(run: &CellRun, _: &(), sink: &mut BulkSink<'_>) {
+        let value = read(run, sink.mode.reborrow());
+        sink.words.extend([value.count, value.sum.to_bits()]);
+        sink.end_series(run);
     }
 }
 

@@ -404,6 +404,56 @@ fn families_of_every_family_metric_type() {
     );
 }
 
+/// Families of the types that are not offered in bulk (summaries, statistics, state sets) are
+/// read by the same one read per type as the others, whichever scrape it is: the first scrape,
+/// the second and the ones after (when the registry reads from its plan) give equal values; the
+/// overflow series and a child without observations come out right; a reset reports and then
+/// clears exactly what was counted.
+#[test]
+fn every_type_reads_the_same_on_every_scrape_and_resets() {
+    let registry = Registry::new();
+    let s: Family<Path<'static>, Summary> = Family::new();
+    let st: Family<Path<'static>, Statistics> = Family::new();
+    let s = s.with_limit(1);
+    registry.register(Opts::new("s", "S."), s.clone()).unwrap();
+    registry
+        .register(Opts::new("st", "St."), st.clone())
+        .unwrap();
+    s.get(&Path("/a")).observe(2.0);
+    s.get(&Path("/b")).observe(5.0); // beyond the limit: the overflow series
+    st.get(&Path("/a")).observe(-1.0);
+    st.get(&Path("/a")).observe(3.0);
+    st.get(&Path("/quiet"));
+    let v = |name: &str, labels: &[(&str, &str)]| registry.sample_value(name, labels);
+    let overflow = [("path", OVERFLOW_LABEL_VALUE)];
+    let scrapes: Vec<Vec<Sample>> = (0..4).map(|_| registry.samples()).collect();
+    assert!(scrapes.windows(2).all(|w| w[0] == w[1]));
+    assert_eq!(v("s_sum", &[("path", "/a")]), Some(2.0));
+    assert_eq!(v("s_sum", &overflow), Some(5.0));
+    assert_eq!(v("st_min", &[("path", "/a")]), Some(-1.0));
+    assert_eq!(v("st_max", &[("path", "/a")]), Some(3.0));
+    assert_eq!(v("st_count", &[("path", "/quiet")]), Some(0.0));
+    assert_eq!(v("st_min", &[("path", "/quiet")]), None);
+
+    let mut taken = coremeter::SampleList::new();
+    registry.collect_and_reset(&mut taken).unwrap().commit();
+    let taken = taken.into_samples();
+    let in_taken = |name: &str, path: &str| {
+        taken
+            .iter()
+            .find(|t| t.name == name && t.labels.iter().any(|(_, v)| v == path))
+            .map(|t| t.value)
+    };
+    assert_eq!(in_taken("s_count", "/a"), Some(1.0));
+    assert_eq!(in_taken("st_sum", "/a"), Some(2.0));
+    assert_eq!(in_taken("st_max", "/a"), Some(3.0));
+    st.get(&Path("/a")).observe(1.0);
+    assert_eq!(v("s_count", &[("path", "/a")]), Some(0.0));
+    assert_eq!(v("st_count", &[("path", "/a")]), Some(1.0));
+    assert_eq!(v("st_min", &[("path", "/a")]), Some(1.0));
+    assert_eq!(v("st_max", &[("path", "/a")]), Some(1.0));
+}
+
 const PER_THREAD: u64 = 200_000;
 
 /// Writers update a dense family, a dynamic one, and insert new label sets into the dynamic one,

@@ -690,66 +690,40 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
     /// series never change, so its layout is always the same.
     fn collect_dense(&self, dense: &Dense, out: &mut Collector<'_>) {
         let config = &self.config;
-        if let Some(kind) = M::BULK
-            && out.bulk(Layout(0))
-        {
-            let (bounds, stride) = M::bulk_layout(config);
-            out.values(kind, stride, bounds, |sink| {
-                for i in 0..dense.len {
-                    M::read_bulk(&dense.child::<M>(i, config), config, sink);
-                }
-            });
-            return;
-        }
         let (names, sets) = (self.names(), L::VALUES);
-        let first = FamilyLabels::Dense {
-            names,
-            sets,
-            index: 0,
-        };
-        out.with_labels(first, |out| {
-            for i in 0..dense.len {
-                let index = i as u32;
-                out.set_own(FamilyLabels::Dense { names, sets, index });
-                M::collect_run(&dense.child::<M>(i, config), config, out);
-            }
-        });
+        out.family(
+            M::shape(config),
+            Some(Layout(0)),
+            |sink| {
+                for i in 0..dense.len {
+                    M::read(&dense.child::<M>(i, config), config, sink);
+                }
+            },
+            (0..dense.len as u32).map(|index| FamilyLabels::Dense { names, sets, index }),
+        );
     }
 
     /// Collects a dynamic family under its read lock: children in insertion order, then the
     /// overflow series. The lock keeps children from being removed (and their cells freed)
     /// while they are read.
     fn collect_dynamic(&self, out: &mut Collector<'_>) {
-        let shared = &*self.shared;
-        let map = read(&shared.map);
-        let config = &self.config;
-        if let Some(kind) = M::BULK
-            && out.bulk(Layout(map.version))
-        {
-            let (bounds, stride) = M::bulk_layout(config);
-            out.values(kind, stride, bounds, |sink| {
-                // The map holds the runs' references (see below).
+        let map = read(&self.shared.map);
+        let (config, names) = (&self.config, self.names());
+        let overflow = map.overflow.as_ref().map(|o| o.child.run());
+        out.family(
+            M::shape(config),
+            Some(Layout(map.version)),
+            |sink| {
+                // The map holds the runs' references (it drops them only under the write lock).
                 read_runs::<M>(map.entries().map(|(slot, _)| slot), config, sink);
-                if let Some(overflow) = &map.overflow {
-                    M::read_bulk(overflow.child.run(), config, sink);
+                if let Some(run) = overflow {
+                    M::read(run, config, sink);
                 }
-            });
-            return;
-        }
-        let names = self.names();
-        out.with_labels(FamilyLabels::Encoded { names, key: &[] }, |out| {
-            for (slot, key) in map.entries() {
-                out.set_own(FamilyLabels::Encoded { names, key });
-                // The map holds a reference to the run (it is only dropped under the write
-                // lock), so this borrowed handle needs none of its own.
-                let run = ManuallyDrop::new(CellRun::from_id(slot));
-                M::collect_run(&run, config, out);
-            }
-            if let Some(overflow) = &map.overflow {
-                out.set_own(FamilyLabels::Overflow { names });
-                overflow.child.collect(out);
-            }
-        });
+            },
+            map.entries()
+                .map(|(_, key)| FamilyLabels::Encoded { names, key })
+                .chain(overflow.map(|_| FamilyLabels::Overflow { names })),
+        );
     }
 }
 
@@ -763,7 +737,7 @@ pub(crate) fn read_runs<M: FamilyMetric>(
 ) {
     let mut last = LastBlock::default();
     for id in ids {
-        M::read_bulk(&CellRun::view_of_id(id, &mut last), config, sink);
+        M::read(&CellRun::view_of_id(id, &mut last), config, sink);
     }
 }
 
@@ -819,15 +793,14 @@ impl<L, M: FamilyMetric> sealed::Sealed for Family<L, M> {
     /// A dynamic family of a kind read in bulk, without an overflow series (whose estimate
     /// changes without a change of shape): its runs in the order a collection reads them.
     fn plan(&self) -> Option<FamilyPlan> {
-        let kind = M::BULK?;
-        if self.dense.len > 0 {
+        let shape = M::shape(&self.config);
+        if self.dense.len > 0 || !shape.offered() {
             return None;
         }
         let map = read(&self.shared.map);
         if map.overflow.is_some() {
             return None;
         }
-        let (bounds, stride) = M::bulk_layout(&self.config);
         let mut runs = HeldRuns::default();
         for (slot, _) in map.entries() {
             runs.hold(slot);
@@ -835,9 +808,7 @@ impl<L, M: FamilyMetric> sealed::Sealed for Family<L, M> {
         Some(FamilyPlan {
             read: BulkRead {
                 layout: map.version,
-                kind,
-                stride,
-                bounds,
+                shape,
             },
             runs,
         })

@@ -4,7 +4,7 @@
 use std::fmt;
 
 use crate::metric::Metric;
-use crate::read::{BulkKind, BulkSink, Collector, MetricType};
+use crate::read::{BulkSink, Collector, FamilyLabels, MetricType, Shape};
 use crate::slab::{CellRun, Kind};
 
 /// What a metric type provides to be a family's child: the crate-private operations behind the
@@ -23,17 +23,19 @@ pub trait Storage: Metric + Clone {
     fn from_run(run: CellRun, config: &Self::Config) -> Self;
     /// The handle's run.
     fn run(&self) -> &CellRun;
-    /// Reads the series kept in `run` (the child's cells) into `out`.
-    fn collect_run(run: &CellRun, config: &Self::Config, out: &mut Collector<'_>);
-    /// How the values of a family of this type are read in bulk, if they can be.
-    const BULK: Option<BulkKind> = None;
-    /// The bounds (for histograms) and words per series of the bulk values.
-    fn bulk_layout(config: &Self::Config) -> (&'static [f64], usize) {
-        let _ = config;
-        (&[], 1)
-    }
-    /// Writes the series kept in `run` to `sink` (see [`BULK`](Self::BULK)).
-    fn read_bulk(run: &CellRun, config: &Self::Config, sink: &mut BulkSink<'_>) {
-        let _ = (run, config, sink);
+    /// How a series of this type is held as words.
+    fn shape(config: &Self::Config) -> Shape;
+    /// Reads the series kept in `run` (a child's cells, or a metric's own) into `sink`: the one
+    /// place a value of this type is read, whichever way the collection hands it on (see
+    /// [`Collector::family`]).
+    fn read(run: &CellRun, config: &Self::Config, sink: &mut BulkSink<'_>);
+    /// Collects a metric of this type that is one series, kept in `run`.
+    fn collect_one(run: &CellRun, config: &Self::Config, out: &mut Collector<'_>) {
+        out.family(
+            Self::shape(config),
+            None,
+            |sink| Self::read(run, config, sink),
+            [FamilyLabels::None],
+        );
     }
 }

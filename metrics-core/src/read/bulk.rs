@@ -1,9 +1,15 @@
-//! Reading a family's values in one pass: [`Layout`], [`BulkKind`], [`Values`] and the crate's
-//! [`BulkSink`].
+//! A family's values as words, read in one pass: [`Layout`], [`BulkKind`], [`Values`], and the
+//! crate's [`Shape`].
+//!
+//! Every metric type reads a series into words in one function (`Storage::read`), whichever way
+//! a collection hands the values on: in bulk to a visitor that takes them, or series by series,
+//! each decoded from the words by [`Values::value`].
 
 use std::fmt;
 
-use crate::read::{CounterValue, HistogramValue, Number, Value};
+use crate::read::{
+    CounterValue, HistogramValue, Number, StateSetValue, StatisticsValue, SummaryValue, Value,
+};
 use crate::slab::CellRun;
 
 /// Identifies the series of a label family at one collection: within one registration (see
@@ -79,7 +85,59 @@ pub enum BulkKind {
     FloatGauge,
     /// [`Value::Histogram`].
     Histogram,
+    /// [`Value::Summary`]: count and sum.
+    Summary,
+    /// [`Value::Statistics`]: count, sum, minimum, maximum, and which of the extremes exist.
+    Statistics,
+    /// [`Value::StateSet`]: the index of the current state.
+    StateSet,
+    /// [`Value::Info`]: no value (the pairs are labels).
+    Info,
 }
+
+/// How a metric type holds a series as words: what [`Values`] needs besides the words. Public
+/// only because the crate-private `Storage` trait, public as a sealed supertrait, names it;
+/// nothing outside this crate can reach it.
+#[derive(Clone, Copy, Debug)]
+pub struct Shape {
+    pub(crate) kind: BulkKind,
+    /// Words per series.
+    pub(crate) stride: usize,
+    /// A histogram's bucket bounds.
+    pub(crate) bounds: &'static [f64],
+    /// A state set's states.
+    pub(crate) states: &'static [&'static str],
+}
+
+impl Shape {
+    /// One word per series, of `kind`.
+    pub(crate) const fn word(kind: BulkKind) -> Self {
+        Shape {
+            kind,
+            stride: 1,
+            bounds: &[],
+            states: &[],
+        }
+    }
+
+    /// Whether a visitor is offered a family of this shape in bulk (see
+    /// [`Visitor::bulk`](crate::Visitor::bulk)): the kinds whose series are their words (an
+    /// info's labels are not).
+    pub(crate) fn offered(&self) -> bool {
+        matches!(
+            self.kind,
+            BulkKind::Counter
+                | BulkKind::FloatCounter
+                | BulkKind::Gauge
+                | BulkKind::FloatGauge
+                | BulkKind::Histogram
+        )
+    }
+}
+
+/// The words of a statistics series that tell which extremes it has.
+pub(crate) const STATISTICS_MIN: u64 = 1;
+pub(crate) const STATISTICS_MAX: u64 = 2;
 
 /// The values of every series of a family, read in one pass (see [`Visitor::bulk`](crate::Visitor::bulk)).
 ///
@@ -113,12 +171,11 @@ pub enum BulkKind {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct Values<'a> {
-    pub(super) kind: BulkKind,
-    /// Words per series.
-    pub(super) stride: usize,
+    pub(super) shape: Shape,
     pub(super) words: &'a [u64],
-    pub(super) bounds: &'a [f64],
-    pub(super) exemplars: &'a [(u32, CellRun)],
+    /// The series whose runs keep side tables (exemplars, an info's pairs), with a view of the
+    /// run.
+    pub(super) tables: &'a [(u32, CellRun)],
 }
 
 impl<'a> Values<'a> {
@@ -146,7 +203,7 @@ impl<'a> Values<'a> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn kind(&self) -> BulkKind {
-        self.kind
+        self.shape.kind
     }
 
     /// The values as the storage holds them: a fixed number of 64-bit words per series, in
@@ -210,7 +267,7 @@ impl<'a> Values<'a> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn len(&self) -> usize {
-        self.words.len() / self.stride
+        self.words.len() / self.shape.stride
     }
 
     /// Whether there are none.
@@ -269,10 +326,10 @@ impl<'a> Values<'a> {
     /// ```
     #[inline]
     pub fn value(&self, i: usize) -> Value<'a> {
-        let at = i * self.stride;
-        let words = &self.words[at..at + self.stride];
+        let stride = self.shape.stride;
+        let words = &self.words[i * stride..(i + 1) * stride];
         let w = words[0];
-        match self.kind {
+        match self.shape.kind {
             BulkKind::Counter => Value::Counter(CounterValue {
                 value: Number::UInt(w),
                 exemplar: None,
@@ -284,13 +341,28 @@ impl<'a> Values<'a> {
             BulkKind::Gauge => Value::Gauge(Number::Int(w as i64)),
             BulkKind::FloatGauge => Value::Gauge(Number::Float(f64::from_bits(w))),
             BulkKind::Histogram => {
-                let (counts, sum) = words.split_at(self.bounds.len() + 1);
-                Value::Histogram(HistogramValue::new(
-                    self.bounds,
-                    counts,
-                    f64::from_bits(sum[0]),
-                ))
+                let bounds = self.shape.bounds;
+                let (counts, sum) = words.split_at(bounds.len() + 1);
+                Value::Histogram(HistogramValue::new(bounds, counts, f64::from_bits(sum[0])))
             }
+            BulkKind::Summary => Value::Summary(SummaryValue {
+                count: w,
+                sum: f64::from_bits(words[1]),
+            }),
+            BulkKind::Statistics => {
+                let has = words[4];
+                Value::Statistics(StatisticsValue {
+                    count: w,
+                    sum: f64::from_bits(words[1]),
+                    min: (has & STATISTICS_MIN != 0).then(|| f64::from_bits(words[2])),
+                    max: (has & STATISTICS_MAX != 0).then(|| f64::from_bits(words[3])),
+                })
+            }
+            BulkKind::StateSet => Value::StateSet(StateSetValue {
+                states: self.shape.states,
+                current: w as usize,
+            }),
+            BulkKind::Info => Value::Info,
         }
     }
 
@@ -323,12 +395,12 @@ impl<'a> Values<'a> {
     /// ```
     #[inline]
     pub fn number(&self, i: usize) -> Option<Number> {
-        let w = self.words[i * self.stride];
-        match self.kind {
+        let w = self.words[i * self.shape.stride];
+        match self.shape.kind {
             BulkKind::Counter => Some(Number::UInt(w)),
             BulkKind::Gauge => Some(Number::Int(w as i64)),
             BulkKind::FloatCounter | BulkKind::FloatGauge => Some(Number::Float(f64::from_bits(w))),
-            BulkKind::Histogram => None,
+            _ => None,
         }
     }
 
@@ -356,7 +428,7 @@ impl<'a> Values<'a> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn exemplar_series(&self) -> impl Iterator<Item = usize> + '_ {
-        self.exemplars.iter().map(|&(i, _)| i as usize)
+        self.tables.iter().map(|&(i, _)| i as usize)
     }
 
     /// Calls `f` with the value of series `i` and its exemplars (as [`Visitor::series`](crate::Visitor::series) would
@@ -389,12 +461,7 @@ impl<'a> Values<'a> {
     /// ```
     pub fn with_exemplars<R>(&self, i: usize, f: impl FnOnce(&Value<'_>) -> R) -> R {
         let value = self.value(i);
-        let run = self
-            .exemplars
-            .binary_search_by_key(&(i as u32), |&(s, _)| s)
-            .ok()
-            .map(|at| &self.exemplars[at].1);
-        let Some(table) = run.and_then(CellRun::exemplars) else {
+        let Some(table) = self.table_run(i).and_then(CellRun::exemplars) else {
             return f(&value);
         };
         let (table, at) = (&*table.0, table.1);
@@ -409,10 +476,21 @@ impl<'a> Values<'a> {
     }
 }
 
+impl Values<'_> {
+    /// The run of series `i` if its block keeps side tables.
+    pub(crate) fn table_run(&self, i: usize) -> Option<&CellRun> {
+        let at = self
+            .tables
+            .binary_search_by_key(&(i as u32), |&(s, _)| s)
+            .ok()?;
+        Some(&self.tables[at].1)
+    }
+}
+
 impl fmt::Debug for Values<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Values")
-            .field("kind", &self.kind)
+            .field("kind", &self.shape.kind)
             .field("len", &self.len())
             .finish_non_exhaustive()
     }

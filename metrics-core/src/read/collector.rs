@@ -2,33 +2,32 @@
 
 use std::fmt;
 
-use crate::exemplar::ExemplarTable;
+use crate::read::bulk::Shape;
 use crate::read::labels::FamilyLabels;
-use crate::read::{BulkKind, HistogramValue, Labels, Layout, Value, Values, Visitor};
+use crate::read::{BulkKind, Labels, Layout, Value, Values, Visitor};
 use crate::reset::ReadMode;
 use crate::slab::CellRun;
 
-/// Buffers a collection reuses: one histogram's counts, a family's bulk values.
+/// Buffers a collection reuses: a family's values as words, its side-table runs.
 #[derive(Default)]
 pub(crate) struct Buffers {
-    counts: Vec<u64>,
     words: Vec<u64>,
-    exemplars: Vec<(u32, CellRun)>,
+    tables: Vec<(u32, CellRun)>,
 }
 
-/// Where a family's children write their values when the family is read in bulk (see
-/// [`Visitor::bulk`]); only this crate writes to it.
+/// Where a metric type's `Storage::read` writes a series: its words, and the runs of series
+/// whose blocks keep side tables; only this crate writes to it.
 ///
 /// # Examples
 ///
 /// ```
-/// // Written by the families of this crate during a bulk read; a visitor sees the result as
-/// // `Values` (see `Visitor::values`).
+/// // Written by the metric types of this crate during a collection; a visitor sees the result
+/// // as `Values` (see `Visitor::values`) or as one `Value` per series.
 /// let _ = std::any::type_name::<coremeter::BulkSink<'static>>();
 /// ```
 pub struct BulkSink<'a> {
     pub(crate) words: &'a mut Vec<u64>,
-    exemplars: &'a mut Vec<(u32, CellRun)>,
+    tables: &'a mut Vec<(u32, CellRun)>,
     pub(crate) mode: ReadMode<'a>,
     series: u32,
 }
@@ -46,8 +45,14 @@ impl BulkSink<'_> {
     #[inline]
     pub(crate) fn end_series(&mut self, run: &CellRun) {
         if run.has_exemplars() {
-            self.exemplars.push((self.series, run.view(0)));
+            self.tables.push((self.series, run.view(0)));
         }
+        self.series += 1;
+    }
+
+    /// Ends a series whose run's side table is part of its value (an info's pairs).
+    pub(crate) fn end_series_with_table(&mut self, run: &CellRun) {
+        self.tables.push((self.series, run.view(0)));
         self.series += 1;
     }
 }
@@ -111,39 +116,39 @@ impl<'a> Collector<'a> {
         }
     }
 
-    /// Hands the visitor the values `read` writes, `stride` words per series of `kind`.
-    pub(crate) fn values(
+    /// Reads a family's series with `read` (a `Storage::read` per series, in series order),
+    /// then hands them to the visitor: in one [`Visitor::values`] call if `offer` is the
+    /// family's layout and the visitor takes it, else a [`Visitor::series`] call per series,
+    /// decoded from the same words, with the own labels `labels` gives each in turn.
+    pub(crate) fn family<'l>(
         &mut self,
-        kind: BulkKind,
-        stride: usize,
-        bounds: &[f64],
+        shape: Shape,
+        offer: Option<Layout>,
         read: impl FnOnce(&mut BulkSink<'_>),
-    ) {
-        let buffers = &mut *self.buffers;
-        buffers.words.clear();
-        buffers.exemplars.clear();
-        read(&mut BulkSink {
-            words: &mut buffers.words,
-            exemplars: &mut buffers.exemplars,
-            mode: self.mode.reborrow(),
-            series: 0,
-        });
-        self.visitor.values(&Values {
-            kind,
-            stride: stride.max(1),
-            words: &buffers.words,
-            bounds,
-            exemplars: &buffers.exemplars,
-        });
+        labels: impl IntoIterator<Item = FamilyLabels<'l>>,
+    ) where
+        'a: 'l,
+    {
+        if offer.is_some_and(|layout| shape.offered() && self.bulk(layout)) {
+            return self.bulk_values(shape, read);
+        }
+        let values = read_values(self.buffers, self.mode.reborrow(), shape, read);
+        let base: Labels<'l> = self.labels;
+        for (i, own) in (0..values.len()).zip(labels) {
+            emit(&mut *self.visitor, base.with(own), &values, i);
+        }
         // The runs are only valid while the family is read.
-        buffers.exemplars.clear();
+        self.buffers.tables.clear();
     }
 
-    /// How values are read: current, or for a reset (counters, histograms, summaries and
-    /// statistics report what they counted since the previous reset, and the commit makes it the
-    /// new baseline).
-    pub(crate) fn mode(&mut self) -> ReadMode<'_> {
-        self.mode.reborrow()
+    /// Reads a family's series with `read` and hands them to the visitor in one
+    /// [`Visitor::values`] call (it took the family's layout).
+    #[inline]
+    pub(crate) fn bulk_values(&mut self, shape: Shape, read: impl FnOnce(&mut BulkSink<'_>)) {
+        let values = read_values(self.buffers, self.mode.reborrow(), shape, read);
+        self.visitor.values(&values);
+        // The runs are only valid while the family is read.
+        self.buffers.tables.clear();
     }
 
     /// Emits one series with the current labels.
@@ -151,66 +156,50 @@ impl<'a> Collector<'a> {
     pub(crate) fn series(&mut self, value: &Value<'_>) {
         self.visitor.series(&self.labels, value);
     }
+}
 
-    /// Runs `f` with a collector whose series carry `own` labels after the constant ones; `f`
-    /// may change them between series with [`set_own`](Self::set_own) (a family's children).
-    #[inline]
-    pub(crate) fn with_labels<'b, R>(
-        &'b mut self,
-        own: FamilyLabels<'b>,
-        f: impl FnOnce(&mut Collector<'b>) -> R,
-    ) -> R {
-        let labels = self.labels.with(own);
-        f(&mut self.child(labels))
+/// Reads a family's values with `read` into `buffers`.
+#[inline(always)]
+fn read_values<'b>(
+    buffers: &'b mut Buffers,
+    mode: ReadMode<'_>,
+    shape: Shape,
+    read: impl FnOnce(&mut BulkSink<'_>),
+) -> Values<'b> {
+    buffers.words.clear();
+    buffers.tables.clear();
+    read(&mut BulkSink {
+        words: &mut buffers.words,
+        tables: &mut buffers.tables,
+        mode,
+        series: 0,
+    });
+    Values {
+        shape: Shape {
+            stride: shape.stride.max(1),
+            ..shape
+        },
+        words: &buffers.words,
+        tables: &buffers.tables,
     }
+}
 
-    /// Replaces the series' own labels (the next child of a family).
-    #[inline]
-    pub(crate) fn set_own(&mut self, own: FamilyLabels<'a>) {
-        self.labels.own = own;
+/// Hands the visitor series `i` of `values` with `labels`, with its exemplars or an info's
+/// pairs if its run keeps them.
+#[inline]
+fn emit(visitor: &mut dyn Visitor, labels: Labels<'_>, values: &Values<'_>, i: usize) {
+    if values.tables.is_empty() {
+        return visitor.series(&labels, &values.value(i));
     }
-
-    /// Runs `f` with a collector whose series carry `extra` pairs after the family's labels.
-    pub(crate) fn with_extra<R>(
-        &mut self,
-        extra: &[(String, String)],
-        f: impl FnOnce(&mut Collector<'_>) -> R,
-    ) -> R {
-        let labels = self.labels.with_extra(extra);
-        self.nested(labels, f)
+    if values.kind() == BulkKind::Info {
+        let table = values.table_run(i).and_then(CellRun::infos);
+        let pairs = table
+            .as_ref()
+            .and_then(|(table, at)| table.get(at))
+            .map_or(&[][..], Vec::as_slice);
+        return visitor.series(&labels.with_extra(pairs), &Value::Info);
     }
-
-    #[inline]
-    fn nested<R>(&mut self, labels: Labels<'_>, f: impl FnOnce(&mut Collector<'_>) -> R) -> R {
-        f(&mut self.child(labels))
-    }
-
-    /// A collector of the same collection whose series carry `labels`.
-    #[inline]
-    fn child<'b>(&'b mut self, labels: Labels<'b>) -> Collector<'b> {
-        Collector::new(
-            &mut *self.visitor,
-            labels,
-            self.mode.reborrow(),
-            &mut *self.buffers,
-        )
-    }
-
-    /// Emits a histogram series whose `bounds.len() + 1` counts `fill` writes into a zeroed
-    /// buffer, returning the sum and where its exemplars are.
-    pub(crate) fn histogram(
-        &mut self,
-        bounds: &[f64],
-        fill: impl FnOnce(&mut [u64], ReadMode<'_>) -> f64,
-        exemplars: Option<(&ExemplarTable, u32)>,
-    ) {
-        let counts = &mut self.buffers.counts;
-        counts.clear();
-        counts.resize(bounds.len() + 1, 0);
-        let sum = fill(counts, self.mode.reborrow());
-        let value = HistogramValue::new(bounds, counts, sum).with_exemplars(exemplars);
-        self.visitor.series(&self.labels, &Value::Histogram(value));
-    }
+    values.with_exemplars(i, |value| visitor.series(&labels, value));
 }
 
 impl fmt::Debug for Collector<'_> {

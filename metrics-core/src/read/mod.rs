@@ -13,8 +13,13 @@
 //! | `labels.rs` | [`Labels`], [`LabelsIter`], [`SeriesKey`] |
 //! | `value.rs` | [`Value`] and a value type per metric type |
 //! | `visitor.rs` | [`Visitor`] |
-//! | `bulk.rs` | [`Layout`], [`BulkKind`], [`Values`] |
+//! | `bulk.rs` | [`Layout`], [`BulkKind`], [`Values`]: a family's values as words |
 //! | `collector.rs` | [`Collector`] and [`BulkSink`], what a metric writes its series to |
+//!
+//! One read per metric type: each type's `Storage::read` reads a series into words, and every
+//! collection of every metric (a label family's children, a metric that is one series, a
+//! registry's read plan) goes through it; a visitor that does not take a family's values in
+//! bulk gets them series by series, decoded from the same words by [`Values::value`].
 
 mod bulk;
 mod collector;
@@ -26,6 +31,7 @@ mod value;
 mod visitor;
 
 pub use bulk::{BulkKind, Layout, Values};
+pub(crate) use bulk::{STATISTICS_MAX, STATISTICS_MIN, Shape};
 pub(crate) use collector::Buffers;
 pub use collector::{BulkSink, Collector};
 pub use descriptor::Descriptor;

@@ -11,7 +11,7 @@ use crate::name;
 use crate::plan;
 use crate::read::{
     Buffers, BulkKind, BulkSink, Collector, Descriptor, FamilyLabels, Labels, Layout, MetricType,
-    Number, Value, Visitor,
+    Number, Shape, Value, Visitor,
 };
 use crate::reset::{ReadMode, Reset};
 use crate::sync::unmodelled::Arc;
@@ -71,9 +71,7 @@ impl Collection<'_> {
                 &mut self.buffers,
             );
             let ids = runs.ids(bulk.runs.clone());
-            out.values(read.kind, read.stride, read.bounds, |sink| {
-                read_planned(read.kind, read.bounds, ids, sink);
-            });
+            out.bulk_values(read.shape, |sink| read_planned(&read.shape, ids, sink));
         } else if let Entry::Metric {
             metric, constant, ..
         } = &**entry
@@ -92,19 +90,26 @@ impl Collection<'_> {
     }
 }
 
-/// Reads the runs named by `ids`, of series of `kind`, in bulk: what a label family's bulk
-/// collection reads, from a read plan (see [`crate::plan`]), whose references keep the runs.
-fn read_planned(kind: BulkKind, bounds: &'static [f64], ids: &[u32], sink: &mut BulkSink<'_>) {
+/// Reads the runs named by `ids`, series of `shape`: what the label family's collection reads
+/// (the same `Storage::read`), from a read plan (see [`crate::plan`]), whose references keep
+/// the runs.
+fn read_planned(shape: &Shape, ids: &[u32], sink: &mut BulkSink<'_>) {
     use crate::family::read_runs;
     let ids = ids.iter().copied();
-    match kind {
+    match shape.kind {
         BulkKind::Counter => read_runs::<crate::Counter>(ids, &(), sink),
         BulkKind::FloatCounter => read_runs::<crate::FloatCounter>(ids, &(), sink),
         BulkKind::Gauge => read_runs::<crate::Gauge>(ids, &(), sink),
         BulkKind::FloatGauge => read_runs::<crate::FloatGauge>(ids, &(), sink),
         BulkKind::Histogram => {
-            read_runs::<crate::Histogram>(ids, &crate::Buckets::interned(bounds), sink)
+            read_runs::<crate::Histogram>(ids, &crate::Buckets::interned(shape.bounds), sink)
         }
+        BulkKind::Summary => read_runs::<crate::Summary>(ids, &(), sink),
+        BulkKind::Statistics => read_runs::<crate::Statistics>(ids, &(), sink),
+        BulkKind::StateSet => {
+            read_runs::<crate::StateSet>(ids, &crate::States::from_shape(shape), sink)
+        }
+        BulkKind::Info => read_runs::<crate::Info>(ids, &(), sink),
     }
 }
 
