@@ -45,13 +45,11 @@ impl coremeter::Visitor for NoOp {
             self.0 = self.0.wrapping_add(c.value.as_f64() as u64);
         }
     }
-    fn bulk(&mut self, _: coremeter::Layout) -> bool {
-        true
-    }
-    fn values(&mut self, values: &coremeter::Values<'_>) {
+    fn values(&mut self, values: &coremeter::Values<'_>) -> bool {
         for &w in values.words() {
             self.0 = self.0.wrapping_add(w);
         }
+        true
     }
 }
 

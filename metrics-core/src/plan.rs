@@ -80,7 +80,7 @@ impl Drop for HeldRuns {
 /// the values.
 #[derive(Clone, Copy)]
 pub(crate) struct BulkRead {
-    /// The family's layout (see `Visitor::bulk`).
+    /// The family's layout (see `Values::layout`).
     pub(crate) layout: u64,
     pub(crate) shape: Shape,
 }

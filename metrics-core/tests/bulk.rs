@@ -1,4 +1,4 @@
-//! Bulk reads (`Visitor::bulk` / `Visitor::values`): the same values, in the same order, as the
+//! Bulk reads (`Visitor::values`): the same values, in the same order, as the
 //! series one by one, exemplars included; layouts that change exactly when a family's list of
 //! series does.
 
@@ -78,12 +78,11 @@ impl Visitor for Flat {
         self.push(value);
     }
 
-    fn bulk(&mut self, layout: Layout) -> bool {
-        self.layouts.push((self.family.clone(), layout));
-        self.bulk
-    }
-
-    fn values(&mut self, values: &Values<'_>) {
+    fn values(&mut self, values: &Values<'_>) -> bool {
+        self.layouts.push((self.family.clone(), values.layout()));
+        if !self.bulk {
+            return false;
+        }
         let with: Vec<usize> = values.exemplar_series().collect();
         for i in 0..values.len() {
             if with.contains(&i) {
@@ -92,6 +91,7 @@ impl Visitor for Flat {
                 self.push(&values.value(i));
             }
         }
+        true
     }
 }
 

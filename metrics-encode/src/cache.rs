@@ -126,6 +126,24 @@ impl FamilyCache {
         self.series.len()
     }
 
+    /// Makes room for `more` series like the last one cached (its key, its lines), so that
+    /// filling a family's cache series by series grows each buffer once.
+    pub(crate) fn reserve_like_last(&mut self, more: usize) {
+        let Some(&(key_end, line_end)) = self.series.last() else {
+            return;
+        };
+        let (key_start, line_start) = match self.series.len() {
+            1 => (0, 0),
+            n => self.series[n - 2],
+        };
+        let lines = (line_end - line_start) as usize;
+        let line_bytes = self.lines.ends[line_end as usize] - self.lines.ends[line_start as usize];
+        self.series.reserve(more);
+        self.keys.reserve(more * (key_end - key_start) as usize);
+        self.lines.ends.reserve(more * lines);
+        self.lines.bytes.reserve(more * line_bytes as usize);
+    }
+
     /// Records the series whose lines were just appended, under `key`; returns its lines.
     pub(crate) fn push(&mut self, key: SeriesKey<'_>, first_line: usize) -> (usize, usize) {
         self.layout = None;

@@ -106,6 +106,8 @@ struct State {
     /// and whether every series read one by one so far went into the cache.
     offered: Option<Layout>,
     taken: bool,
+    /// How many series the current family declined in bulk has: those that follow one by one.
+    expected: usize,
     complete: bool,
     caches: Caches,
     /// This render, counted from 1.
@@ -402,6 +404,7 @@ impl State {
         }
         self.offered = None;
         self.taken = false;
+        self.expected = 0;
         self.complete = true;
     }
 
@@ -771,20 +774,20 @@ impl Visitor for Render<'_> {
         }
     }
 
-    fn bulk(&mut self, layout: Layout) -> bool {
+    fn values(&mut self, values: &Values<'_>) -> bool {
+        // Taken if the family's cache holds the lines of this layout's series; else its series
+        // come one by one, and once all of them are cached, the cache holds this layout.
         let state = &mut *self.state;
+        let layout = values.layout();
         state.offered = Some(layout);
         state.taken = match state.cache {
             Some(slot) => state.caches.get(slot).layout == Some(layout),
             None => false,
         };
-        state.taken
-    }
-
-    fn values(&mut self, values: &Values<'_>) {
-        let state = &mut *self.state;
-        let Some(slot) = state.cache else {
-            return;
+        let Some(slot) = state.cache.filter(|_| state.taken) else {
+            // The series follow: the first one cached tells how much room the others need.
+            state.expected = values.len();
+            return false;
         };
         // A family whose values are those it was last rendered with, to the bit, has the same
         // lines as then: if that was the previous render, they are copied from its output.
@@ -808,17 +811,20 @@ impl Visitor for Render<'_> {
             state.header_pending = false;
         } else {
             self.flush_header();
-            self.render_values(slot, values);
+            if !self.render_values(slot, values) {
+                return false;
+            }
         }
-        // Recorded for the next render to copy, unless rendering found the layout wrong.
+        // Recorded for the next render to copy.
         let state = &mut *self.state;
         let cache = state.caches.get(slot);
-        cache.text = (cacheable && cache.layout.is_some()).then(|| Text {
+        cache.text = cacheable.then(|| Text {
             scrape: state.render,
             start,
             end: self.out.len(),
             words: push_words(&mut state.words, words),
         });
+        true
     }
 
     #[inline]
@@ -865,21 +871,22 @@ impl Render<'_> {
     }
 
     /// Writes the sample lines of a family whose values came in bulk, from its cached line
-    /// prefixes.
-    fn render_values(&mut self, slot: usize, values: &Values<'_>) {
+    /// prefixes; `false`, with nothing written, if the cache does not fit them.
+    fn render_values(&mut self, slot: usize, values: &Values<'_>) -> bool {
         let state = &mut *self.state;
         let cache = state.caches.get(slot);
         let n = values.len();
         if n == 0 {
-            return;
+            return true;
         }
         let per = line_count(&values.value(0));
-        // The layout promises this; should it not hold, nothing is written rather than
-        // something wrong, and the next scrape reads the family series by series.
+        // The layout promises this; should it not hold, the values are declined and come
+        // series by series (which rebuilds the cache).
         if cache.len() != n || cache.lines.len() != n * per {
             debug_assert!(false, "bulk values do not match the cached layout");
             cache.layout = None;
-            return;
+            state.taken = false;
+            return false;
         }
         let om = state.format == Format::OpenMetrics;
         let (out, min, max, selected) = (
@@ -893,7 +900,7 @@ impl Render<'_> {
             // Counters and gauges without exemplars: a line each.
             let counter = matches!(values.value(0), Value::Counter(_));
             if selected & if counter { TOTAL } else { PLAIN } == 0 {
-                return;
+                return true;
             }
             // A value is at most 24 bytes (ryu's longest, `-1.2345678901234567e-308`), a line
             // ends with a newline.
@@ -908,7 +915,7 @@ impl Render<'_> {
                 write_number(out, v);
                 out.push(b'\n');
             }
-            return;
+            return true;
         }
         for i in 0..n {
             if exemplars.next_if_eq(&i).is_some() {
@@ -928,6 +935,7 @@ impl Render<'_> {
                 );
             }
         }
+        true
     }
 
     /// Renders the prefixes of a series that is not in the cache (into the cache if it can be
@@ -965,6 +973,9 @@ impl Render<'_> {
         let lines = match cache {
             Some(cache) => {
                 cache.push(key, first);
+                if position == 0 && state.expected > 1 {
+                    cache.reserve_like_last(state.expected - 1);
+                }
                 &cache.lines
             }
             None => &state.scratch,

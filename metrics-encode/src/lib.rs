@@ -52,7 +52,7 @@
 //!
 //! An [`Encoder`] keeps each series' sample lines up to the value, rendered once, and a label
 //! family whose series have not changed since the last scrape is read in bulk
-//! (`coremeter::Visitor::bulk`): a warm scrape reads each value and writes it after its
+//! (`coremeter::Visitor::values`): a warm scrape reads each value and writes it after its
 //! cached prefix. `benches/README.md` has the measurements.
 //!
 //! # Example

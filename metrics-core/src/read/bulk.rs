@@ -26,8 +26,7 @@ use crate::slab::CellRun;
 /// impl Visitor for Layouts {
 ///     fn family(&mut self, _: &Descriptor) {}
 ///     fn series(&mut self, _: &Labels<'_>, _: &Value<'_>) {}
-///     fn bulk(&mut self, layout: Layout) -> bool { self.0.push(layout); true }
-///     fn values(&mut self, _: &Values<'_>) {}
+///     fn values(&mut self, v: &Values<'_>) -> bool { self.0.push(v.layout()); true }
 /// }
 /// let registry = Registry::new();
 /// let f = Family::<DynLabels, Counter>::with_label_names(&["q"])?;
@@ -51,15 +50,14 @@ pub struct Layout(pub(crate) u64);
 /// # Examples
 ///
 /// ```
-/// use coremeter::{BulkKind, Counter, Descriptor, Labels, Layout, Opts, Registry, Value, Values, Visitor};
+/// use coremeter::{BulkKind, Counter, Descriptor, Labels, Opts, Registry, Value, Values, Visitor};
 ///
 /// #[derive(Default)]
 /// struct Bulk(Vec<(BulkKind, usize)>);
 /// impl Visitor for Bulk {
 ///     fn family(&mut self, _: &Descriptor) {}
 ///     fn series(&mut self, _: &Labels<'_>, _: &Value<'_>) {}
-///     fn bulk(&mut self, _: Layout) -> bool { true }
-///     fn values(&mut self, values: &Values<'_>) { self.0.push((values.kind(), values.len())); }
+///     fn values(&mut self, values: &Values<'_>) -> bool { self.0.push((values.kind(), values.len())); true }
 /// }
 /// // A family's series come in bulk when the visitor asks for it.
 /// let registry = Registry::new();
@@ -121,7 +119,7 @@ impl Shape {
     }
 
     /// Whether a visitor is offered a family of this shape in bulk (see
-    /// [`Visitor::bulk`](crate::Visitor::bulk)): the kinds whose series are their words (an
+    /// [`Visitor::values`](crate::Visitor::values)): the kinds whose series are their words (an
     /// info's labels are not).
     pub(crate) fn offered(&self) -> bool {
         matches!(
@@ -139,7 +137,7 @@ impl Shape {
 pub(crate) const STATISTICS_MIN: u64 = 1;
 pub(crate) const STATISTICS_MAX: u64 = 2;
 
-/// The values of every series of a family, read in one pass (see [`Visitor::bulk`](crate::Visitor::bulk)).
+/// The values of every series of a family, read in one pass (see [`Visitor::values`](crate::Visitor::values)).
 ///
 /// [`value`](Self::value) gives each series' value without its exemplars, which is what almost
 /// every series has; the few series whose storage holds exemplars are listed by
@@ -149,15 +147,15 @@ pub(crate) const STATISTICS_MAX: u64 = 2;
 /// # Examples
 ///
 /// ```
-/// use coremeter::{Counter, Descriptor, DynLabels, Family, Labels, Layout, Opts, Registry, Value, Values, Visitor};
+/// use coremeter::{Counter, Descriptor, DynLabels, Family, Labels, Opts, Registry, Value, Values, Visitor};
 ///
 /// struct Sum(f64);
 /// impl Visitor for Sum {
 ///     fn family(&mut self, _: &Descriptor) {}
 ///     fn series(&mut self, _: &Labels<'_>, _: &Value<'_>) {}
-///     fn bulk(&mut self, _: Layout) -> bool { true }
-///     fn values(&mut self, values: &Values<'_>) {
+///     fn values(&mut self, values: &Values<'_>) -> bool {
 ///         self.0 += (0..values.len()).filter_map(|i| values.number(i)).map(|n| n.as_f64()).sum::<f64>();
+///         true
 ///     }
 /// }
 /// let registry = Registry::new();
@@ -172,6 +170,7 @@ pub(crate) const STATISTICS_MAX: u64 = 2;
 /// ```
 pub struct Values<'a> {
     pub(super) shape: Shape,
+    pub(super) layout: Layout,
     pub(super) words: &'a [u64],
     /// The series whose runs keep side tables (exemplars, an info's pairs), with a view of the
     /// run.
@@ -184,14 +183,13 @@ impl<'a> Values<'a> {
     /// # Examples
     ///
     /// ```
-    /// use coremeter::{Counter, Descriptor, DynLabels, Family, Labels, Layout, Opts, Registry, Value, Values, Visitor};
+    /// use coremeter::{Counter, Descriptor, DynLabels, Family, Labels, Opts, Registry, Value, Values, Visitor};
     ///
     /// struct Bulk(Vec<String>);
     /// impl Visitor for Bulk {
     ///     fn family(&mut self, _: &Descriptor) {}
     ///     fn series(&mut self, _: &Labels<'_>, _: &Value<'_>) {}
-    ///     fn bulk(&mut self, _: Layout) -> bool { true }
-    ///     fn values(&mut self, v: &Values<'_>) { self.0.push(format!("{:?}", v.kind())); }
+    ///     fn values(&mut self, v: &Values<'_>) -> bool { self.0.push(format!("{:?}", v.kind())); true }
     /// }
     /// let registry = Registry::new();
     /// let f = Family::<DynLabels, Counter>::with_label_names(&["q"])?;
@@ -206,6 +204,33 @@ impl<'a> Values<'a> {
         self.shape.kind
     }
 
+    /// The family's list of series at this read (see [`Layout`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use coremeter::{Counter, Descriptor, DynLabels, Family, Labels, Layout, Opts, Registry, Value, Values, Visitor};
+    ///
+    /// struct Layouts(Vec<Layout>);
+    /// impl Visitor for Layouts {
+    ///     fn family(&mut self, _: &Descriptor) {}
+    ///     fn series(&mut self, _: &Labels<'_>, _: &Value<'_>) {}
+    ///     fn values(&mut self, v: &Values<'_>) -> bool { self.0.push(v.layout()); true }
+    /// }
+    /// let registry = Registry::new();
+    /// let f = Family::<DynLabels, Counter>::with_label_names(&["q"])?;
+    /// registry.register(Opts::new("jobs", "Jobs."), f.clone())?;
+    /// f.labels(&["a"])?.inc();
+    /// let mut layouts = Layouts(Vec::new());
+    /// registry.collect(&mut layouts)?;
+    /// registry.collect(&mut layouts)?;
+    /// assert_eq!(layouts.0[0], layouts.0[1]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn layout(&self) -> Layout {
+        self.layout
+    }
+
     /// The values as the storage holds them: a fixed number of 64-bit words per series, in
     /// series order. Two reads of the same family (same [`Layout`]) with equal words have equal
     /// values, to the bit, so a consumer can keep the words of its last read and skip
@@ -215,15 +240,14 @@ impl<'a> Values<'a> {
     /// # Examples
     ///
     /// ```
-    /// use coremeter::{Counter, Descriptor, DynLabels, Family, Labels, Layout, Opts, Registry, Value, Values, Visitor};
+    /// use coremeter::{Counter, Descriptor, DynLabels, Family, Labels, Opts, Registry, Value, Values, Visitor};
     ///
     /// #[derive(Default)]
     /// struct Words(Vec<Vec<u64>>);
     /// impl Visitor for Words {
     ///     fn family(&mut self, _: &Descriptor) {}
     ///     fn series(&mut self, _: &Labels<'_>, _: &Value<'_>) {}
-    ///     fn bulk(&mut self, _: Layout) -> bool { true }
-    ///     fn values(&mut self, v: &Values<'_>) { self.0.push(v.words().to_vec()); }
+    ///     fn values(&mut self, v: &Values<'_>) -> bool { self.0.push(v.words().to_vec()); true }
     /// }
     /// let registry = Registry::new();
     /// let f = Family::<DynLabels, Counter>::with_label_names(&["q"])?;
@@ -248,14 +272,13 @@ impl<'a> Values<'a> {
     /// # Examples
     ///
     /// ```
-    /// use coremeter::{Counter, Descriptor, DynLabels, Family, Labels, Layout, Opts, Registry, Value, Values, Visitor};
+    /// use coremeter::{Counter, Descriptor, DynLabels, Family, Labels, Opts, Registry, Value, Values, Visitor};
     ///
     /// struct Bulk(Vec<String>);
     /// impl Visitor for Bulk {
     ///     fn family(&mut self, _: &Descriptor) {}
     ///     fn series(&mut self, _: &Labels<'_>, _: &Value<'_>) {}
-    ///     fn bulk(&mut self, _: Layout) -> bool { true }
-    ///     fn values(&mut self, v: &Values<'_>) { self.0.push(v.len().to_string()); }
+    ///     fn values(&mut self, v: &Values<'_>) -> bool { self.0.push(v.len().to_string()); true }
     /// }
     /// let registry = Registry::new();
     /// let f = Family::<DynLabels, Counter>::with_label_names(&["q"])?;
@@ -275,14 +298,13 @@ impl<'a> Values<'a> {
     /// # Examples
     ///
     /// ```
-    /// use coremeter::{Counter, Descriptor, DynLabels, Family, Labels, Layout, Opts, Registry, Value, Values, Visitor};
+    /// use coremeter::{Counter, Descriptor, DynLabels, Family, Labels, Opts, Registry, Value, Values, Visitor};
     ///
     /// struct Bulk(Vec<String>);
     /// impl Visitor for Bulk {
     ///     fn family(&mut self, _: &Descriptor) {}
     ///     fn series(&mut self, _: &Labels<'_>, _: &Value<'_>) {}
-    ///     fn bulk(&mut self, _: Layout) -> bool { true }
-    ///     fn values(&mut self, v: &Values<'_>) { self.0.push(v.is_empty().to_string()); }
+    ///     fn values(&mut self, v: &Values<'_>) -> bool { self.0.push(v.is_empty().to_string()); true }
     /// }
     /// let registry = Registry::new();
     /// let f = Family::<DynLabels, Counter>::with_label_names(&["q"])?;
@@ -306,14 +328,13 @@ impl<'a> Values<'a> {
     /// # Examples
     ///
     /// ```
-    /// use coremeter::{Counter, Descriptor, DynLabels, Family, Labels, Layout, Opts, Registry, Value, Values, Visitor};
+    /// use coremeter::{Counter, Descriptor, DynLabels, Family, Labels, Opts, Registry, Value, Values, Visitor};
     ///
     /// struct Bulk(Vec<String>);
     /// impl Visitor for Bulk {
     ///     fn family(&mut self, _: &Descriptor) {}
     ///     fn series(&mut self, _: &Labels<'_>, _: &Value<'_>) {}
-    ///     fn bulk(&mut self, _: Layout) -> bool { true }
-    ///     fn values(&mut self, v: &Values<'_>) { if let Value::Counter(c) = v.value(0) { self.0.push(c.value.as_f64().to_string()); } }
+    ///     fn values(&mut self, v: &Values<'_>) -> bool { if let Value::Counter(c) = v.value(0) { self.0.push(c.value.as_f64().to_string()); } true }
     /// }
     /// let registry = Registry::new();
     /// let f = Family::<DynLabels, Counter>::with_label_names(&["q"])?;
@@ -375,14 +396,13 @@ impl<'a> Values<'a> {
     /// # Examples
     ///
     /// ```
-    /// use coremeter::{Counter, Descriptor, DynLabels, Family, Labels, Layout, Opts, Registry, Value, Values, Visitor};
+    /// use coremeter::{Counter, Descriptor, DynLabels, Family, Labels, Opts, Registry, Value, Values, Visitor};
     ///
     /// struct Bulk(Vec<String>);
     /// impl Visitor for Bulk {
     ///     fn family(&mut self, _: &Descriptor) {}
     ///     fn series(&mut self, _: &Labels<'_>, _: &Value<'_>) {}
-    ///     fn bulk(&mut self, _: Layout) -> bool { true }
-    ///     fn values(&mut self, v: &Values<'_>) { self.0.push(format!("{:?}", v.number(0))); }
+    ///     fn values(&mut self, v: &Values<'_>) -> bool { self.0.push(format!("{:?}", v.number(0))); true }
     /// }
     /// let registry = Registry::new();
     /// let f = Family::<DynLabels, Counter>::with_label_names(&["q"])?;
@@ -409,14 +429,13 @@ impl<'a> Values<'a> {
     /// # Examples
     ///
     /// ```
-    /// use coremeter::{Counter, Descriptor, DynLabels, Family, Labels, Layout, Opts, Registry, Value, Values, Visitor};
+    /// use coremeter::{Counter, Descriptor, DynLabels, Family, Labels, Opts, Registry, Value, Values, Visitor};
     ///
     /// struct Bulk(Vec<String>);
     /// impl Visitor for Bulk {
     ///     fn family(&mut self, _: &Descriptor) {}
     ///     fn series(&mut self, _: &Labels<'_>, _: &Value<'_>) {}
-    ///     fn bulk(&mut self, _: Layout) -> bool { true }
-    ///     fn values(&mut self, v: &Values<'_>) { self.0.push(v.exemplar_series().count().to_string()); }
+    ///     fn values(&mut self, v: &Values<'_>) -> bool { self.0.push(v.exemplar_series().count().to_string()); true }
     /// }
     /// let registry = Registry::new();
     /// let f = Family::<DynLabels, Counter>::with_label_names(&["q"])?;
@@ -441,14 +460,13 @@ impl<'a> Values<'a> {
     /// # Examples
     ///
     /// ```
-    /// use coremeter::{Counter, Descriptor, DynLabels, Family, Labels, Layout, Opts, Registry, Value, Values, Visitor};
+    /// use coremeter::{Counter, Descriptor, DynLabels, Family, Labels, Opts, Registry, Value, Values, Visitor};
     ///
     /// struct Bulk(Vec<String>);
     /// impl Visitor for Bulk {
     ///     fn family(&mut self, _: &Descriptor) {}
     ///     fn series(&mut self, _: &Labels<'_>, _: &Value<'_>) {}
-    ///     fn bulk(&mut self, _: Layout) -> bool { true }
-    ///     fn values(&mut self, v: &Values<'_>) { v.with_exemplars(0, |value| if let Value::Counter(c) = value { self.0.push(c.exemplar.is_some().to_string()) }); }
+    ///     fn values(&mut self, v: &Values<'_>) -> bool { v.with_exemplars(0, |value| if let Value::Counter(c) = value { self.0.push(c.exemplar.is_some().to_string()) }); true }
     /// }
     /// let registry = Registry::new();
     /// let f = Family::<DynLabels, Counter>::with_label_names(&["q"])?;

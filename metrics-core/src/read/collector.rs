@@ -75,8 +75,8 @@ pub struct Collector<'a> {
     /// Reused across the histograms and families of a collection (and across collections on a
     /// thread), so that reading them allocates nothing once they have grown.
     buffers: &'a mut Buffers,
-    /// The last layout offered to the visitor in bulk, and its answer.
-    offered: Option<(Layout, bool)>,
+    /// A layout the visitor declined in bulk (see [`declined`](Self::declined)).
+    declined: Option<Layout>,
 }
 
 impl<'a> Collector<'a> {
@@ -91,64 +91,59 @@ impl<'a> Collector<'a> {
             labels,
             mode,
             buffers,
-            offered: None,
+            declined: None,
         }
     }
 
-    /// Records the visitor's answer to an offer of `layout` in bulk made before this collector
-    /// (by the registry, reading from its plan).
-    pub(crate) fn answered(&mut self, layout: Layout, answer: bool) {
-        self.offered = Some((layout, answer));
-    }
-
-    /// Offers the values of a family whose series are `layout` in bulk; whether the visitor
-    /// takes them (then [`values`](Self::values) must follow). The visitor is asked once per
-    /// layout: a second offer of the same layout gets the first answer.
-    #[inline]
-    pub(crate) fn bulk(&mut self, layout: Layout) -> bool {
-        match self.offered {
-            Some((offered, answer)) if offered == layout => answer,
-            _ => {
-                let answer = self.visitor.bulk(layout);
-                self.offered = Some((layout, answer));
-                answer
-            }
-        }
+    /// Records that the visitor declined the values of layout `layout` in bulk, offered before
+    /// this collector (by the registry, reading from its plan): the same layout is not offered
+    /// again.
+    pub(crate) fn declined(&mut self, layout: Layout) {
+        self.declined = Some(layout);
     }
 
     /// Reads a family's series with `read` (a `Storage::read` per series, in series order),
-    /// then hands them to the visitor: in one [`Visitor::values`] call if `offer` is the
-    /// family's layout and the visitor takes it, else a [`Visitor::series`] call per series,
-    /// decoded from the same words, with the own labels `labels` gives each in turn.
+    /// then hands them to the visitor: first in one [`Visitor::values`] offer if `layout` is
+    /// the family's and its type's values are offered in bulk, then, unless the visitor took
+    /// them, a [`Visitor::series`] call per series, decoded from the same words, with the own
+    /// labels `labels` gives each in turn.
     pub(crate) fn family<'l>(
         &mut self,
         shape: Shape,
-        offer: Option<Layout>,
+        layout: Option<Layout>,
         read: impl FnOnce(&mut BulkSink<'_>),
         labels: impl IntoIterator<Item = FamilyLabels<'l>>,
     ) where
         'a: 'l,
     {
-        if offer.is_some_and(|layout| shape.offered() && self.bulk(layout)) {
-            return self.bulk_values(shape, read);
-        }
-        let values = read_values(self.buffers, self.mode.reborrow(), shape, read);
-        let base: Labels<'l> = self.labels;
-        for (i, own) in (0..values.len()).zip(labels) {
-            emit(&mut *self.visitor, base.with(own), &values, i);
+        let offer = layout.filter(|&l| shape.offered() && self.declined != Some(l));
+        let layout = offer.unwrap_or(Layout(0));
+        let values = read_values(self.buffers, self.mode.reborrow(), shape, layout, read);
+        if offer.is_none() || !self.visitor.values(&values) {
+            let base: Labels<'l> = self.labels;
+            for (i, own) in (0..values.len()).zip(labels) {
+                emit(&mut *self.visitor, base.with(own), &values, i);
+            }
         }
         // The runs are only valid while the family is read.
         self.buffers.tables.clear();
     }
 
-    /// Reads a family's series with `read` and hands them to the visitor in one
-    /// [`Visitor::values`] call (it took the family's layout).
+    /// Reads a label family's series from a read plan with `read` and offers them to the
+    /// visitor in bulk; whether it took them (if not, the family is read the long way, with
+    /// its labels).
     #[inline]
-    pub(crate) fn bulk_values(&mut self, shape: Shape, read: impl FnOnce(&mut BulkSink<'_>)) {
-        let values = read_values(self.buffers, self.mode.reborrow(), shape, read);
-        self.visitor.values(&values);
+    pub(crate) fn planned(
+        &mut self,
+        shape: Shape,
+        layout: Layout,
+        read: impl FnOnce(&mut BulkSink<'_>),
+    ) -> bool {
+        let values = read_values(self.buffers, self.mode.reborrow(), shape, layout, read);
+        let taken = self.visitor.values(&values);
         // The runs are only valid while the family is read.
         self.buffers.tables.clear();
+        taken
     }
 
     /// Emits one series with the current labels.
@@ -164,6 +159,7 @@ fn read_values<'b>(
     buffers: &'b mut Buffers,
     mode: ReadMode<'_>,
     shape: Shape,
+    layout: Layout,
     read: impl FnOnce(&mut BulkSink<'_>),
 ) -> Values<'b> {
     buffers.words.clear();
@@ -179,6 +175,7 @@ fn read_values<'b>(
             stride: shape.stride.max(1),
             ..shape
         },
+        layout,
         words: &buffers.words,
         tables: &buffers.tables,
     }

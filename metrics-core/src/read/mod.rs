@@ -3,7 +3,9 @@
 //! No atomics or memory orderings cross this boundary: a consumer (an encoder, a test, the
 //! quickstart's printer) sees plain numbers. [`Registry::collect`](crate::Registry::collect)
 //! calls [`Visitor::family`] once per registered metric, then [`Visitor::series`] once per series
-//! of it (or [`Visitor::values`] once, for a family read in bulk).
+//! of it. A label family of counters, gauges or histograms is first offered in one
+//! [`Visitor::values`] call; a visitor that takes it (one that cached the family's labels for
+//! its [`Layout`]) gets no `series` call for it.
 //!
 //! | file | what |
 //! | --- | --- |

@@ -1,6 +1,6 @@
 //! [`Visitor`]: what a consumer of a collection implements.
 
-use crate::read::{Descriptor, Labels, Layout, Value, Values};
+use crate::read::{Descriptor, Labels, Value, Values};
 
 /// Receives what a registry holds: each family's descriptor, then each of its series.
 ///
@@ -38,20 +38,14 @@ pub trait Visitor {
     /// One series of the current family.
     fn series(&mut self, labels: &Labels<'_>, value: &Value<'_>);
 
-    /// Offered right after [`family`](Self::family) for a label family of counters, gauges or
-    /// histograms: `layout` identifies its list of series (see [`Layout`]). A visitor that
-    /// returns `true` receives the family's values in one [`values`](Self::values) call instead
-    /// of a [`series`](Self::series) call per series; one that kept what it needs of each
-    /// series' labels from an earlier collection with the same registration and layout saves
-    /// reading them again. Nothing is offered by default.
-    fn bulk(&mut self, layout: Layout) -> bool {
-        let _ = layout;
-        false
-    }
-
-    /// The values of a family whose [`bulk`](Self::bulk) offer was taken, in the order
-    /// [`series`](Self::series) would have given them.
-    fn values(&mut self, values: &Values<'_>) {
+    /// Offered, right after [`family`](Self::family), the values of a label family of
+    /// counters, gauges or histograms in one piece: a visitor that takes them returns `true`,
+    /// and no [`series`](Self::series) call follows for the family. One that returns `false`
+    /// (the default) gets the same values series by series, with their labels. A visitor that
+    /// kept what it needs of each series' labels from an earlier collection of the same
+    /// [`layout`](Values::layout) takes them and saves reading the labels again.
+    fn values(&mut self, values: &Values<'_>) -> bool {
         let _ = values;
+        false
     }
 }

@@ -63,28 +63,31 @@ impl Collection<'_> {
         }
         self.visitor.family(descriptor);
         let layout = Layout(read.layout);
-        if self.visitor.bulk(layout) {
-            let mut out = Collector::new(
-                &mut *self.visitor,
-                Labels::new(&[]),
-                self.mode.reborrow(),
-                &mut self.buffers,
-            );
-            let ids = runs.ids(bulk.runs.clone());
-            out.bulk_values(read.shape, |sink| read_planned(&read.shape, ids, sink));
-        } else if let Entry::Metric {
+        let mut out = Collector::new(
+            &mut *self.visitor,
+            Labels::new(&[]),
+            self.mode.reborrow(),
+            &mut self.buffers,
+        );
+        let ids = runs.ids(bulk.runs.clone());
+        if out.planned(read.shape, layout, |sink| {
+            read_planned(&read.shape, ids, sink)
+        }) {
+            return;
+        }
+        if let Entry::Metric {
             metric, constant, ..
         } = &**entry
         {
-            // The long way (the entry is touched only now: the plan spares a bulk read that
-            // walk). The family's own offer of the same layout gets the answer given.
+            // The long way, with the labels (the entry is touched only now: the plan spares a
+            // bulk read that walk). The family does not offer the declined layout again.
             let mut out = Collector::new(
                 &mut *self.visitor,
                 Labels::new(constant),
                 self.mode.reborrow(),
                 &mut self.buffers,
             );
-            out.answered(layout, false);
+            out.declined(layout);
             metric.collect(&mut out);
         }
     }

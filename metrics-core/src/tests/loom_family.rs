@@ -73,11 +73,9 @@ struct Words(Vec<u64>);
 impl crate::Visitor for Words {
     fn family(&mut self, _: &crate::Descriptor) {}
     fn series(&mut self, _: &crate::Labels<'_>, _: &crate::Value<'_>) {}
-    fn bulk(&mut self, _: crate::Layout) -> bool {
-        true
-    }
-    fn values(&mut self, values: &crate::Values<'_>) {
+    fn values(&mut self, values: &crate::Values<'_>) -> bool {
         self.0.extend_from_slice(values.words());
+        true
     }
 }
 

@@ -1,7 +1,7 @@
 //! A visitor that takes every label family's values in bulk, as the encoder does (through the
 //! registry's read plan once two collections saw the same shape), and adds up their words.
 
-use coremeter::{Descriptor, Labels, Layout, Value, Values, Visitor};
+use coremeter::{Descriptor, Labels, Value, Values, Visitor};
 
 #[derive(Default)]
 pub(crate) struct BulkSum(pub(crate) u64);
@@ -11,11 +11,8 @@ impl Visitor for BulkSum {
 
     fn series(&mut self, _: &Labels<'_>, _: &Value<'_>) {}
 
-    fn bulk(&mut self, _: Layout) -> bool {
-        true
-    }
-
-    fn values(&mut self, values: &Values<'_>) {
+    fn values(&mut self, values: &Values<'_>) -> bool {
         self.0 += values.words().iter().sum::<u64>();
+        true
     }
 }
