@@ -1,6 +1,6 @@
 //! custom_collector: exposing values owned by something else, computed at scrape time.
 //!
-//! Shows: a job queue that knows nothing about metrics, and a `Collect` implementation that
+//! Shows: a job queue that knows nothing about metrics, and a `Collector` implementation that
 //! reads its length and its oldest job's age at each scrape with `GaugeMetricFamily` (Python's
 //! custom collectors); registered next to ordinary metrics and served on `/metrics`.
 //!
@@ -11,7 +11,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use coremeter::{Collect, GaugeMetricFamily, MetricFamily, Registry};
+use coremeter::{Collector, GaugeMetricFamily, MetricFamily, Registry};
 use coremeter_examples::Options;
 use coremeter_exporter::start_http_server;
 
@@ -24,7 +24,7 @@ struct Queues {
 
 struct QueueCollector(Arc<Mutex<Queues>>);
 
-impl Collect for QueueCollector {
+impl Collector for QueueCollector {
     fn collect(&self) -> Vec<MetricFamily> {
         let queues = self
             .0

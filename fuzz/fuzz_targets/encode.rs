@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
 use libfuzzer_sys::fuzz_target;
 use coremeter::{
-    Collect, DynLabels, Family, FamilyMetric, FloatGauge, GaugeMetricFamily, Histogram, Info,
+    Collector, DynLabels, Family, ChildMetric, FloatGauge, GaugeMetricFamily, Histogram, Info,
     MetricFamily, Opts, Registry, Statistics,
 };
 use coremeter_encode::{Encoder, Format};
@@ -35,7 +35,7 @@ struct Input {
 /// A custom collector with arbitrary names and values.
 struct Custom(String, String, Vec<(String, f64)>);
 
-impl Collect for Custom {
+impl Collector for Custom {
     fn collect(&self) -> Vec<MetricFamily> {
         let Ok(mut family) = GaugeMetricFamily::new(self.0.clone(), self.1.clone(), &["k"]) else {
             return Vec::new();
@@ -80,7 +80,7 @@ fn check(registry: &Registry, expected: &HashMap<Vec<String>, f64>, gauge: Optio
 
 /// Registers a family of `M` with label `names` under `opts` and applies `update` to the child
 /// of each series' label values; false if the family or its registration was refused.
-fn populate<M: FamilyMetric>(
+fn populate<M: ChildMetric>(
     registry: &Registry,
     opts: Opts,
     names: &[&str],

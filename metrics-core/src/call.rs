@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use crate::exemplar::ExemplarError;
 use crate::guard::{Observe, now_raw, seconds_since};
 use crate::label::{LabelSet, LabelValue, LabelVisitor};
-use crate::{Child, Family, FamilyMetric, Histogram, Outcome};
+use crate::{Child, ChildMetric, Family, Histogram, Outcome};
 
 /// How a call ended, as the label `outcome` of a `Family<CallOutcome, _>` that `#[timed]`
 /// records into: `ok` (it returned `Ok`), `error` (it returned `Err`, or panicked), `cancelled`
@@ -123,7 +123,7 @@ impl<T: Observe + ?Sized, R: ?Sized> TimedCall<R> for T {
     }
 }
 
-impl<M: FamilyMetric + Observe> TimedTarget for Family<CallOutcome, M> {
+impl<M: ChildMetric + Observe> TimedTarget for Family<CallOutcome, M> {
     #[inline]
     fn unfinished(&self, seconds: f64, cancelled: bool) {
         let outcome = if cancelled {
@@ -135,7 +135,7 @@ impl<M: FamilyMetric + Observe> TimedTarget for Family<CallOutcome, M> {
     }
 }
 
-impl<M: FamilyMetric + Observe, R: Outcome + ?Sized> TimedCall<R> for Family<CallOutcome, M> {
+impl<M: ChildMetric + Observe, R: Outcome + ?Sized> TimedCall<R> for Family<CallOutcome, M> {
     #[inline]
     fn finished(&self, seconds: f64, result: &R) {
         self.get(&CallOutcome::of(result)).observe(seconds);

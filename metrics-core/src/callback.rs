@@ -4,7 +4,7 @@
 use std::fmt;
 
 use crate::metric::{Metric, sealed};
-use crate::read::{Collector, CounterValue, MetricType, Number, Value};
+use crate::read::{CounterValue, MetricType, Number, SeriesWriter, Value};
 
 /// A gauge whose value is computed by a callback each time it is read, for values owned by
 /// something else: a queue's length, a pool's idle connections, a cache's size.
@@ -80,7 +80,7 @@ where
         MetricType::Gauge
     }
 
-    fn collect(&self, out: &mut Collector<'_>) {
+    fn collect(&self, out: &mut SeriesWriter<'_>) {
         out.series(&Value::Gauge(self.get()));
     }
 }
@@ -160,7 +160,7 @@ where
         MetricType::Counter
     }
 
-    fn collect(&self, out: &mut Collector<'_>) {
+    fn collect(&self, out: &mut SeriesWriter<'_>) {
         out.series(&Value::Counter(CounterValue {
             value: self.get(),
             exemplar: None,

@@ -1,7 +1,7 @@
 //! A custom collector that fails during a collection: caught, reported as a value, and kept off
 //! stderr.
 //!
-//! A [`Collect`](crate::Collect) implementation is the user's code, run at every scrape; if it
+//! A [`Collector`](crate::Collector) implementation is the user's code, run at every scrape; if it
 //! panics, the collection goes on with the other entries and then returns a [`CollectError`]
 //! (so an exporter answers `500` and a reset commits nothing), and the registry's
 //! [error hook](crate::Registry::on_collect_error) is told. The process' panic hook is not run for
@@ -20,13 +20,13 @@ use std::sync::Once;
 /// # Examples
 ///
 /// ```
-/// use coremeter::{Collect, MetricFamily, Registry, SampleList};
+/// use coremeter::{Collector, MetricFamily, Registry, SampleList};
 ///
 /// use std::sync::atomic::{AtomicBool, Ordering};
 ///
 /// // Fine at registration (which collects once to learn the names), broken afterwards.
 /// struct Broken(AtomicBool);
-/// impl Collect for Broken {
+/// impl Collector for Broken {
 ///     fn collect(&self) -> Vec<MetricFamily> {
 ///         if self.0.swap(true, Ordering::Relaxed) {
 ///             panic!("the queue is gone");
@@ -53,9 +53,9 @@ impl CollectError {
     /// # Examples
     ///
     /// ```
-    /// # use coremeter::{Collect, MetricFamily, Registry, SampleList};
+    /// # use coremeter::{Collector, MetricFamily, Registry, SampleList};
     /// # struct Broken(std::sync::atomic::AtomicBool);
-    /// # impl Collect for Broken {
+    /// # impl Collector for Broken {
     /// #     fn collect(&self) -> Vec<MetricFamily> {
     /// #         if self.0.swap(true, std::sync::atomic::Ordering::Relaxed) { panic!("gone") }
     /// #         Vec::new()
@@ -76,9 +76,9 @@ impl CollectError {
     /// # Examples
     ///
     /// ```
-    /// # use coremeter::{Collect, MetricFamily, Registry, SampleList};
+    /// # use coremeter::{Collector, MetricFamily, Registry, SampleList};
     /// # struct Broken(std::sync::atomic::AtomicBool);
-    /// # impl Collect for Broken {
+    /// # impl Collector for Broken {
     /// #     fn collect(&self) -> Vec<MetricFamily> {
     /// #         if self.0.swap(true, std::sync::atomic::Ordering::Relaxed) { panic!("gone") }
     /// #         Vec::new()

@@ -3,9 +3,9 @@
 use std::fmt;
 
 use crate::exemplar::{Exemplar, ExemplarError};
-use crate::family::{FamilyMetric, Storage};
+use crate::family::{ChildMetric, Storage};
 use crate::metric::{Metric, sealed};
-use crate::read::{BulkKind, BulkSink, Collector, MetricType, Shape};
+use crate::read::{MetricType, SeriesWriter, Shape, ValueKind, WordSink};
 use crate::reset::{ReadMode, Reset};
 use crate::slab::{CellRun, Kind};
 
@@ -188,7 +188,7 @@ impl Metric for Counter {
         MetricType::Counter
     }
 
-    fn collect(&self, out: &mut Collector<'_>) {
+    fn collect(&self, out: &mut SeriesWriter<'_>) {
         Self::collect_one(&self.cells, &(), out);
     }
 }
@@ -211,18 +211,18 @@ impl Storage for Counter {
     }
 
     fn shape(_: &()) -> Shape {
-        Shape::word(BulkKind::Counter)
+        Shape::word(ValueKind::Counter)
     }
 
     #[inline(always)]
-    fn read(run: &CellRun, _: &(), sink: &mut BulkSink<'_>) {
+    fn read(run: &CellRun, _: &(), sink: &mut WordSink<'_>) {
         let v = sink.mode.read(run, 0);
         sink.words.push(v);
         sink.end_series(run);
     }
 }
 
-impl FamilyMetric for Counter {}
+impl ChildMetric for Counter {}
 
 crate::family::in_place!(Counter {
     /// Adds 1 to the child for `labels`.
@@ -407,7 +407,7 @@ impl Metric for FloatCounter {
         MetricType::Counter
     }
 
-    fn collect(&self, out: &mut Collector<'_>) {
+    fn collect(&self, out: &mut SeriesWriter<'_>) {
         Self::collect_one(&self.cells, &(), out);
     }
 }
@@ -430,18 +430,18 @@ impl Storage for FloatCounter {
     }
 
     fn shape(_: &()) -> Shape {
-        Shape::word(BulkKind::FloatCounter)
+        Shape::word(ValueKind::FloatCounter)
     }
 
     #[inline(always)]
-    fn read(run: &CellRun, _: &(), sink: &mut BulkSink<'_>) {
+    fn read(run: &CellRun, _: &(), sink: &mut WordSink<'_>) {
         let v = sink.mode.read_f64(run, 0);
         sink.words.push(v.to_bits());
         sink.end_series(run);
     }
 }
 
-impl FamilyMetric for FloatCounter {}
+impl ChildMetric for FloatCounter {}
 
 crate::family::in_place!(FloatCounter {
     /// Adds `v` (if zero or positive) to the child for `labels`.

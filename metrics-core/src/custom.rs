@@ -18,11 +18,11 @@ use crate::registration::{RegistryError, check_family_name, unit_suffix};
 ///
 /// ```
 /// use std::sync::{Arc, Mutex};
-/// use coremeter::{Collect, GaugeMetricFamily, MetricFamily, Registry};
+/// use coremeter::{Collector, GaugeMetricFamily, MetricFamily, Registry};
 ///
 /// struct Queues(Arc<Mutex<Vec<(String, Vec<u32>)>>>);
 ///
-/// impl Collect for Queues {
+/// impl Collector for Queues {
 ///     fn collect(&self) -> Vec<MetricFamily> {
 ///         let mut length = GaugeMetricFamily::new("queue_length", "Items waiting.", &["queue"])
 ///             .expect("valid names");
@@ -41,7 +41,7 @@ use crate::registration::{RegistryError, check_family_name, unit_suffix};
 /// assert_eq!(registry.sample_value("queue_length", &[("queue", "email")]), Some(3.0));
 /// # Ok::<(), coremeter::RegistryError>(())
 /// ```
-pub trait Collect: Send + Sync + 'static {
+pub trait Collector: Send + Sync + 'static {
     /// The families to expose now.
     fn collect(&self) -> Vec<MetricFamily>;
 }
@@ -53,10 +53,10 @@ pub trait Collect: Send + Sync + 'static {
 /// # Examples
 ///
 /// ```
-/// use coremeter::{Collect, CounterMetricFamily, MetricFamily, Registry};
+/// use coremeter::{Collector, CounterMetricFamily, MetricFamily, Registry};
 ///
 /// struct Hits;
-/// impl Collect for Hits {
+/// impl Collector for Hits {
 ///     fn collect(&self) -> Vec<MetricFamily> {
 ///         let mut f = CounterMetricFamily::new("cache_hits", "Cache hits.", &[]).expect("valid name");
 ///         f.add_metric(&[], 7u64).expect("no labels");

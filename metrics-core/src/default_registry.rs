@@ -140,7 +140,7 @@ pub mod __private {
     }
 
     /// A `Family<DynLabels, M>` with label names the macro checked already.
-    pub fn dyn_family<M: crate::FamilyMetric>(names: &[&str]) -> crate::Family<crate::DynLabels, M>
+    pub fn dyn_family<M: crate::ChildMetric>(names: &[&str]) -> crate::Family<crate::DynLabels, M>
     where
         M::Config: Default,
     {
@@ -149,7 +149,7 @@ pub mod __private {
 
     /// A `Family<DynLabels, M>` with label names the macro checked already and a configuration
     /// (a histogram's buckets, a state set's states).
-    pub fn dyn_family_with<M: crate::FamilyMetric>(
+    pub fn dyn_family_with<M: crate::ChildMetric>(
         names: &[&str],
         config: M::Config,
     ) -> crate::Family<crate::DynLabels, M> {

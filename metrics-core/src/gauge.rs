@@ -3,9 +3,9 @@
 use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::family::{FamilyMetric, Storage};
+use crate::family::{ChildMetric, Storage};
 use crate::metric::{Metric, sealed};
-use crate::read::{BulkKind, BulkSink, Collector, MetricType, Shape};
+use crate::read::{MetricType, SeriesWriter, Shape, ValueKind, WordSink};
 use crate::slab::{CellRun, Kind, add_f64};
 use crate::sync::{AtomicU64, Ordering};
 
@@ -184,7 +184,7 @@ impl Metric for Gauge {
         MetricType::Gauge
     }
 
-    fn collect(&self, out: &mut Collector<'_>) {
+    fn collect(&self, out: &mut SeriesWriter<'_>) {
         Self::collect_one(&self.cell, &(), out);
     }
 }
@@ -207,17 +207,17 @@ impl Storage for Gauge {
     }
 
     fn shape(_: &()) -> Shape {
-        Shape::word(BulkKind::Gauge)
+        Shape::word(ValueKind::Gauge)
     }
 
     #[inline(always)]
-    fn read(run: &CellRun, _: &(), sink: &mut BulkSink<'_>) {
+    fn read(run: &CellRun, _: &(), sink: &mut WordSink<'_>) {
         sink.words.push(run.raw_sum(0));
         sink.end_series(run);
     }
 }
 
-impl FamilyMetric for Gauge {}
+impl ChildMetric for Gauge {}
 
 crate::family::in_place!(Gauge {
     /// Sets the child for `labels`.
@@ -391,7 +391,7 @@ impl Metric for FloatGauge {
         MetricType::Gauge
     }
 
-    fn collect(&self, out: &mut Collector<'_>) {
+    fn collect(&self, out: &mut SeriesWriter<'_>) {
         Self::collect_one(&self.cell, &(), out);
     }
 }
@@ -414,17 +414,17 @@ impl Storage for FloatGauge {
     }
 
     fn shape(_: &()) -> Shape {
-        Shape::word(BulkKind::FloatGauge)
+        Shape::word(ValueKind::FloatGauge)
     }
 
     #[inline(always)]
-    fn read(run: &CellRun, _: &(), sink: &mut BulkSink<'_>) {
+    fn read(run: &CellRun, _: &(), sink: &mut WordSink<'_>) {
         sink.words.push(run.raw_sum_f64(0).to_bits());
         sink.end_series(run);
     }
 }
 
-impl FamilyMetric for FloatGauge {}
+impl ChildMetric for FloatGauge {}
 
 crate::family::in_place!(FloatGauge {
     /// Sets the child for `labels`.

@@ -5,10 +5,10 @@ use std::time::Duration;
 
 use crate::buckets::{BucketError, Buckets};
 use crate::exemplar::{Exemplar, ExemplarError};
-use crate::family::{FamilyMetric, Storage};
+use crate::family::{ChildMetric, Storage};
 use crate::guard::{Observe, Timer};
 use crate::metric::{Metric, sealed};
-use crate::read::{BulkKind, BulkSink, Collector, HistogramValue, MetricType, Shape};
+use crate::read::{HistogramValue, MetricType, SeriesWriter, Shape, ValueKind, WordSink};
 use crate::reset::{ReadMode, Reset};
 use crate::slab::{CellRun, Kind};
 
@@ -277,7 +277,7 @@ impl Metric for Histogram {
         MetricType::Histogram
     }
 
-    fn collect(&self, out: &mut Collector<'_>) {
+    fn collect(&self, out: &mut SeriesWriter<'_>) {
         Self::collect_one(&self.cells, &self.bounds, out);
     }
 }
@@ -306,12 +306,12 @@ impl Storage for Histogram {
         Shape {
             stride: bounds.bounds().len() + 2,
             bounds: bounds.bounds(),
-            ..Shape::word(BulkKind::Histogram)
+            ..Shape::word(ValueKind::Histogram)
         }
     }
 
     #[inline(always)]
-    fn read(run: &CellRun, bounds: &Buckets, sink: &mut BulkSink<'_>) {
+    fn read(run: &CellRun, bounds: &Buckets, sink: &mut WordSink<'_>) {
         let buckets = bounds.bounds().len() + 1;
         let start = sink.words.len();
         sink.words.resize(start + buckets, 0);
@@ -321,7 +321,7 @@ impl Storage for Histogram {
     }
 }
 
-impl FamilyMetric for Histogram {}
+impl ChildMetric for Histogram {}
 
 crate::family::in_place!(Histogram {
     /// Records an observation in the child for `labels`.

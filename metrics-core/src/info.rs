@@ -2,9 +2,9 @@
 
 use std::fmt;
 
-use crate::family::{FamilyMetric, LabelError, Storage, check_label_names};
+use crate::family::{ChildMetric, LabelError, Storage, check_label_names};
 use crate::metric::{Metric, sealed};
-use crate::read::{BulkKind, BulkSink, Collector, MetricType, Shape};
+use crate::read::{MetricType, SeriesWriter, Shape, ValueKind, WordSink};
 use crate::slab::{CellRun, Kind};
 
 /// A set of label pairs exposed with the value 1 (Python's `Info`): build version, commit,
@@ -138,7 +138,7 @@ impl Metric for Info {
         MetricType::Info
     }
 
-    fn collect(&self, out: &mut Collector<'_>) {
+    fn collect(&self, out: &mut SeriesWriter<'_>) {
         Self::collect_one(&self.cell, &(), out);
     }
 
@@ -165,13 +165,13 @@ impl Storage for Info {
     }
 
     fn shape(_: &()) -> Shape {
-        Shape::word(BulkKind::Info)
+        Shape::word(ValueKind::Info)
     }
 
-    fn read(run: &CellRun, _: &(), sink: &mut BulkSink<'_>) {
+    fn read(run: &CellRun, _: &(), sink: &mut WordSink<'_>) {
         sink.words.push(0);
         sink.end_series_with_table(run);
     }
 }
 
-impl FamilyMetric for Info {}
+impl ChildMetric for Info {}

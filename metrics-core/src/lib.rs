@@ -18,7 +18,7 @@
 //! | [`StateSet`] | exactly one of a fixed set of states | one atomic store |
 //! | [`Info`] | label pairs with the value 1 | a lock (not a hot-path metric) |
 //! | [`Family`] | one metric per label set ([`LabelSet`], [`LabelValue`]) | dense: index arithmetic; dynamic: hash lookup under a read lock |
-//! | [`Collect`], [`GaugeMetricFamily`], ... | custom collectors: values computed at scrape time | none |
+//! | [`Collector`], [`GaugeMetricFamily`], ... | custom collectors: values computed at scrape time | none |
 //! | [`Registry`], [`default_registry`] | named metrics read together | registration checks names and returns errors |
 //! | [`Visitor`], [`Descriptor`], [`Value`] | the read side: values already summed over shards | |
 //! | [`SampleList`], [`Registry::sample_value`] | samples as the text formats name them, for tests | |
@@ -223,7 +223,7 @@ pub use collect_error::CollectError;
 pub use coremeter_macros::Metrics;
 pub use counter::{Counter, FloatCounter, NegativeIncrement};
 pub use custom::{
-    Collect, CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, HistogramSampleError,
+    Collector, CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, HistogramSampleError,
     InfoMetricFamily, MetricFamily, SummaryMetricFamily, UnknownMetricFamily,
 };
 #[cfg(feature = "macros")]
@@ -233,15 +233,15 @@ pub use default_registry::__private;
 pub use default_registry::default_registry;
 pub use exemplar::{Exemplar, ExemplarError, MAX_EXEMPLAR_LABEL_CHARS};
 pub use failure_guard::{CountFailure, FailureGuard, Outcome};
-pub use family::{Child, DynLabels, Family, FamilyMetric, LabelError};
+pub use family::{Child, ChildMetric, DynLabels, Family, LabelError};
 pub use gauge::{FloatGauge, Gauge};
 pub use group::Metrics;
 pub use guard::{Observe, Timer};
 pub use in_progress::{InProgress, Track};
 pub use read::{
-    BulkKind, BulkSink, Collector, CounterValue, Descriptor, HistogramValue, Labels, LabelsIter,
-    Layout, MetricType, Number, OVERFLOW_LABEL_VALUE, SampleSuffix, SeriesKey, StateSetValue,
-    StatisticsValue, SummaryValue, Value, Values, Visitor,
+    CounterValue, Descriptor, HistogramValue, Labels, LabelsIter, MetricType, Number,
+    OVERFLOW_LABEL_VALUE, SampleSuffix, SeriesKey, SeriesListVersion, SeriesWriter, StateSetValue,
+    StatisticsValue, SummaryValue, Value, ValueKind, Values, Visitor,
 };
 
 /// `#[derive(LabelSet)]`: a struct whose fields are a family's labels, in order.

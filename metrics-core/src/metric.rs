@@ -1,6 +1,6 @@
 //! [`Metric`]: what a registry can hold and read (every metric type of this crate, sealed).
 
-use crate::read::{Collector, MetricType};
+use crate::read::{MetricType, SeriesWriter};
 
 pub(crate) mod sealed {
     use crate::plan::FamilyPlan;
@@ -30,7 +30,7 @@ pub(crate) mod sealed {
 /// and every [`Family`](crate::Family) of them.
 ///
 /// The trait is sealed: metrics read their own shards, and the orderings involved stay inside
-/// this crate. Values computed elsewhere are exposed with a [`Collect`](crate::Collect)
+/// this crate. Values computed elsewhere are exposed with a [`Collector`](crate::Collector)
 /// implementation instead.
 ///
 /// # Examples
@@ -49,7 +49,7 @@ pub trait Metric: sealed::Sealed + Send + Sync + 'static {
     fn metric_type(&self) -> MetricType;
 
     /// Reads the metric's series into `out`.
-    fn collect(&self, out: &mut Collector<'_>);
+    fn collect(&self, out: &mut SeriesWriter<'_>);
 
     /// The names of the labels the metric adds to its series (a family's), checked at
     /// registration.

@@ -6,7 +6,7 @@
 //! heap is fragmented each link is likely a cache and TLB miss, and together they cost several
 //! times the rest of reading a family. The plan keeps, in one place, what a collection needs from
 //! all of them for each label family that can be read in bulk: a copy of its descriptor, its
-//! layout, and the ids of its series' runs. While the shape is the one the plan was made for, a
+//! version, and the ids of its series' runs. While the shape is the one the plan was made for, a
 //! collection reads those families' cells from the plan's ids and touches nothing else of them.
 //!
 //! The shape is one process-wide number, [`shape`], that every change to what a collection would
@@ -80,8 +80,8 @@ impl Drop for HeldRuns {
 /// the values.
 #[derive(Clone, Copy)]
 pub(crate) struct BulkRead {
-    /// The family's layout (see `Values::layout`).
-    pub(crate) layout: u64,
+    /// The family's version (see `Values::version`).
+    pub(crate) version: u64,
     pub(crate) shape: Shape,
 }
 

@@ -4,10 +4,10 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 
-use crate::family::{FamilyMetric, Storage};
+use crate::family::{ChildMetric, Storage};
 use crate::label::LabelValue;
 use crate::metric::{Metric, sealed};
-use crate::read::{BulkKind, BulkSink, Collector, MetricType, Shape};
+use crate::read::{MetricType, SeriesWriter, Shape, ValueKind, WordSink};
 use crate::slab::{CellRun, Kind};
 use crate::sync::Ordering;
 use crate::sync::unmodelled::{Mutex, OnceLock};
@@ -323,7 +323,7 @@ impl Metric for StateSet {
         MetricType::StateSet
     }
 
-    fn collect(&self, out: &mut Collector<'_>) {
+    fn collect(&self, out: &mut SeriesWriter<'_>) {
         Self::collect_one(&self.cell, &self.states, out);
     }
 }
@@ -351,17 +351,17 @@ impl Storage for StateSet {
     fn shape(states: &States) -> Shape {
         Shape {
             states: states.0,
-            ..Shape::word(BulkKind::StateSet)
+            ..Shape::word(ValueKind::StateSet)
         }
     }
 
-    fn read(run: &CellRun, states: &States, sink: &mut BulkSink<'_>) {
+    fn read(run: &CellRun, states: &States, sink: &mut WordSink<'_>) {
         sink.words.push(current(run, states) as u64);
         sink.end_series(run);
     }
 }
 
-impl FamilyMetric for StateSet {}
+impl ChildMetric for StateSet {}
 
 /// Why states or a state were refused.
 ///

@@ -4,12 +4,12 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::family::{FamilyMetric, Storage};
+use crate::family::{ChildMetric, Storage};
 use crate::guard::{Observe, Timer};
 use crate::metric::{Metric, sealed};
 use crate::read::{
-    BulkKind, BulkSink, Collector, MetricType, STATISTICS_MAX, STATISTICS_MIN, Shape,
-    StatisticsValue,
+    MetricType, STATISTICS_MAX, STATISTICS_MIN, SeriesWriter, Shape, StatisticsValue, ValueKind,
+    WordSink,
 };
 use crate::reset::{ReadMode, Reset};
 use crate::slab::{CellRun, Kind};
@@ -211,7 +211,7 @@ impl Metric for Statistics {
         MetricType::Statistics
     }
 
-    fn collect(&self, out: &mut Collector<'_>) {
+    fn collect(&self, out: &mut SeriesWriter<'_>) {
         Self::collect_one(&self.cells, &(), out);
     }
 }
@@ -236,11 +236,11 @@ impl Storage for Statistics {
     fn shape(_: &()) -> Shape {
         Shape {
             stride: 5,
-            ..Shape::word(BulkKind::Statistics)
+            ..Shape::word(ValueKind::Statistics)
         }
     }
 
-    fn read(run: &CellRun, _: &(), sink: &mut BulkSink<'_>) {
+    fn read(run: &CellRun, _: &(), sink: &mut WordSink<'_>) {
         let v = read(run, sink.mode.reborrow());
         let has = v.min.map_or(0, |_| STATISTICS_MIN) | v.max.map_or(0, |_| STATISTICS_MAX);
         let (min, max) = (v.min.unwrap_or(0.0), v.max.unwrap_or(0.0));
@@ -250,7 +250,7 @@ impl Storage for Statistics {
     }
 }
 
-impl FamilyMetric for Statistics {}
+impl ChildMetric for Statistics {}
 
 crate::family::in_place!(Statistics {
     /// Records an observation in the child for `labels`.

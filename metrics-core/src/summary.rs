@@ -3,10 +3,10 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::family::{FamilyMetric, Storage};
+use crate::family::{ChildMetric, Storage};
 use crate::guard::{Observe, Timer};
 use crate::metric::{Metric, sealed};
-use crate::read::{BulkKind, BulkSink, Collector, MetricType, Shape, SummaryValue};
+use crate::read::{MetricType, SeriesWriter, Shape, SummaryValue, ValueKind, WordSink};
 use crate::reset::{ReadMode, Reset};
 use crate::slab::{CellRun, Kind};
 
@@ -156,7 +156,7 @@ impl Metric for Summary {
         MetricType::Summary
     }
 
-    fn collect(&self, out: &mut Collector<'_>) {
+    fn collect(&self, out: &mut SeriesWriter<'_>) {
         Self::collect_one(&self.cells, &(), out);
     }
 }
@@ -181,18 +181,18 @@ impl Storage for Summary {
     fn shape(_: &()) -> Shape {
         Shape {
             stride: 2,
-            ..Shape::word(BulkKind::Summary)
+            ..Shape::word(ValueKind::Summary)
         }
     }
 
-    fn read(run: &CellRun, _: &(), sink: &mut BulkSink<'_>) {
+    fn read(run: &CellRun, _: &(), sink: &mut WordSink<'_>) {
         let value = read(run, sink.mode.reborrow());
         sink.words.extend([value.count, value.sum.to_bits()]);
         sink.end_series(run);
     }
 }
 
-impl FamilyMetric for Summary {}
+impl ChildMetric for Summary {}
 
 crate::family::in_place!(Summary {
     /// Records an observation in the child for `labels`.

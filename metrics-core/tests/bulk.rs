@@ -4,7 +4,7 @@
 
 use coremeter::{
     Counter, Descriptor, DynLabels, Family, FloatGauge, Histogram, LabelSet, LabelValue,
-    LabelVisitor, Labels, Layout, Opts, Registry, Value, Values, Visitor,
+    LabelVisitor, Labels, Opts, Registry, SeriesListVersion, Value, Values, Visitor,
 };
 
 #[derive(Clone, Copy)]
@@ -34,7 +34,7 @@ impl LabelSet for BySide {
 struct Flat {
     bulk: bool,
     lines: Vec<String>,
-    layouts: Vec<(String, Layout)>,
+    layouts: Vec<(String, SeriesListVersion)>,
     family: String,
 }
 
@@ -79,7 +79,7 @@ impl Visitor for Flat {
     }
 
     fn values(&mut self, values: &Values<'_>) -> bool {
-        self.layouts.push((self.family.clone(), values.layout()));
+        self.layouts.push((self.family.clone(), values.version()));
         if !self.bulk {
             return false;
         }

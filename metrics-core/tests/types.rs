@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex};
 
 use coremeter::{
-    Collect, Counter, CounterMetricFamily, Descriptor, ExemplarError, FloatCounter,
+    Collector, Counter, CounterMetricFamily, Descriptor, ExemplarError, FloatCounter,
     GaugeMetricFamily, Histogram, HistogramMetricFamily, Info, InfoMetricFamily, LabelValue,
     Labels, MetricFamily, MetricType, Opts, Registry, RegistryError, StateSet, StateSetError,
     States, Statistics, Summary, SummaryMetricFamily, Timer, UnknownMetricFamily, Value, Visitor,
@@ -261,7 +261,7 @@ fn a_freed_counter_leaves_no_exemplar_behind() {
 
 struct Queues(Arc<Mutex<Vec<(&'static str, usize)>>>);
 
-impl Collect for Queues {
+impl Collector for Queues {
     fn collect(&self) -> Vec<MetricFamily> {
         let queues = self.0.lock().unwrap();
         let mut length = GaugeMetricFamily::new("queue_length", "Waiting.", &["queue"]).unwrap();

@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use coremeter::{Layout, SeriesKey};
+use coremeter::{SeriesKey, SeriesListVersion};
 
 /// Line prefixes, one after the other.
 #[derive(Debug)]
@@ -75,9 +75,9 @@ pub(crate) struct FamilyCache {
     /// The family's `# HELP`/`# TYPE`/`# UNIT` lines in text 0.0.4 and in OpenMetrics, rendered
     /// when first needed.
     pub(crate) headers: [Vec<u8>; 2],
-    /// The layout whose series the cache holds, all of them and in order, if it is known: the
+    /// The version whose series the cache holds, all of them and in order, if it is known: the
     /// family's values can then be taken in bulk.
-    pub(crate) layout: Option<Layout>,
+    pub(crate) version: Option<SeriesListVersion>,
     /// Where the family's text (header and sample lines) is in the output of the render that
     /// last wrote it, with the values it was written with, if it can be copied from there.
     pub(crate) text: Option<Text>,
@@ -113,7 +113,7 @@ impl FamilyCache {
         if position >= self.series.len() {
             return;
         }
-        self.layout = None;
+        self.version = None;
         self.text = None;
         self.series.truncate(position);
         let (key_end, line_end) = self.series.last().copied().unwrap_or((0, 0));
@@ -146,7 +146,7 @@ impl FamilyCache {
 
     /// Records the series whose lines were just appended, under `key`; returns its lines.
     pub(crate) fn push(&mut self, key: SeriesKey<'_>, first_line: usize) -> (usize, usize) {
-        self.layout = None;
+        self.version = None;
         self.text = None;
         store_key(&mut self.keys, key);
         let end = self.lines.len();

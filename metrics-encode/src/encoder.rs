@@ -3,8 +3,8 @@
 use std::io::Write as _;
 
 use coremeter::{
-    Descriptor, Exemplar, Labels, Layout, MetricType, Number, Registry, SampleSuffix, Value,
-    Values, Visitor,
+    Descriptor, Exemplar, Labels, MetricType, Number, Registry, SampleSuffix, SeriesListVersion,
+    Value, Values, Visitor,
 };
 use flate2::Compression;
 use flate2::write::GzEncoder;
@@ -102,9 +102,9 @@ struct State {
     position: usize,
     /// Registered families seen so far in this scrape.
     ordinal: usize,
-    /// The layout the current family offered its values in bulk with, whether they were taken,
+    /// The version the current family offered its values in bulk with, whether they were taken,
     /// and whether every series read one by one so far went into the cache.
-    offered: Option<Layout>,
+    offered: Option<SeriesListVersion>,
     taken: bool,
     /// How many series the current family declined in bulk has: those that follow one by one.
     expected: usize,
@@ -390,7 +390,7 @@ impl State {
     }
 
     /// Ends the current family's use of its cache: series beyond those read are gone, and if
-    /// they were read one by one and all cached, the cache holds the layout they offered.
+    /// they were read one by one and all cached, the cache holds the version they offered.
     #[inline]
     fn finish_cache(&mut self) {
         if let Some(slot) = self.cache.take()
@@ -398,8 +398,8 @@ impl State {
         {
             let cache = self.caches.get(slot);
             cache.truncate(self.position);
-            if let Some(layout) = self.offered.filter(|_| self.complete) {
-                cache.layout = Some(layout);
+            if let Some(version) = self.offered.filter(|_| self.complete) {
+                cache.version = Some(version);
             }
         }
         self.offered = None;
@@ -775,13 +775,13 @@ impl Visitor for Render<'_> {
     }
 
     fn values(&mut self, values: &Values<'_>) -> bool {
-        // Taken if the family's cache holds the lines of this layout's series; else its series
-        // come one by one, and once all of them are cached, the cache holds this layout.
+        // Taken if the family's cache holds the lines of this version's series; else its series
+        // come one by one, and once all of them are cached, the cache holds this version.
         let state = &mut *self.state;
-        let layout = values.layout();
-        state.offered = Some(layout);
+        let version = values.version();
+        state.offered = Some(version);
         state.taken = match state.cache {
-            Some(slot) => state.caches.get(slot).layout == Some(layout),
+            Some(slot) => state.caches.get(slot).version == Some(version),
             None => false,
         };
         let Some(slot) = state.cache.filter(|_| state.taken) else {
@@ -880,11 +880,11 @@ impl Render<'_> {
             return true;
         }
         let per = line_count(&values.value(0));
-        // The layout promises this; should it not hold, the values are declined and come
+        // The version promises this; should it not hold, the values are declined and come
         // series by series (which rebuilds the cache).
         if cache.len() != n || cache.lines.len() != n * per {
-            debug_assert!(false, "bulk values do not match the cached layout");
-            cache.layout = None;
+            debug_assert!(false, "bulk values do not match the cached version");
+            cache.version = None;
             state.taken = false;
             return false;
         }

@@ -7,8 +7,8 @@ use std::io::Read as _;
 use std::sync::{Arc, Mutex};
 
 use coremeter::{
-    Collect, Counter, DynLabels, Family, FloatGauge, GaugeMetricFamily, Histogram, Info, LabelSet,
-    LabelValue, LabelVisitor, MetricFamily, Opts, Registry,
+    Collector, Counter, DynLabels, Family, FloatGauge, GaugeMetricFamily, Histogram, Info,
+    LabelSet, LabelValue, LabelVisitor, MetricFamily, Opts, Registry,
 };
 use coremeter_encode::{Encoder, Format, Scrape};
 use proptest::prelude::*;
@@ -41,7 +41,7 @@ impl LabelSet for ByColor {
 /// A collector whose families change between scrapes.
 struct Changing(Arc<Mutex<Vec<(String, f64)>>>);
 
-impl Collect for Changing {
+impl Collector for Changing {
     fn collect(&self) -> Vec<MetricFamily> {
         let mut f = GaugeMetricFamily::new("changing", "Changes.", &["k"]).expect("valid");
         for (k, v) in self.0.lock().expect("lock").iter() {

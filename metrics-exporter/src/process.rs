@@ -1,7 +1,7 @@
 //! The standard `process_*` metrics, read from Linux's `/proc` at scrape time.
 
 use coremeter::{
-    Collect, CounterMetricFamily, GaugeMetricFamily, MetricFamily, Registry, RegistryError,
+    Collector, CounterMetricFamily, GaugeMetricFamily, MetricFamily, Registry, RegistryError,
 };
 
 /// A custom collector with the process metrics every Prometheus client exposes, read from
@@ -70,7 +70,7 @@ impl ProcessCollector {
     }
 }
 
-impl Collect for ProcessCollector {
+impl Collector for ProcessCollector {
     fn collect(&self) -> Vec<MetricFamily> {
         let mut families = Vec::new();
         #[cfg(target_os = "linux")]

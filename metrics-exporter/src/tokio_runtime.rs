@@ -1,7 +1,7 @@
 //! The tokio runtime's own figures ([`tokio::runtime::RuntimeMetrics`]), read at scrape time.
 
 use coremeter::{
-    Collect, CounterMetricFamily, GaugeMetricFamily, MetricFamily, Registry, RegistryError,
+    Collector, CounterMetricFamily, GaugeMetricFamily, MetricFamily, Registry, RegistryError,
 };
 use tokio::runtime::Handle;
 
@@ -152,7 +152,7 @@ impl Families {
     }
 }
 
-impl Collect for TokioCollector {
+impl Collector for TokioCollector {
     fn collect(&self) -> Vec<MetricFamily> {
         let m = self.runtime.metrics();
         let workers = m.num_workers();

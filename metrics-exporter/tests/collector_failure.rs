@@ -8,12 +8,12 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use common::get;
-use coremeter::{Collect, Counter, MetricFamily, Opts, Registry};
+use coremeter::{Collector, Counter, MetricFamily, Opts, Registry};
 use coremeter_exporter::HttpServer;
 
 struct Broken(Arc<AtomicBool>);
 
-impl Collect for Broken {
+impl Collector for Broken {
     fn collect(&self) -> Vec<MetricFamily> {
         if self.0.load(Ordering::Relaxed) {
             panic!("disk gone");

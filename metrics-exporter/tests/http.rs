@@ -312,7 +312,7 @@ fn compression_can_be_turned_off() {
 #[test]
 fn a_panicking_collector_gets_500_and_the_server_goes_on() {
     struct Broken;
-    impl coremeter::Collect for Broken {
+    impl coremeter::Collector for Broken {
         fn collect(&self) -> Vec<coremeter::MetricFamily> {
             panic!("broken collector")
         }
@@ -320,7 +320,7 @@ fn a_panicking_collector_gets_500_and_the_server_goes_on() {
     let registry = Arc::new(Registry::new());
     let armed = Arc::new(AtomicBool::new(false));
     struct Later(Arc<AtomicBool>);
-    impl coremeter::Collect for Later {
+    impl coremeter::Collector for Later {
         fn collect(&self) -> Vec<coremeter::MetricFamily> {
             if self.0.load(Ordering::Relaxed) {
                 Broken.collect()
@@ -347,7 +347,7 @@ fn a_panicking_collector_gets_500_and_the_server_goes_on() {
 #[test]
 fn a_reset_that_fails_resets_nothing() {
     struct Once(Arc<AtomicBool>);
-    impl coremeter::Collect for Once {
+    impl coremeter::Collector for Once {
         fn collect(&self) -> Vec<coremeter::MetricFamily> {
             if self.0.swap(false, Ordering::Relaxed) {
                 panic!("the queue is gone");

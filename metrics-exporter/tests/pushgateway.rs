@@ -128,7 +128,7 @@ fn push_push_add_and_delete_against_the_real_gateway() {
 /// A family collected from elsewhere, for pushing what core's own types would not produce.
 struct Fixed(coremeter::MetricFamily);
 
-impl coremeter::Collect for Fixed {
+impl coremeter::Collector for Fixed {
     fn collect(&self) -> Vec<coremeter::MetricFamily> {
         vec![self.0.clone()]
     }

@@ -4,7 +4,7 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::ops::Deref;
 
-use super::FamilyMetric;
+use super::ChildMetric;
 
 /// A family's child, as [`Family::get`](crate::Family::get) returns it. It dereferences to the metric.
 ///
@@ -31,7 +31,7 @@ pub struct Child<'a, M> {
     _family: PhantomData<&'a ()>,
 }
 
-impl<M: FamilyMetric> Child<'_, M> {
+impl<M: ChildMetric> Child<'_, M> {
     pub(super) fn new(metric: M) -> Self {
         Child {
             metric,

@@ -1,6 +1,6 @@
 //! The children of a dense family, all made up front.
 
-use super::FamilyMetric;
+use super::ChildMetric;
 use crate::slab::{CELLS_PER_PAGE, CellRun};
 #[cfg(not(loom))]
 use crate::sync::unmodelled::OnceLock;
@@ -42,7 +42,7 @@ impl Dense {
         }
     }
 
-    pub(super) fn new<M: FamilyMetric>(len: usize, config: &M::Config) -> Self {
+    pub(super) fn new<M: ChildMetric>(len: usize, config: &M::Config) -> Self {
         let stride = M::cells(config);
         let per_run = 1usize << per_run_shift(stride);
         let run = |k: usize| CellRun::new_in(M::KIND, per_run.min(len - k * per_run) * stride);
@@ -55,7 +55,7 @@ impl Dense {
 
     /// A view of child `i` (`i < len`).
     #[inline(always)]
-    pub(super) fn child<M: FamilyMetric>(&self, i: usize, config: &M::Config) -> CellRun {
+    pub(super) fn child<M: ChildMetric>(&self, i: usize, config: &M::Config) -> CellRun {
         let stride = M::cells(config);
         let shift = per_run_shift(stride);
         let run = match i >> shift {

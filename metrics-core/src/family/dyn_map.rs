@@ -14,7 +14,7 @@ use crate::slab::CellRun;
 pub(super) struct DynMap<M> {
     pub(super) index: HashTable<u32>,
     pub(super) arena: Vec<u8>,
-    /// Changes with every change of the list of series (see `Layout`).
+    /// Changes with every change of the list of series (see `SeriesListVersion`).
     pub(super) version: u64,
     pub(super) live: u32,
     /// Bytes of removed entries, reclaimed by compaction.
@@ -71,7 +71,7 @@ impl<M> DynMap<M> {
         ]))
     }
 
-    /// Records a change of the list of series: a new layout, a new shape (see [`crate::plan`]).
+    /// Records a change of the list of series: a new version, a new shape (see [`crate::plan`]).
     pub(super) fn changed(&mut self) {
         self.version += 1;
         plan::reshaped();

@@ -50,7 +50,7 @@ use std::mem::ManuallyDrop;
 use crate::label::{self, DenseIndex, LabelSet, with_key, with_key_of_strs};
 use crate::metric::{Metric, sealed};
 use crate::plan::{BulkRead, FamilyPlan, HeldRuns};
-use crate::read::{BulkSink, Collector, FamilyLabels, Layout, MetricType, Names};
+use crate::read::{FamilyLabels, MetricType, Names, SeriesListVersion, SeriesWriter, WordSink};
 use crate::slab::{CellRun, LastBlock};
 use crate::sync::unmodelled::{AtomicU32, OnceLock};
 use crate::sync::{Ordering, RwLock, read, write};
@@ -93,10 +93,10 @@ pub const DEFAULT_LIMIT: usize = 2000;
 /// # Examples
 ///
 /// ```
-/// use coremeter::{Counter, DynLabels, Family, FamilyMetric, Gauge};
+/// use coremeter::{Counter, DynLabels, Family, ChildMetric, Gauge};
 ///
-/// // Anything generic over a family's child type takes `M: FamilyMetric`.
-/// fn series<M: FamilyMetric>(family: &Family<DynLabels, M>) -> usize {
+/// // Anything generic over a family's child type takes `M: ChildMetric`.
+/// fn series<M: ChildMetric>(family: &Family<DynLabels, M>) -> usize {
 ///     family.len()
 /// }
 /// let jobs = Family::<DynLabels, Counter>::with_label_names(&["queue"])?;
@@ -105,7 +105,7 @@ pub const DEFAULT_LIMIT: usize = 2000;
 /// assert_eq!((series(&jobs), series(&depth)), (1, 0));
 /// # Ok::<(), coremeter::LabelError>(())
 /// ```
-pub trait FamilyMetric: Storage {}
+pub trait ChildMetric: Storage {}
 
 /// The label set of a family whose label names are given at run time
 /// ([`Family::with_label_names`]) and whose values are given as strings
@@ -171,7 +171,7 @@ impl LabelSet for DynLabels {
 /// assert_eq!(registry.sample_value("requests_total", &[("method", "POST")]), Some(0.0));
 /// # Ok::<(), coremeter::RegistryError>(())
 /// ```
-pub struct Family<L, M: FamilyMetric> {
+pub struct Family<L, M: ChildMetric> {
     /// The children of a dense family; none (`len == 0`) for a dynamic family.
     dense: Dense,
     /// What the children share (kept here, not behind `shared`, so a dense `get` does not load
@@ -181,7 +181,7 @@ pub struct Family<L, M: FamilyMetric> {
     _labels: PhantomData<fn(&L)>,
 }
 
-struct Shared<M: FamilyMetric> {
+struct Shared<M: ChildMetric> {
     /// Label names given at run time ([`DynLabels`] families), boxed: most families have none.
     names: Option<Box<Box<[String]>>>,
     /// The id of the full name under which the family was first registered (see
@@ -192,7 +192,7 @@ struct Shared<M: FamilyMetric> {
     map: RwLock<DynMap<M>>,
 }
 
-impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
+impl<L: LabelSet, M: ChildMetric> Family<L, M> {
     /// Whether `L` makes a dense family (decided from its type, so [`get`](Self::get) compiles to
     /// one path).
     const DENSE: bool = match label::cardinality(L::VALUES) {
@@ -326,7 +326,7 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
     }
 }
 
-impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
+impl<L: LabelSet, M: ChildMetric> Family<L, M> {
     /// Runs `op` (one of this crate's updates, never user code) on the child for `labels`:
     /// for a dynamic family on a view of it, under the map's read lock, so no reference count
     /// moves.
@@ -374,7 +374,7 @@ macro_rules! in_place {
 }
 pub(crate) use in_place;
 
-impl<L: LabelSet, M: FamilyMetric> Default for Family<L, M>
+impl<L: LabelSet, M: ChildMetric> Default for Family<L, M>
 where
     M::Config: Default,
 {
@@ -383,7 +383,7 @@ where
     }
 }
 
-impl<M: FamilyMetric> Family<DynLabels, M> {
+impl<M: ChildMetric> Family<DynLabels, M> {
     /// A dynamic family whose label names are given at run time, with the default configuration
     /// of `M`; its children are found with [`labels`](Self::labels), as in Python's client.
     ///
@@ -450,7 +450,7 @@ impl<M: FamilyMetric> Family<DynLabels, M> {
     }
 }
 
-impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
+impl<L: LabelSet, M: ChildMetric> Family<L, M> {
     /// Sets the cardinality limit of a dynamic family: once it holds `limit` label sets, new
     /// ones share the overflow series (existing ones keep theirs). Lowering it does not remove
     /// children. Dense families have no limit.
@@ -687,13 +687,13 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
     }
 
     /// Collects a dense family: children in index order, labels from the fixed sets. Its
-    /// series never change, so its layout is always the same.
-    fn collect_dense(&self, dense: &Dense, out: &mut Collector<'_>) {
+    /// series never change, so its version is always the same.
+    fn collect_dense(&self, dense: &Dense, out: &mut SeriesWriter<'_>) {
         let config = &self.config;
         let (names, sets) = (self.names(), L::VALUES);
         out.family(
             M::shape(config),
-            Some(Layout(0)),
+            Some(SeriesListVersion(0)),
             |sink| {
                 for i in 0..dense.len {
                     M::read(&dense.child::<M>(i, config), config, sink);
@@ -706,13 +706,13 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
     /// Collects a dynamic family under its read lock: children in insertion order, then the
     /// overflow series. The lock keeps children from being removed (and their cells freed)
     /// while they are read.
-    fn collect_dynamic(&self, out: &mut Collector<'_>) {
+    fn collect_dynamic(&self, out: &mut SeriesWriter<'_>) {
         let map = read(&self.shared.map);
         let (config, names) = (&self.config, self.names());
         let overflow = map.overflow.as_ref().map(|o| o.child.run());
         out.family(
             M::shape(config),
-            Some(Layout(map.version)),
+            Some(SeriesListVersion(map.version)),
             |sink| {
                 // The map holds the runs' references (it drops them only under the write lock).
                 read_runs::<M>(map.entries().map(|(slot, _)| slot), config, sink);
@@ -730,10 +730,10 @@ impl<L: LabelSet, M: FamilyMetric> Family<L, M> {
 /// Reads the runs named by `ids` in bulk, each a series of `M`; the caller's store (a family's
 /// map, a read plan) holds their references while they are read.
 #[inline(always)]
-pub(crate) fn read_runs<M: FamilyMetric>(
+pub(crate) fn read_runs<M: ChildMetric>(
     ids: impl IntoIterator<Item = u32>,
     config: &M::Config,
-    sink: &mut BulkSink<'_>,
+    sink: &mut WordSink<'_>,
 ) {
     let mut last = LastBlock::default();
     for id in ids {
@@ -741,7 +741,7 @@ pub(crate) fn read_runs<M: FamilyMetric>(
     }
 }
 
-fn new_child<M: FamilyMetric>(config: &M::Config) -> M {
+fn new_child<M: ChildMetric>(config: &M::Config) -> M {
     M::from_run(CellRun::new_in(M::KIND, M::cells(config)), config)
 }
 
@@ -757,7 +757,7 @@ fn hash(key: &[u8]) -> u64 {
     STATE.get_or_init(Default::default).hash_one(key)
 }
 
-impl<M: FamilyMetric> Shared<M> {
+impl<M: ChildMetric> Shared<M> {
     fn new(names: Option<Box<Box<[String]>>>) -> Self {
         Shared {
             names,
@@ -768,7 +768,7 @@ impl<M: FamilyMetric> Shared<M> {
     }
 }
 
-impl<L, M: FamilyMetric> Clone for Family<L, M> {
+impl<L, M: ChildMetric> Clone for Family<L, M> {
     fn clone(&self) -> Self {
         Family {
             dense: self.dense.clone(),
@@ -779,7 +779,7 @@ impl<L, M: FamilyMetric> Clone for Family<L, M> {
     }
 }
 
-impl<L: LabelSet, M: FamilyMetric> fmt::Debug for Family<L, M> {
+impl<L: LabelSet, M: ChildMetric> fmt::Debug for Family<L, M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Family")
             .field("labels", &self.label_names())
@@ -789,7 +789,7 @@ impl<L: LabelSet, M: FamilyMetric> fmt::Debug for Family<L, M> {
     }
 }
 
-impl<L, M: FamilyMetric> sealed::Sealed for Family<L, M> {
+impl<L, M: ChildMetric> sealed::Sealed for Family<L, M> {
     /// A dynamic family of a kind read in bulk, without an overflow series (whose estimate
     /// changes without a change of shape): its runs in the order a collection reads them.
     fn plan(&self) -> Option<FamilyPlan> {
@@ -807,7 +807,7 @@ impl<L, M: FamilyMetric> sealed::Sealed for Family<L, M> {
         }
         Some(FamilyPlan {
             read: BulkRead {
-                layout: map.version,
+                version: map.version,
                 shape,
             },
             runs,
@@ -823,12 +823,12 @@ impl<L, M: FamilyMetric> sealed::Sealed for Family<L, M> {
     }
 }
 
-impl<L: LabelSet + 'static, M: FamilyMetric> Metric for Family<L, M> {
+impl<L: LabelSet + 'static, M: ChildMetric> Metric for Family<L, M> {
     fn metric_type(&self) -> MetricType {
         M::TYPE
     }
 
-    fn collect(&self, out: &mut Collector<'_>) {
+    fn collect(&self, out: &mut SeriesWriter<'_>) {
         if self.dense.len > 0 {
             self.collect_dense(&self.dense, out);
         } else {

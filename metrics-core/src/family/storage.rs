@@ -4,11 +4,11 @@
 use std::fmt;
 
 use crate::metric::Metric;
-use crate::read::{BulkSink, Collector, FamilyLabels, MetricType, Shape};
+use crate::read::{FamilyLabels, MetricType, SeriesWriter, Shape, WordSink};
 use crate::slab::{CellRun, Kind};
 
 /// What a metric type provides to be a family's child: the crate-private operations behind the
-/// public, sealed [`FamilyMetric`](super::FamilyMetric) (public only as its supertrait, in a
+/// public, sealed [`ChildMetric`](super::ChildMetric) (public only as its supertrait, in a
 /// module nothing outside the crate can name).
 pub trait Storage: Metric + Clone {
     /// What every child of a family shares (a histogram's buckets, a state set's states).
@@ -27,10 +27,10 @@ pub trait Storage: Metric + Clone {
     fn shape(config: &Self::Config) -> Shape;
     /// Reads the series kept in `run` (a child's cells, or a metric's own) into `sink`: the one
     /// place a value of this type is read, whichever way the collection hands it on (see
-    /// [`Collector::family`]).
-    fn read(run: &CellRun, config: &Self::Config, sink: &mut BulkSink<'_>);
+    /// [`SeriesWriter::family`]).
+    fn read(run: &CellRun, config: &Self::Config, sink: &mut WordSink<'_>);
     /// Collects a metric of this type that is one series, kept in `run`.
-    fn collect_one(run: &CellRun, config: &Self::Config, out: &mut Collector<'_>) {
+    fn collect_one(run: &CellRun, config: &Self::Config, out: &mut SeriesWriter<'_>) {
         out.family(
             Self::shape(config),
             None,

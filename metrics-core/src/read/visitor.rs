@@ -43,7 +43,7 @@ pub trait Visitor {
     /// and no [`series`](Self::series) call follows for the family. One that returns `false`
     /// (the default) gets the same values series by series, with their labels. A visitor that
     /// kept what it needs of each series' labels from an earlier collection of the same
-    /// [`layout`](Values::layout) takes them and saves reading the labels again.
+    /// [`version`](Values::version) takes them and saves reading the labels again.
     fn values(&mut self, values: &Values<'_>) -> bool {
         let _ = values;
         false

@@ -10,8 +10,8 @@ use crate::metric::Metric;
 use crate::name;
 use crate::plan;
 use crate::read::{
-    Buffers, BulkKind, BulkSink, Collector, Descriptor, FamilyLabels, Labels, Layout, MetricType,
-    Number, Shape, Value, Visitor,
+    Buffers, Descriptor, FamilyLabels, Labels, MetricType, Number, SeriesListVersion, SeriesWriter,
+    Shape, Value, ValueKind, Visitor, WordSink,
 };
 use crate::reset::{ReadMode, Reset};
 use crate::sync::unmodelled::Arc;
@@ -37,7 +37,7 @@ impl Collection<'_> {
         constant: &[(String, String)],
     ) {
         let labels = Labels::new(constant);
-        let mut out = Collector::new(
+        let mut out = SeriesWriter::new(
             &mut *self.visitor,
             labels,
             self.mode.reborrow(),
@@ -62,15 +62,15 @@ impl Collection<'_> {
             return;
         }
         self.visitor.family(descriptor);
-        let layout = Layout(read.layout);
-        let mut out = Collector::new(
+        let version = SeriesListVersion(read.version);
+        let mut out = SeriesWriter::new(
             &mut *self.visitor,
             Labels::new(&[]),
             self.mode.reborrow(),
             &mut self.buffers,
         );
         let ids = runs.ids(bulk.runs.clone());
-        if out.planned(read.shape, layout, |sink| {
+        if out.planned(read.shape, version, |sink| {
             read_planned(&read.shape, ids, sink)
         }) {
             return;
@@ -80,14 +80,14 @@ impl Collection<'_> {
         } = &**entry
         {
             // The long way, with the labels (the entry is touched only now: the plan spares a
-            // bulk read that walk). The family does not offer the declined layout again.
-            let mut out = Collector::new(
+            // bulk read that walk). The family does not offer the declined version again.
+            let mut out = SeriesWriter::new(
                 &mut *self.visitor,
                 Labels::new(constant),
                 self.mode.reborrow(),
                 &mut self.buffers,
             );
-            out.declined(layout);
+            out.declined(version);
             metric.collect(&mut out);
         }
     }
@@ -96,23 +96,23 @@ impl Collection<'_> {
 /// Reads the runs named by `ids`, series of `shape`: what the label family's collection reads
 /// (the same `Storage::read`), from a read plan (see [`crate::plan`]), whose references keep
 /// the runs.
-fn read_planned(shape: &Shape, ids: &[u32], sink: &mut BulkSink<'_>) {
+fn read_planned(shape: &Shape, ids: &[u32], sink: &mut WordSink<'_>) {
     use crate::family::read_runs;
     let ids = ids.iter().copied();
     match shape.kind {
-        BulkKind::Counter => read_runs::<crate::Counter>(ids, &(), sink),
-        BulkKind::FloatCounter => read_runs::<crate::FloatCounter>(ids, &(), sink),
-        BulkKind::Gauge => read_runs::<crate::Gauge>(ids, &(), sink),
-        BulkKind::FloatGauge => read_runs::<crate::FloatGauge>(ids, &(), sink),
-        BulkKind::Histogram => {
+        ValueKind::Counter => read_runs::<crate::Counter>(ids, &(), sink),
+        ValueKind::FloatCounter => read_runs::<crate::FloatCounter>(ids, &(), sink),
+        ValueKind::Gauge => read_runs::<crate::Gauge>(ids, &(), sink),
+        ValueKind::FloatGauge => read_runs::<crate::FloatGauge>(ids, &(), sink),
+        ValueKind::Histogram => {
             read_runs::<crate::Histogram>(ids, &crate::Buckets::interned(shape.bounds), sink)
         }
-        BulkKind::Summary => read_runs::<crate::Summary>(ids, &(), sink),
-        BulkKind::Statistics => read_runs::<crate::Statistics>(ids, &(), sink),
-        BulkKind::StateSet => {
+        ValueKind::Summary => read_runs::<crate::Summary>(ids, &(), sink),
+        ValueKind::Statistics => read_runs::<crate::Statistics>(ids, &(), sink),
+        ValueKind::StateSet => {
             read_runs::<crate::StateSet>(ids, &crate::States::from_shape(shape), sink)
         }
-        BulkKind::Info => read_runs::<crate::Info>(ids, &(), sink),
+        ValueKind::Info => read_runs::<crate::Info>(ids, &(), sink),
     }
 }
 
@@ -203,10 +203,10 @@ impl Registry {
     /// ```
     /// use std::sync::atomic::{AtomicBool, Ordering};
     /// use std::sync::{Arc, Mutex};
-    /// use coremeter::{Collect, MetricFamily, Registry, SampleList};
+    /// use coremeter::{Collector, MetricFamily, Registry, SampleList};
     ///
     /// struct Broken(AtomicBool);
-    /// impl Collect for Broken {
+    /// impl Collector for Broken {
     ///     fn collect(&self) -> Vec<MetricFamily> {
     ///         if self.0.swap(true, Ordering::Relaxed) { panic!("disk gone") }
     ///         Vec::new()
@@ -330,7 +330,7 @@ impl Registry {
                     plan.push(entry, metric.plan().map(|p| (descriptor, p)));
                 }
             }
-            Entry::Collector {
+            Entry::SeriesWriter {
                 collector,
                 type_name,
                 names,

@@ -9,7 +9,7 @@ mod collection;
 mod opts;
 
 use crate::collect_error::CollectError;
-use crate::custom::Collect;
+use crate::custom::Collector;
 use crate::metric::Metric;
 use crate::name;
 use crate::plan;
@@ -107,8 +107,8 @@ enum Entry {
         /// The registry's constant labels, then the metric's own.
         constant: Vec<(String, String)>,
     },
-    Collector {
-        collector: Box<dyn Collect>,
+    SeriesWriter {
+        collector: Box<dyn Collector>,
         /// Its type's name, for errors.
         type_name: &'static str,
         /// The (prefixed) family names it produced at registration.
@@ -120,7 +120,7 @@ impl Entry {
     fn owns(&self, name: &str) -> bool {
         match self {
             Entry::Metric { descriptor, .. } => descriptor.name == name,
-            Entry::Collector { names, .. } => names.iter().any(|n| n == name),
+            Entry::SeriesWriter { names, .. } => names.iter().any(|n| n == name),
         }
     }
 }
@@ -335,10 +335,10 @@ impl Registry {
     /// # Examples
     ///
     /// ```
-    /// use coremeter::{Collect, GaugeMetricFamily, MetricFamily, Registry};
+    /// use coremeter::{Collector, GaugeMetricFamily, MetricFamily, Registry};
     ///
     /// struct Uptime;
-    /// impl Collect for Uptime {
+    /// impl Collector for Uptime {
     ///     fn collect(&self) -> Vec<MetricFamily> {
     ///         let mut g = GaugeMetricFamily::new("uptime_seconds", "Uptime.", &[]).expect("valid");
     ///         g.add_metric(&[], 12.5).expect("no labels");
@@ -350,7 +350,7 @@ impl Registry {
     /// assert_eq!(registry.sample_value("uptime_seconds", &[]), Some(12.5));
     /// # Ok::<(), coremeter::RegistryError>(())
     /// ```
-    pub fn register_collector<C: Collect>(&self, collector: C) -> Result<(), RegistryError> {
+    pub fn register_collector<C: Collector>(&self, collector: C) -> Result<(), RegistryError> {
         let families = collector.collect();
         let mut checked: Vec<(Cow<'static, str>, MetricType)> = Vec::new();
         for family in &families {
@@ -378,7 +378,7 @@ impl Registry {
         }
         let names = checked.iter().map(|(n, _)| n.to_string()).collect();
         state.types.extend(checked);
-        Arc::make_mut(&mut state.entries).push(Arc::new(Entry::Collector {
+        Arc::make_mut(&mut state.entries).push(Arc::new(Entry::SeriesWriter {
             collector: Box::new(collector),
             type_name: std::any::type_name::<C>(),
             names,
@@ -481,7 +481,7 @@ impl Registry {
                 state.types.remove(&descriptor.name);
                 state.declared.remove(&descriptor.name);
             }
-            Entry::Collector { names, .. } => {
+            Entry::SeriesWriter { names, .. } => {
                 for n in names {
                     state.types.remove(n.as_str());
                 }
@@ -569,7 +569,7 @@ impl fmt::Debug for Registry {
             .iter()
             .flat_map(|e| match &**e {
                 Entry::Metric { descriptor, .. } => vec![descriptor.name.to_string()],
-                Entry::Collector { names, .. } => names.clone(),
+                Entry::SeriesWriter { names, .. } => names.clone(),
             })
             .collect();
         f.debug_struct("Registry")

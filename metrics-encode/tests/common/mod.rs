@@ -6,7 +6,7 @@
 #![allow(dead_code, reason = "each test file uses a part")]
 
 use coremeter::{
-    Collect, Counter, CounterMetricFamily, Family, FloatCounter, FloatGauge, FnGauge, Gauge,
+    Collector, Counter, CounterMetricFamily, Family, FloatCounter, FloatGauge, FnGauge, Gauge,
     GaugeMetricFamily, Histogram, HistogramMetricFamily, Info, InfoMetricFamily, LabelSet,
     LabelValue, LabelVisitor, MetricFamily, Opts, Registry, StateSet, Statistics, Summary,
     SummaryMetricFamily, UnknownMetricFamily,
@@ -63,7 +63,7 @@ pub(crate) const TRICKY: [&str; 6] = [
 /// A custom collector with one family of each helper type.
 struct Custom;
 
-impl Collect for Custom {
+impl Collector for Custom {
     fn collect(&self) -> Vec<MetricFamily> {
         let mut hits =
             CounterMetricFamily::new("cache_hits", "Cache hits.", &["cache"]).expect("valid names");

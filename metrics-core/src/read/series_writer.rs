@@ -1,10 +1,10 @@
-//! [`Collector`]: where a metric writes its series during a collection.
+//! [`SeriesWriter`]: where a metric writes its series during a collection.
 
 use std::fmt;
 
-use crate::read::bulk::Shape;
 use crate::read::labels::FamilyLabels;
-use crate::read::{BulkKind, Labels, Layout, Value, Values, Visitor};
+use crate::read::values::Shape;
+use crate::read::{Labels, SeriesListVersion, Value, ValueKind, Values, Visitor};
 use crate::reset::ReadMode;
 use crate::slab::CellRun;
 
@@ -16,31 +16,24 @@ pub(crate) struct Buffers {
 }
 
 /// Where a metric type's `Storage::read` writes a series: its words, and the runs of series
-/// whose blocks keep side tables; only this crate writes to it.
-///
-/// # Examples
-///
-/// ```
-/// // Written by the metric types of this crate during a collection; a visitor sees the result
-/// // as `Values` (see `Visitor::values`) or as one `Value` per series.
-/// let _ = std::any::type_name::<coremeter::BulkSink<'static>>();
-/// ```
-pub struct BulkSink<'a> {
+/// whose blocks keep side tables. Public only because the crate-private `Storage` trait, public
+/// as a sealed supertrait, names it; nothing outside this crate can reach it.
+pub struct WordSink<'a> {
     pub(crate) words: &'a mut Vec<u64>,
     tables: &'a mut Vec<(u32, CellRun)>,
     pub(crate) mode: ReadMode<'a>,
     series: u32,
 }
 
-impl fmt::Debug for BulkSink<'_> {
+impl fmt::Debug for WordSink<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("BulkSink")
+        f.debug_struct("WordSink")
             .field("series", &self.series)
             .finish_non_exhaustive()
     }
 }
 
-impl BulkSink<'_> {
+impl WordSink<'_> {
     /// Ends the series whose words were just pushed, read from `run`.
     #[inline]
     pub(crate) fn end_series(&mut self, run: &CellRun) {
@@ -62,31 +55,31 @@ impl BulkSink<'_> {
 /// # Examples
 ///
 /// ```
-/// // A Collector is what Registry::collect hands each metric; users only see its effect.
+/// // A SeriesWriter is what Registry::collect hands each metric; users only see its effect.
 /// let registry = coremeter::Registry::new();
 /// registry.register(coremeter::Opts::new("jobs", "Jobs."), coremeter::Counter::new())?;
 /// assert_eq!(registry.samples().len(), 1);
 /// # Ok::<(), coremeter::RegistryError>(())
 /// ```
-pub struct Collector<'a> {
+pub struct SeriesWriter<'a> {
     visitor: &'a mut dyn Visitor,
     labels: Labels<'a>,
     mode: ReadMode<'a>,
     /// Reused across the histograms and families of a collection (and across collections on a
     /// thread), so that reading them allocates nothing once they have grown.
     buffers: &'a mut Buffers,
-    /// A layout the visitor declined in bulk (see [`declined`](Self::declined)).
-    declined: Option<Layout>,
+    /// A version the visitor declined in bulk (see [`declined`](Self::declined)).
+    declined: Option<SeriesListVersion>,
 }
 
-impl<'a> Collector<'a> {
+impl<'a> SeriesWriter<'a> {
     pub(crate) fn new(
         visitor: &'a mut dyn Visitor,
         labels: Labels<'a>,
         mode: ReadMode<'a>,
         buffers: &'a mut Buffers,
     ) -> Self {
-        Collector {
+        SeriesWriter {
             visitor,
             labels,
             mode,
@@ -95,30 +88,30 @@ impl<'a> Collector<'a> {
         }
     }
 
-    /// Records that the visitor declined the values of layout `layout` in bulk, offered before
-    /// this collector (by the registry, reading from its plan): the same layout is not offered
+    /// Records that the visitor declined the values of version `version` in bulk, offered before
+    /// this collector (by the registry, reading from its plan): the same version is not offered
     /// again.
-    pub(crate) fn declined(&mut self, layout: Layout) {
-        self.declined = Some(layout);
+    pub(crate) fn declined(&mut self, version: SeriesListVersion) {
+        self.declined = Some(version);
     }
 
     /// Reads a family's series with `read` (a `Storage::read` per series, in series order),
-    /// then hands them to the visitor: first in one [`Visitor::values`] offer if `layout` is
+    /// then hands them to the visitor: first in one [`Visitor::values`] offer if `version` is
     /// the family's and its type's values are offered in bulk, then, unless the visitor took
     /// them, a [`Visitor::series`] call per series, decoded from the same words, with the own
     /// labels `labels` gives each in turn.
     pub(crate) fn family<'l>(
         &mut self,
         shape: Shape,
-        layout: Option<Layout>,
-        read: impl FnOnce(&mut BulkSink<'_>),
+        version: Option<SeriesListVersion>,
+        read: impl FnOnce(&mut WordSink<'_>),
         labels: impl IntoIterator<Item = FamilyLabels<'l>>,
     ) where
         'a: 'l,
     {
-        let offer = layout.filter(|&l| shape.offered() && self.declined != Some(l));
-        let layout = offer.unwrap_or(Layout(0));
-        let values = read_values(self.buffers, self.mode.reborrow(), shape, layout, read);
+        let offer = version.filter(|&l| shape.offered() && self.declined != Some(l));
+        let version = offer.unwrap_or(SeriesListVersion(0));
+        let values = read_values(self.buffers, self.mode.reborrow(), shape, version, read);
         if offer.is_none() || !self.visitor.values(&values) {
             let base: Labels<'l> = self.labels;
             for (i, own) in (0..values.len()).zip(labels) {
@@ -136,10 +129,10 @@ impl<'a> Collector<'a> {
     pub(crate) fn planned(
         &mut self,
         shape: Shape,
-        layout: Layout,
-        read: impl FnOnce(&mut BulkSink<'_>),
+        version: SeriesListVersion,
+        read: impl FnOnce(&mut WordSink<'_>),
     ) -> bool {
-        let values = read_values(self.buffers, self.mode.reborrow(), shape, layout, read);
+        let values = read_values(self.buffers, self.mode.reborrow(), shape, version, read);
         let taken = self.visitor.values(&values);
         // The runs are only valid while the family is read.
         self.buffers.tables.clear();
@@ -159,12 +152,12 @@ fn read_values<'b>(
     buffers: &'b mut Buffers,
     mode: ReadMode<'_>,
     shape: Shape,
-    layout: Layout,
-    read: impl FnOnce(&mut BulkSink<'_>),
+    version: SeriesListVersion,
+    read: impl FnOnce(&mut WordSink<'_>),
 ) -> Values<'b> {
     buffers.words.clear();
     buffers.tables.clear();
-    read(&mut BulkSink {
+    read(&mut WordSink {
         words: &mut buffers.words,
         tables: &mut buffers.tables,
         mode,
@@ -175,7 +168,7 @@ fn read_values<'b>(
             stride: shape.stride.max(1),
             ..shape
         },
-        layout,
+        version,
         words: &buffers.words,
         tables: &buffers.tables,
     }
@@ -188,7 +181,7 @@ fn emit(visitor: &mut dyn Visitor, labels: Labels<'_>, values: &Values<'_>, i: u
     if values.tables.is_empty() {
         return visitor.series(&labels, &values.value(i));
     }
-    if values.kind() == BulkKind::Info {
+    if values.kind() == ValueKind::Info {
         let table = values.table_run(i).and_then(CellRun::infos);
         let pairs = table
             .as_ref()
@@ -199,9 +192,9 @@ fn emit(visitor: &mut dyn Visitor, labels: Labels<'_>, values: &Values<'_>, i: u
     values.with_exemplars(i, |value| visitor.series(&labels, value));
 }
 
-impl fmt::Debug for Collector<'_> {
+impl fmt::Debug for SeriesWriter<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Collector")
+        f.debug_struct("SeriesWriter")
             .field("labels", &self.labels)
             .field("reset", &matches!(self.mode, ReadMode::Reset(_)))
             .finish_non_exhaustive()

@@ -1,4 +1,4 @@
-//! A family's values as words, read in one pass: [`Layout`], [`BulkKind`], [`Values`], and the
+//! A family's values as words, read in one pass: [`SeriesListVersion`], [`ValueKind`], [`Values`], and the
 //! crate's [`Shape`].
 //!
 //! Every metric type reads a series into words in one function (`Storage::read`), whichever way
@@ -12,48 +12,49 @@ use crate::read::{
 };
 use crate::slab::CellRun;
 
-/// Identifies the series of a label family at one collection: within one registration (see
-/// [`Descriptor::registration`](crate::Descriptor::registration)), two collections that report equal layouts have the same series,
-/// with the same labels, in the same order. A series added or removed in between changes it.
+/// The version of a label family's list of series at one collection: within one registration
+/// (see [`Descriptor::registration`](crate::Descriptor::registration)), two collections that
+/// report equal versions have the same series, with the same labels, in the same order. A series
+/// added or removed in between changes it.
 ///
 /// # Examples
 ///
 /// ```
-/// use coremeter::{Counter, Descriptor, DynLabels, Family, Labels, Layout, Opts, Registry, Value, Values, Visitor};
+/// use coremeter::{Counter, Descriptor, DynLabels, Family, Labels, SeriesListVersion, Opts, Registry, Value, Values, Visitor};
 ///
-/// // A consumer that caches per-series work keeps the layout and redoes the work when it changes.
-/// struct Layouts(Vec<Layout>);
-/// impl Visitor for Layouts {
+/// // A consumer that caches per-series work keeps the version and redoes the work when it changes.
+/// struct Versions(Vec<SeriesListVersion>);
+/// impl Visitor for Versions {
 ///     fn family(&mut self, _: &Descriptor) {}
 ///     fn series(&mut self, _: &Labels<'_>, _: &Value<'_>) {}
-///     fn values(&mut self, v: &Values<'_>) -> bool { self.0.push(v.layout()); true }
+///     fn values(&mut self, v: &Values<'_>) -> bool { self.0.push(v.version()); true }
 /// }
 /// let registry = Registry::new();
 /// let f = Family::<DynLabels, Counter>::with_label_names(&["q"])?;
 /// registry.register(Opts::new("jobs", "Jobs."), f.clone())?;
 /// f.labels(&["a"])?.inc();
-/// let mut layouts = Layouts(Vec::new());
-/// registry.collect(&mut layouts)?;
-/// f.labels(&["a"])?.inc(); // same series: same layout
-/// registry.collect(&mut layouts)?;
-/// f.labels(&["b"])?.inc(); // a new series: a new layout
-/// registry.collect(&mut layouts)?;
-/// assert_eq!(layouts.0[0], layouts.0[1]);
-/// assert_ne!(layouts.0[1], layouts.0[2]);
+/// let mut versions = Versions(Vec::new());
+/// registry.collect(&mut versions)?;
+/// f.labels(&["a"])?.inc(); // same series: same version
+/// registry.collect(&mut versions)?;
+/// f.labels(&["b"])?.inc(); // a new series: a new version
+/// registry.collect(&mut versions)?;
+/// assert_eq!(versions.0[0], versions.0[1]);
+/// assert_ne!(versions.0[1], versions.0[2]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Layout(pub(crate) u64);
+pub struct SeriesListVersion(pub(crate) u64);
 
 /// How [`Values`] hold each series.
 ///
 /// # Examples
 ///
 /// ```
-/// use coremeter::{BulkKind, Counter, Descriptor, Labels, Opts, Registry, Value, Values, Visitor};
+/// use coremeter::{ValueKind, Counter, Descriptor, Labels, Opts, Registry, Value, Values, Visitor};
 ///
 /// #[derive(Default)]
-/// struct Bulk(Vec<(BulkKind, usize)>);
+/// struct Bulk(Vec<(ValueKind, usize)>);
 /// impl Visitor for Bulk {
 ///     fn family(&mut self, _: &Descriptor) {}
 ///     fn series(&mut self, _: &Labels<'_>, _: &Value<'_>) {}
@@ -67,12 +68,12 @@ pub struct Layout(pub(crate) u64);
 /// jobs.labels(&["sms"])?.inc();
 /// let mut bulk = Bulk::default();
 /// registry.collect(&mut bulk)?;
-/// assert_eq!(bulk.0, [(BulkKind::Counter, 2)]);
+/// assert_eq!(bulk.0, [(ValueKind::Counter, 2)]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum BulkKind {
+pub enum ValueKind {
     /// [`Value::Counter`] with an integer total.
     Counter,
     /// [`Value::Counter`] with a float total.
@@ -98,7 +99,7 @@ pub enum BulkKind {
 /// nothing outside this crate can reach it.
 #[derive(Clone, Copy, Debug)]
 pub struct Shape {
-    pub(crate) kind: BulkKind,
+    pub(crate) kind: ValueKind,
     /// Words per series.
     pub(crate) stride: usize,
     /// A histogram's bucket bounds.
@@ -109,7 +110,7 @@ pub struct Shape {
 
 impl Shape {
     /// One word per series, of `kind`.
-    pub(crate) const fn word(kind: BulkKind) -> Self {
+    pub(crate) const fn word(kind: ValueKind) -> Self {
         Shape {
             kind,
             stride: 1,
@@ -124,11 +125,11 @@ impl Shape {
     pub(crate) fn offered(&self) -> bool {
         matches!(
             self.kind,
-            BulkKind::Counter
-                | BulkKind::FloatCounter
-                | BulkKind::Gauge
-                | BulkKind::FloatGauge
-                | BulkKind::Histogram
+            ValueKind::Counter
+                | ValueKind::FloatCounter
+                | ValueKind::Gauge
+                | ValueKind::FloatGauge
+                | ValueKind::Histogram
         )
     }
 }
@@ -170,7 +171,7 @@ pub(crate) const STATISTICS_MAX: u64 = 2;
 /// ```
 pub struct Values<'a> {
     pub(super) shape: Shape,
-    pub(super) layout: Layout,
+    pub(super) version: SeriesListVersion,
     pub(super) words: &'a [u64],
     /// The series whose runs keep side tables (exemplars, an info's pairs), with a view of the
     /// run.
@@ -200,39 +201,39 @@ impl<'a> Values<'a> {
     /// assert_eq!(bulk.0, ["Counter"]);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn kind(&self) -> BulkKind {
+    pub fn kind(&self) -> ValueKind {
         self.shape.kind
     }
 
-    /// The family's list of series at this read (see [`Layout`]).
+    /// The family's list of series at this read (see [`SeriesListVersion`]).
     ///
     /// # Examples
     ///
     /// ```
-    /// use coremeter::{Counter, Descriptor, DynLabels, Family, Labels, Layout, Opts, Registry, Value, Values, Visitor};
+    /// use coremeter::{Counter, Descriptor, DynLabels, Family, Labels, SeriesListVersion, Opts, Registry, Value, Values, Visitor};
     ///
-    /// struct Layouts(Vec<Layout>);
-    /// impl Visitor for Layouts {
+    /// struct Versions(Vec<SeriesListVersion>);
+    /// impl Visitor for Versions {
     ///     fn family(&mut self, _: &Descriptor) {}
     ///     fn series(&mut self, _: &Labels<'_>, _: &Value<'_>) {}
-    ///     fn values(&mut self, v: &Values<'_>) -> bool { self.0.push(v.layout()); true }
+    ///     fn values(&mut self, v: &Values<'_>) -> bool { self.0.push(v.version()); true }
     /// }
     /// let registry = Registry::new();
     /// let f = Family::<DynLabels, Counter>::with_label_names(&["q"])?;
     /// registry.register(Opts::new("jobs", "Jobs."), f.clone())?;
     /// f.labels(&["a"])?.inc();
-    /// let mut layouts = Layouts(Vec::new());
-    /// registry.collect(&mut layouts)?;
-    /// registry.collect(&mut layouts)?;
-    /// assert_eq!(layouts.0[0], layouts.0[1]);
+    /// let mut versions = Versions(Vec::new());
+    /// registry.collect(&mut versions)?;
+    /// registry.collect(&mut versions)?;
+    /// assert_eq!(versions.0[0], versions.0[1]);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn layout(&self) -> Layout {
-        self.layout
+    pub fn version(&self) -> SeriesListVersion {
+        self.version
     }
 
     /// The values as the storage holds them: a fixed number of 64-bit words per series, in
-    /// series order. Two reads of the same family (same [`Layout`]) with equal words have equal
+    /// series order. Two reads of the same family (same [`SeriesListVersion`]) with equal words have equal
     /// values, to the bit, so a consumer can keep the words of its last read and skip
     /// the work for a family whose values did not change (coremeter-encode copies such a family's
     /// text from its previous scrape). Exemplars are not part of the words.
@@ -351,26 +352,26 @@ impl<'a> Values<'a> {
         let words = &self.words[i * stride..(i + 1) * stride];
         let w = words[0];
         match self.shape.kind {
-            BulkKind::Counter => Value::Counter(CounterValue {
+            ValueKind::Counter => Value::Counter(CounterValue {
                 value: Number::UInt(w),
                 exemplar: None,
             }),
-            BulkKind::FloatCounter => Value::Counter(CounterValue {
+            ValueKind::FloatCounter => Value::Counter(CounterValue {
                 value: Number::Float(f64::from_bits(w)),
                 exemplar: None,
             }),
-            BulkKind::Gauge => Value::Gauge(Number::Int(w as i64)),
-            BulkKind::FloatGauge => Value::Gauge(Number::Float(f64::from_bits(w))),
-            BulkKind::Histogram => {
+            ValueKind::Gauge => Value::Gauge(Number::Int(w as i64)),
+            ValueKind::FloatGauge => Value::Gauge(Number::Float(f64::from_bits(w))),
+            ValueKind::Histogram => {
                 let bounds = self.shape.bounds;
                 let (counts, sum) = words.split_at(bounds.len() + 1);
                 Value::Histogram(HistogramValue::new(bounds, counts, f64::from_bits(sum[0])))
             }
-            BulkKind::Summary => Value::Summary(SummaryValue {
+            ValueKind::Summary => Value::Summary(SummaryValue {
                 count: w,
                 sum: f64::from_bits(words[1]),
             }),
-            BulkKind::Statistics => {
+            ValueKind::Statistics => {
                 let has = words[4];
                 Value::Statistics(StatisticsValue {
                     count: w,
@@ -379,11 +380,11 @@ impl<'a> Values<'a> {
                     max: (has & STATISTICS_MAX != 0).then(|| f64::from_bits(words[3])),
                 })
             }
-            BulkKind::StateSet => Value::StateSet(StateSetValue {
+            ValueKind::StateSet => Value::StateSet(StateSetValue {
                 states: self.shape.states,
                 current: w as usize,
             }),
-            BulkKind::Info => Value::Info,
+            ValueKind::Info => Value::Info,
         }
     }
 
@@ -417,9 +418,11 @@ impl<'a> Values<'a> {
     pub fn number(&self, i: usize) -> Option<Number> {
         let w = self.words[i * self.shape.stride];
         match self.shape.kind {
-            BulkKind::Counter => Some(Number::UInt(w)),
-            BulkKind::Gauge => Some(Number::Int(w as i64)),
-            BulkKind::FloatCounter | BulkKind::FloatGauge => Some(Number::Float(f64::from_bits(w))),
+            ValueKind::Counter => Some(Number::UInt(w)),
+            ValueKind::Gauge => Some(Number::Int(w as i64)),
+            ValueKind::FloatCounter | ValueKind::FloatGauge => {
+                Some(Number::Float(f64::from_bits(w)))
+            }
             _ => None,
         }
     }
