@@ -1,4 +1,5 @@
-//! Lock-free Prometheus metrics whose hot path is one uncontended atomic add.
+//! Lock-free Prometheus metrics whose hot path is an add to the CPU's own copy of a cell: without
+//! an atomic instruction where Linux restartable sequences allow it, else one uncontended atomic.
 //!
 //! Counters and histograms keep one copy of each value per CPU shard, laid out in per-CPU
 //! strided slabs like the Linux kernel's per-CPU areas: an update touches only the calling CPU's
@@ -9,7 +10,7 @@
 //!
 //! | type | what | update cost |
 //! | --- | --- | --- |
-//! | [`Counter`], [`FloatCounter`] | monotonic totals (`u64`, `f64`) | one atomic add on the CPU's shard |
+//! | [`Counter`], [`FloatCounter`] | monotonic totals (`u64`, `f64`) | a restartable add on the CPU's shard ([`shard::WritePath`]), else one atomic add |
 //! | [`Gauge`], [`FloatGauge`] | values that go up and down (`i64`, `f64`) | one atomic on a single shared cell (a `set` cannot be sharded) |
 //! | [`FnCounter`], [`FnGauge`] | values computed by a callback at scrape time | none: the callback runs when read |
 //! | [`Histogram`] | observations in fixed buckets, with count and sum | bucket search + two atomic adds on the CPU's shard |
@@ -81,7 +82,11 @@
 //! # Platforms
 //!
 //! The shard index reads the kernel's rseq `cpu_id` on Linux/x86_64 with glibc 2.35 or later;
-//! elsewhere each thread gets a slot of its own (see [`shard`]). Cells are `AtomicU64`, so the
+//! elsewhere each thread gets a slot of its own (see [`shard`]). There, where every possible CPU
+//! has a shard of its own, counter increments are plain adds in a restartable sequence that the
+//! kernel restarts if the thread leaves its CPU ([`shard::WritePath::Restartable`]); elsewhere
+//! (other platforms, rseq disabled with `GLIBC_TUNABLES=glibc.pthread.rseq=0`, more possible CPUs
+//! than shards) they are atomic adds. Cells are `AtomicU64`, so the
 //! target needs 64-bit atomics. Supported Rust: 1.95.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -106,6 +111,13 @@ mod info;
 pub mod label;
 mod metric;
 pub mod name;
+#[cfg(all(
+    target_os = "linux",
+    target_env = "gnu",
+    target_arch = "x86_64",
+    not(loom)
+))]
+mod percpu_add;
 mod plan;
 mod read;
 mod registration;

@@ -18,8 +18,11 @@
 //! The two other [`Strategy`] values exist so that the benchmarks can compare all candidates in
 //! one run; `benches/README.md` has the numbers behind this choice.
 //!
-//! A thread may migrate between reading its index and updating the cell. That is harmless: the
-//! update is atomic, at worst contended for that one operation.
+//! Where updates are atomic ([`WritePath::Atomic`]), a thread may migrate between reading its
+//! index and updating the cell. That is harmless: the update is atomic, at worst contended for
+//! that one operation. Where counter increments take the [`WritePath::Restartable`] path, the
+//! index is read inside a restartable sequence together with the add, and the kernel restarts
+//! the sequence if the thread moves before the add is stored.
 //!
 //! # Examples
 //!
@@ -114,6 +117,71 @@ pub fn active_strategy() -> Strategy {
     } else {
         Strategy::ThreadSlot
     }
+}
+
+/// How this process adds to the calling CPU's copy of a counter's cell, chosen once.
+///
+/// # Examples
+///
+/// ```
+/// use coremeter::shard::{self, WritePath};
+///
+/// let path = shard::write_path();
+/// assert!(path == WritePath::Restartable || path == WritePath::Atomic);
+/// println!("counters add with {path:?}");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum WritePath {
+    /// A plain add in a Linux restartable sequence, which the kernel restarts if the thread
+    /// leaves its CPU before the add is stored: Linux on x86_64 where glibc registered rseq and
+    /// every CPU the process may run on has a shard of its own.
+    Restartable,
+    /// An atomic add (`lock add` on x86_64): everywhere else, and wherever two CPUs could share
+    /// a shard (more possible CPUs than [`shard_count`]).
+    Atomic,
+}
+
+/// The write path of this process' counter increments (see [`WritePath`]). It is fixed by the
+/// first increment, after the [shard count](shard_count) is.
+///
+/// # Examples
+///
+/// ```
+/// use coremeter::shard::{self, WritePath};
+///
+/// if shard::write_path() == WritePath::Restartable {
+///     assert!(shard::active_strategy() == shard::Strategy::Rseq);
+/// }
+/// ```
+pub fn write_path() -> WritePath {
+    if restartable().is_some() {
+        WritePath::Restartable
+    } else {
+        WritePath::Atomic
+    }
+}
+
+/// The rseq area's offset if counter increments take the restartable path (see
+/// [`WritePath::Restartable`]). This is the hot path of every counter increment.
+#[inline(always)]
+pub(crate) fn restartable() -> Option<isize> {
+    #[cfg(all(
+        target_os = "linux",
+        target_env = "gnu",
+        target_arch = "x86_64",
+        not(loom)
+    ))]
+    {
+        let offset = rseq::RESTARTABLE.load(Ordering::Relaxed);
+        if offset > rseq::UNAVAILABLE {
+            return Some(offset);
+        }
+        if offset == rseq::UNINIT {
+            return rseq::choose_write_path();
+        }
+    }
+    None
 }
 
 /// The calling thread's index under `strategy`, not yet reduced modulo [`shard_count`]: a CPU
@@ -299,6 +367,8 @@ mod rseq {
     /// `__rseq_offset` once looked up, else one of the two sentinels below. Real offsets are
     /// small (the rseq area sits in the thread's static TLS block), so the sentinels never clash.
     pub(super) static OFFSET: AtomicIsize = AtomicIsize::new(UNINIT);
+    /// [`OFFSET`] if counter increments take the restartable path, else a sentinel.
+    pub(super) static RESTARTABLE: AtomicIsize = AtomicIsize::new(UNINIT);
     pub(super) const UNINIT: isize = isize::MIN;
     pub(super) const UNAVAILABLE: isize = isize::MIN + 1;
 
@@ -332,6 +402,20 @@ mod rseq {
             UNAVAILABLE => super::slot::current(),
             offset => read_cpu_id(offset),
         }
+    }
+
+    /// Chooses the write path once: restartable adds need rseq and a shard for every CPU number
+    /// the kernel may report (all possible CPUs, not only those the process may run on now: the
+    /// affinity can change).
+    #[cold]
+    #[inline(never)]
+    pub(super) fn choose_write_path() -> Option<isize> {
+        let offset = offset().filter(|_| {
+            super::cpu::possible_cpus().is_some_and(|cpus| cpus <= super::shard_count())
+        });
+        // Racing choices store the same value.
+        RESTARTABLE.store(offset.unwrap_or(UNAVAILABLE), Ordering::Relaxed);
+        offset
     }
 
     fn lookup() -> Option<isize> {
@@ -457,6 +541,26 @@ mod cpu {
     #[cfg(all(not(target_os = "linux"), not(loom)))]
     pub(super) fn allowed_cpus() -> Option<usize> {
         None
+    }
+
+    /// One more than the largest CPU number the kernel may ever report (the system's possible
+    /// CPUs, `/sys/devices/system/cpu/possible`, such as `0-63`), if it can be read.
+    #[cfg(all(target_os = "linux", not(loom)))]
+    pub(super) fn possible_cpus() -> Option<usize> {
+        let text = std::fs::read_to_string("/sys/devices/system/cpu/possible").ok()?;
+        parse_cpu_list(text.trim())
+    }
+
+    /// One more than the largest CPU number of a kernel CPU list (`0-3,8,10-11`).
+    #[cfg(all(target_os = "linux", not(loom)))]
+    pub(super) fn parse_cpu_list(list: &str) -> Option<usize> {
+        let mut max = None;
+        for range in list.split(',') {
+            let last = range.rsplit('-').next()?;
+            let last: usize = last.trim().parse().ok()?;
+            max = max.max(Some(last));
+        }
+        max.map(|m| m + 1)
     }
 }
 

@@ -47,6 +47,15 @@ struct Page {
     cells: [AtomicU64; CELLS_PER_PAGE],
 }
 
+// The restartable add finds shard `s`'s copy of a cell `s` strides after shard 0's.
+#[cfg(all(
+    target_os = "linux",
+    target_env = "gnu",
+    target_arch = "x86_64",
+    not(loom)
+))]
+const _: () = assert!(size_of::<Page>() == crate::percpu_add::STRIDE);
+
 impl Page {
     fn new() -> Self {
         Page {
@@ -253,6 +262,25 @@ impl CellRun {
         self.borrowed
     }
 
+    /// Where this process takes the restartable write path (see [`shard::WritePath`]): the rseq
+    /// offset, cell `i`'s copy in shard 0 and the shard mask, from which a restartable add finds
+    /// the calling CPU's copy (the shard pages of a block are contiguous).
+    #[cfg(all(
+        target_os = "linux",
+        target_env = "gnu",
+        target_arch = "x86_64",
+        not(loom)
+    ))]
+    #[inline(always)]
+    fn restartable_copies(&self, i: usize) -> Option<(isize, &AtomicU64, usize)> {
+        debug_assert_eq!(self.block.kind, Kind::Sharded);
+        let offset = shard::restartable()?;
+        let shards = &self.block.shards;
+        // A run never crosses the end of its page (see `LocalShard::cell`).
+        let cell = &shards[0].cells[(self.offset as usize + i) & (CELLS_PER_PAGE - 1)];
+        Some((offset, cell, shards.len() - 1))
+    }
+
     /// The calling thread's shard of this run, for updates that touch several of its cells.
     #[inline(always)]
     pub(crate) fn local_shard(&self) -> LocalShard<'_> {
@@ -277,15 +305,37 @@ impl CellRun {
         }
     }
 
-    /// Adds `v` to cell `i` of the calling thread's shard (wrapping).
+    /// Adds `v` to cell `i` of the calling CPU's shard (wrapping): in a restartable sequence
+    /// where this process takes that path (see [`shard::WritePath`]), else atomically. Every
+    /// add to the cell must come through here (a cell of the sharded slab whose other updates
+    /// go through [`local_shard`](Self::local_shard) must not use it).
     #[inline(always)]
     pub(crate) fn add(&self, i: usize, v: u64) {
+        #[cfg(all(
+            target_os = "linux",
+            target_env = "gnu",
+            target_arch = "x86_64",
+            not(loom)
+        ))]
+        if let Some((offset, cell, mask)) = self.restartable_copies(i) {
+            return crate::percpu_add::add(offset, cell, mask, v);
+        }
         self.local_shard().add(i, v);
     }
 
-    /// Adds `v` to the `f64` stored as bits in cell `i` of the calling thread's shard.
+    /// Adds `v` to the `f64` stored as bits in cell `i` of the calling CPU's shard, the way
+    /// [`add`](Self::add) adds (the same rule: every add to the cell comes through here).
     #[inline(always)]
     pub(crate) fn add_f64(&self, i: usize, v: f64) {
+        #[cfg(all(
+            target_os = "linux",
+            target_env = "gnu",
+            target_arch = "x86_64",
+            not(loom)
+        ))]
+        if let Some((offset, cell, mask)) = self.restartable_copies(i) {
+            return crate::percpu_add::add_f64(offset, cell, mask, v);
+        }
         self.local_shard().add_f64(i, v);
     }
 

@@ -430,35 +430,39 @@ fn metrics_and_reset_delivers_every_update_exactly_once() {
         .unwrap();
     let addr = server.local_addr();
     let stop = Arc::new(AtomicBool::new(false));
-    let per_thread = 300_000u64;
+    // The workers go on until the scraper has answered a few times while they ran (an
+    // increment takes a few nanoseconds, a scrape far longer), and count what they did.
+    let answered = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let workers: Vec<_> = (0..2)
         .map(|_| {
-            let jobs = jobs.clone();
+            let (jobs, answered) = (jobs.clone(), Arc::clone(&answered));
             std::thread::spawn(move || {
-                for _ in 0..per_thread {
+                let mut done = 0u64;
+                while done < 300_000 || answered.load(Ordering::Relaxed) < 5 {
                     jobs.inc();
+                    done += 1;
                 }
+                done
             })
         })
         .collect();
     let mut seen = 0.0;
     let mut responses = 0;
     let scraper = {
-        let stop = Arc::clone(&stop);
+        let (stop, answered) = (Arc::clone(&stop), Arc::clone(&answered));
         move || {
             while !stop.load(Ordering::Relaxed) {
                 let r = get(addr, "/metricsandreset", "");
                 assert_eq!(r.header("cache-control"), Some("no-store"));
                 seen += sample(r.text(), "jobs_total").unwrap();
                 responses += 1;
+                answered.fetch_add(1, Ordering::Relaxed);
             }
             (seen, responses)
         }
     };
     let scraper = std::thread::spawn(scraper);
-    for w in workers {
-        w.join().unwrap();
-    }
+    let counted: u64 = workers.into_iter().map(|w| w.join().unwrap()).sum();
     stop.store(true, Ordering::Relaxed);
     let (seen, responses) = scraper.join().unwrap();
     let rest = sample(get(addr, "/metricsandreset", "").text(), "jobs_total").unwrap();
@@ -466,7 +470,7 @@ fn metrics_and_reset_delivers_every_update_exactly_once() {
         responses > 1,
         "only {responses} scrapes overlapped the updates"
     );
-    assert_eq!(seen + rest, (2 * per_thread) as f64);
+    assert_eq!(seen + rest, counted as f64);
     // /metrics does not reset, nor does a HEAD of /metricsandreset (its answer has no body to
     // carry the values).
     jobs.inc_by(5);
