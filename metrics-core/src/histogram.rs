@@ -129,9 +129,7 @@ impl Histogram {
     pub fn observe(&self, v: f64) {
         let bounds = self.bounds.bounds();
         let bucket = bucket_of(bounds, v);
-        let shard = self.cells.local_shard();
-        shard.add(bucket, 1);
-        shard.add_f64(bounds.len() + 1, v);
+        self.cells.observe(bucket, bounds.len() + 1, v);
     }
 
     /// Records one observation and an exemplar of it (labels such as a trace id) as the latest

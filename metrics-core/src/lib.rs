@@ -13,8 +13,8 @@
 //! | [`Counter`], [`FloatCounter`] | monotonic totals (`u64`, `f64`) | a restartable add on the CPU's shard ([`shard::WritePath`]), else one atomic add |
 //! | [`Gauge`], [`FloatGauge`] | values that go up and down (`i64`, `f64`) | one atomic on a single shared cell (a `set` cannot be sharded) |
 //! | [`FnCounter`], [`FnGauge`] | values computed by a callback at scrape time | none: the callback runs when read |
-//! | [`Histogram`] | observations in fixed buckets, with count and sum | bucket search + two atomic adds on the CPU's shard |
-//! | [`Summary`] | count and sum of observations | two atomic adds on the CPU's shard |
+//! | [`Histogram`] | observations in fixed buckets, with count and sum | bucket search + two adds on the CPU's shard (restartable, else atomic) |
+//! | [`Summary`] | count and sum of observations | two adds on the CPU's shard (restartable, else atomic) |
 //! | [`Statistics`] | count, sum, min, max (average at read) | two adds, and two loads that rarely become atomic maxima |
 //! | [`StateSet`] | exactly one of a fixed set of states | one atomic store |
 //! | [`Info`] | label pairs with the value 1 | a lock (not a hot-path metric) |
@@ -83,7 +83,7 @@
 //!
 //! The shard index reads the kernel's rseq `cpu_id` on Linux/x86_64 with glibc 2.35 or later;
 //! elsewhere each thread gets a slot of its own (see [`shard`]). There, where every possible CPU
-//! has a shard of its own, counter increments are plain adds in a restartable sequence that the
+//! has a shard of its own, counter increments and the count and sum of an observation are plain adds in a restartable sequence that the
 //! kernel restarts if the thread leaves its CPU ([`shard::WritePath::Restartable`]); elsewhere
 //! (other platforms, rseq disabled with `GLIBC_TUNABLES=glibc.pthread.rseq=0`, more possible CPUs
 //! than shards) they are atomic adds. Cells are `AtomicU64`, so the

@@ -119,7 +119,8 @@ pub fn active_strategy() -> Strategy {
     }
 }
 
-/// How this process adds to the calling CPU's copy of a counter's cell, chosen once.
+/// How this process adds to the calling CPU's copy of a cell (counter increments, and the count
+/// and sum of a histogram, summary or statistics observation), chosen once.
 ///
 /// # Examples
 ///
@@ -142,8 +143,8 @@ pub enum WritePath {
     Atomic,
 }
 
-/// The write path of this process' counter increments (see [`WritePath`]). It is fixed by the
-/// first increment, after the [shard count](shard_count) is.
+/// The write path of this process' sharded adds (see [`WritePath`]). It is fixed by the first
+/// add, after the [shard count](shard_count) is.
 ///
 /// # Examples
 ///

@@ -275,10 +275,20 @@ impl CellRun {
     fn restartable_copies(&self, i: usize) -> Option<(isize, &AtomicU64, usize)> {
         debug_assert_eq!(self.block.kind, Kind::Sharded);
         let offset = shard::restartable()?;
-        let shards = &self.block.shards;
+        Some((offset, self.copy0(i), self.block.shards.len() - 1))
+    }
+
+    /// Cell `i`'s copy in shard 0.
+    #[cfg(all(
+        target_os = "linux",
+        target_env = "gnu",
+        target_arch = "x86_64",
+        not(loom)
+    ))]
+    #[inline(always)]
+    fn copy0(&self, i: usize) -> &AtomicU64 {
         // A run never crosses the end of its page (see `LocalShard::cell`).
-        let cell = &shards[0].cells[(self.offset as usize + i) & (CELLS_PER_PAGE - 1)];
-        Some((offset, cell, shards.len() - 1))
+        &self.block.shards[0].cells[(self.offset as usize + i) & (CELLS_PER_PAGE - 1)]
     }
 
     /// The calling thread's shard of this run, for updates that touch several of its cells.
@@ -337,6 +347,28 @@ impl CellRun {
             return crate::percpu_add::add_f64(offset, cell, mask, v);
         }
         self.local_shard().add_f64(i, v);
+    }
+
+    /// Adds 1 to cell `count` and `v` to the `f64` cell `sum` of the calling CPU's shard (an
+    /// observation of a histogram, summary or statistics): two restartable adds where this
+    /// process takes that path (each exact on its own; a reader may see the count before the
+    /// sum, as with two atomic adds), else two atomic adds on one shard. The same rule as
+    /// [`add`](Self::add): every add to these cells comes through here.
+    #[inline(always)]
+    pub(crate) fn observe(&self, count: usize, sum: usize, v: f64) {
+        #[cfg(all(
+            target_os = "linux",
+            target_env = "gnu",
+            target_arch = "x86_64",
+            not(loom)
+        ))]
+        if let Some((offset, cell, mask)) = self.restartable_copies(count) {
+            crate::percpu_add::add(offset, cell, mask, 1);
+            return crate::percpu_add::add_f64(offset, self.copy0(sum), mask, v);
+        }
+        let shard = self.local_shard();
+        shard.add(count, 1);
+        shard.add_f64(sum, v);
     }
 
     /// Records `exemplar` as the latest of cell `i`.

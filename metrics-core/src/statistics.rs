@@ -97,12 +97,11 @@ impl Statistics {
     /// ```
     #[inline]
     pub fn observe(&self, v: f64) {
-        let shard = self.cells.local_shard();
-        shard.add(COUNT, 1);
-        shard.add_f64(SUM, v);
+        self.cells.observe(COUNT, SUM, v);
         if v.is_nan() {
             return;
         }
+        let shard = self.cells.local_shard();
         // The maximum cell keeps `key(v)`, the minimum cell `!key(v)`: both are maxima, and 0 (a
         // fresh or reset cell) is below every key of both kinds.
         for (cell, k) in [(MAX, key(v)), (MIN, !key(v))] {

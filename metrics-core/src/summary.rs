@@ -61,9 +61,7 @@ impl Summary {
     /// ```
     #[inline]
     pub fn observe(&self, v: f64) {
-        let shard = self.cells.local_shard();
-        shard.add(0, 1);
-        shard.add_f64(1, v);
+        self.cells.observe(0, 1, v);
     }
 
     /// Records a duration in seconds.

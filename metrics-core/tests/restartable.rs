@@ -10,7 +10,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 
 use coremeter::shard::{self, Strategy, WritePath};
-use coremeter::{Counter, DynLabels, Family, FloatCounter, Opts, Registry, SampleList};
+use coremeter::{
+    Counter, DynLabels, Family, FloatCounter, Histogram, Opts, Registry, SampleList, Statistics,
+    Summary,
+};
 
 const THREADS: usize = 4;
 const PER_THREAD: u64 = 400_000;
@@ -48,6 +51,8 @@ fn exact_under_migrations_and_resets() {
     let registry = Registry::new();
     let counter = Counter::new();
     let float = FloatCounter::new();
+    let (histogram, summary, statistics) = (Histogram::new(), Summary::new(), Statistics::new());
+    let observers = (&histogram, &summary, &statistics);
     let family = Family::<DynLabels, Counter>::with_label_names(&["t"]).unwrap();
     registry
         .register(Opts::new("hops", "Hops."), counter.clone())
@@ -64,6 +69,7 @@ fn exact_under_migrations_and_resets() {
         let writers: Vec<_> = (0..THREADS)
             .map(|t| {
                 let (counter, float, family, cpus) = (&counter, &float, &family, &cpus);
+                let (histogram, summary, statistics) = observers;
                 s.spawn(move || {
                     let child = family.labels(&[&t.to_string()]).unwrap();
                     for i in 0..PER_THREAD {
@@ -73,6 +79,9 @@ fn exact_under_migrations_and_resets() {
                         counter.inc();
                         float.inc_by(0.5);
                         child.inc_by(2);
+                        histogram.observe(0.25);
+                        summary.observe(2.0);
+                        statistics.observe(1.0);
                     }
                 })
             })
@@ -111,8 +120,14 @@ fn exact_under_migrations_and_resets() {
     });
     let n = (THREADS as u64 * PER_THREAD) as f64;
     assert!(resets > 0, "the scraper reset at least once");
-    // The float counter is not registered, so no reset takes from it.
+    // These are not registered, so no reset takes from them.
     assert_eq!(float.get(), n / 2.0);
+    let h = histogram.get();
+    assert_eq!((h.value().count() as f64, h.value().sum()), (n, n / 4.0));
+    let v = summary.get();
+    assert_eq!((v.count as f64, v.sum), (n, 2.0 * n));
+    let v = statistics.get();
+    assert_eq!((v.count as f64, v.sum, v.max), (n, n, Some(1.0)));
     assert_eq!(
         taken.0 + left.0,
         n,

@@ -1,5 +1,5 @@
-//! A signal handler that increments the counters (integer and float) the interrupted thread is
-//! incrementing: the
+//! A signal handler that updates the counters (integer and float) and the histogram the
+//! interrupted thread is updating: the
 //! signal aborts the thread's critical section (on the restartable path), the handler's
 //! increment lands, and the thread's add restarts from a fresh load, so neither is lost. A test
 //! binary of its own: the timer signal it arms would interrupt other tests' system calls.
@@ -10,16 +10,17 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use coremeter::shard::{self, WritePath};
-use coremeter::{Counter, FloatCounter};
+use coremeter::{Counter, FloatCounter, Histogram};
 
-static COUNTER: OnceLock<(Counter, FloatCounter)> = OnceLock::new();
+static COUNTER: OnceLock<(Counter, FloatCounter, Histogram)> = OnceLock::new();
 static HANDLED: AtomicU64 = AtomicU64::new(0);
 
 extern "C" fn on_alarm(_: libc::c_int) {
     // Async-signal-safe: an increment takes no lock and allocates nothing.
-    if let Some((c, f)) = COUNTER.get() {
+    if let Some((c, f, h)) = COUNTER.get() {
         c.inc();
         f.inc_by(1.0);
+        h.observe(1.0);
         HANDLED.fetch_add(1, Ordering::Relaxed);
     }
 }
@@ -42,7 +43,8 @@ fn alarm_every(micros: i64) {
 #[test]
 fn a_signal_handler_incrementing_the_same_counter_loses_nothing() {
     println!("write path: {:?}", shard::write_path());
-    let (counter, float) = COUNTER.get_or_init(|| (Counter::new(), FloatCounter::new()));
+    let (counter, float, histogram) =
+        COUNTER.get_or_init(|| (Counter::new(), FloatCounter::new(), Histogram::new()));
     // SAFETY: a zeroed `sigaction` is valid; the handler is an `extern "C" fn(c_int)` that only
     // increments atomics; SA_RESTART resumes interrupted system calls.
     unsafe {
@@ -55,11 +57,12 @@ fn a_signal_handler_incrementing_the_same_counter_loses_nothing() {
             0
         );
     }
-    const N: u64 = 10_000_000;
+    const N: u64 = 4_000_000;
     alarm_every(20);
     for _ in 0..N {
         counter.inc();
         float.inc_by(1.0);
+        histogram.observe(1.0);
     }
     alarm_every(0);
     // A signal sent before the timer stopped may still be handled, and on any thread of the
@@ -72,6 +75,12 @@ fn a_signal_handler_incrementing_the_same_counter_loses_nothing() {
         float.get(),
         (N + handled) as f64,
         "{handled} signals handled"
+    );
+    let h = histogram.get();
+    let expected = (N + handled) as f64;
+    assert_eq!(
+        (h.value().count() as f64, h.value().sum()),
+        (expected, expected)
     );
     if shard::write_path() == WritePath::Restartable {
         println!("{handled} signals, each an abort if it hit the critical section");
