@@ -57,7 +57,7 @@ impl Gauge {
 
     #[inline(always)]
     fn value(&self) -> &AtomicU64 {
-        self.cell.shard0().cell(0)
+        self.cell.unsharded_cell(0)
     }
 
     /// Sets the value.
@@ -212,7 +212,9 @@ impl Storage for Gauge {
 
     #[inline(always)]
     fn read(run: &CellRun, _: &(), sink: &mut WordSink<'_>) {
-        sink.words.push(run.raw_sum(0));
+        // Relaxed: one independent value.
+        sink.words
+            .push(run.unsharded_cell(0).load(Ordering::Relaxed));
         sink.end_series(run);
     }
 }
@@ -270,7 +272,7 @@ impl FloatGauge {
 
     #[inline(always)]
     fn bits(&self) -> &AtomicU64 {
-        self.cell.shard0().cell(0)
+        self.cell.unsharded_cell(0)
     }
 
     /// Sets the value.
@@ -419,7 +421,9 @@ impl Storage for FloatGauge {
 
     #[inline(always)]
     fn read(run: &CellRun, _: &(), sink: &mut WordSink<'_>) {
-        sink.words.push(run.raw_sum_f64(0).to_bits());
+        // Relaxed: one independent value, kept as the `f64`'s bits.
+        sink.words
+            .push(run.unsharded_cell(0).load(Ordering::Relaxed));
         sink.end_series(run);
     }
 }

@@ -111,12 +111,7 @@ mod info;
 pub mod label;
 mod metric;
 pub mod name;
-#[cfg(all(
-    target_os = "linux",
-    target_env = "gnu",
-    target_arch = "x86_64",
-    not(loom)
-))]
+#[cfg(rseq)]
 mod percpu_add;
 mod plan;
 mod read;

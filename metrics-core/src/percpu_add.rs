@@ -1,5 +1,5 @@
 //! An add to the calling CPU's copy of a sharded cell without an atomic instruction: a Linux
-//! restartable sequence (rseq) on x86_64 (DESIGN.md §2).
+//! restartable sequence (rseq) on x86_64 (docs/design.md §2).
 //!
 //! The kernel's `this_cpu_add` is a plain add to the current CPU's memory, safe because the
 //! thread cannot move in the middle. A restartable sequence gives user space the same: a short
@@ -147,6 +147,36 @@ pub(crate) fn add_f64(offset: isize, cell0: &AtomicU64, mask: usize, v: f64) {
             mask,
             v = in(xmm_reg) v,
             x = out(xmm_reg) _,
+            options(nostack),
+        );
+    }
+}
+
+/// Raises the calling CPU's copy of the cell to `k` if it is below (an unsigned maximum; see
+/// [`add`], with the same guarantees from the caller, except that a reset may also write the
+/// copy: see below): a plain load, compare and, only if `k` is above, one store that commits.
+#[inline(always)]
+pub(crate) fn max(offset: isize, cell0: &AtomicU64, mask: usize, k: u64) {
+    let cell = std::ptr::from_ref(cell0);
+    // SAFETY: as in `add`: the same section, descriptor and signature around a load of the copy,
+    // a compare, and either a jump to the section's end (`5:`, its post-commit address: nothing
+    // was written) or one store that commits. The one other writer of the copy is a reset's
+    // compare-exchange to 0 (`CellRun::clear_extreme`): if it lands between the load and the
+    // store, the store writes `k`, which is `max(0, k)`, what an atomic maximum would have left.
+    unsafe {
+        restartable!(
+            SIGNATURE,
+            [
+                "mov {tmp}, qword ptr [{cell} + {cpu}]",
+                "cmp {tmp}, {v}",
+                "jae 5f",
+                "mov qword ptr [{cell} + {cpu}], {v}"
+            ],
+            offset,
+            cell,
+            mask,
+            v = in(reg) k,
+            tmp = out(reg) _,
             options(nostack),
         );
     }

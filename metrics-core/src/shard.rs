@@ -1,4 +1,4 @@
-//! The number of shards and the shard the calling thread writes to (DESIGN.md §2).
+//! The number of shards and the shard the calling thread writes to (docs/design.md §2).
 //!
 //! Every sharded cell has one copy per shard; an update goes to the copy of the calling thread's
 //! shard, a scrape sums all copies. The index should follow the CPU the thread runs on, so that two
@@ -167,12 +167,7 @@ pub fn write_path() -> WritePath {
 /// [`WritePath::Restartable`]). This is the hot path of every counter increment.
 #[inline(always)]
 pub(crate) fn restartable() -> Option<isize> {
-    #[cfg(all(
-        target_os = "linux",
-        target_env = "gnu",
-        target_arch = "x86_64",
-        not(loom)
-    ))]
+    #[cfg(rseq)]
     {
         let offset = rseq::RESTARTABLE.load(Ordering::Relaxed);
         if offset > rseq::UNAVAILABLE {
@@ -213,12 +208,7 @@ pub fn index(strategy: Strategy) -> Option<usize> {
 /// `shard_count() - 1`. This is the hot path of every sharded update.
 #[inline(always)]
 pub(crate) fn current() -> usize {
-    #[cfg(all(
-        target_os = "linux",
-        target_env = "gnu",
-        target_arch = "x86_64",
-        not(loom)
-    ))]
+    #[cfg(rseq)]
     {
         let offset = rseq::OFFSET.load(Ordering::Relaxed);
         if offset > rseq::UNAVAILABLE {
@@ -355,12 +345,7 @@ fn default_shard_count() -> usize {
 }
 
 /// The rseq `cpu_id` read (Linux, glibc, x86_64).
-#[cfg(all(
-    target_os = "linux",
-    target_env = "gnu",
-    target_arch = "x86_64",
-    not(loom)
-))]
+#[cfg(rseq)]
 mod rseq {
     use crate::sync::Ordering;
     use crate::sync::unmodelled::AtomicIsize;
@@ -465,12 +450,7 @@ mod rseq {
 }
 
 /// Stand-in where rseq is not implemented: never available.
-#[cfg(not(all(
-    target_os = "linux",
-    target_env = "gnu",
-    target_arch = "x86_64",
-    not(loom)
-)))]
+#[cfg(not(rseq))]
 mod rseq {
     #[inline(always)]
     pub(super) fn offset() -> Option<isize> {

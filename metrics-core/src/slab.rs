@@ -1,4 +1,4 @@
-//! Per-CPU strided slabs of `AtomicU64` cells (DESIGN.md §2).
+//! Per-CPU strided slabs of `AtomicU64` cells (docs/design.md §2).
 //!
 //! ```text
 //! block = S shard pages (4 KiB each, page aligned) + one page of run headers
@@ -37,6 +37,29 @@ pub(crate) const CELLS_PER_PAGE: usize = 512;
 #[cfg(loom)]
 pub(crate) const CELLS_PER_PAGE: usize = 4;
 
+/// Cells per 64-byte cache line.
+#[cfg(not(loom))]
+const LINE_CELLS: usize = 8;
+
+/// Where logical cell `j` of an unsharded page lives: cell `j` on line `j % 64`, so that cells
+/// numbered up to 63 apart (gauges made one after the other, the children of a gauge family) sit
+/// on different cache lines, and threads updating different gauges do not contend for a line.
+/// Cells of the sharded slab stay where they are: only one CPU writes a shard page, and a read
+/// sums a run's cells in address order.
+#[cfg(not(loom))]
+#[inline(always)]
+const fn spread(j: usize) -> usize {
+    const LINES: usize = CELLS_PER_PAGE / LINE_CELLS;
+    (j % LINES) * LINE_CELLS + j / LINES
+}
+
+/// Under loom a page is smaller than a line: nothing to spread.
+#[cfg(loom)]
+#[inline(always)]
+const fn spread(j: usize) -> usize {
+    j
+}
+
 /// The header's low bits count handles; the high bits hold the run's length.
 const LEN_SHIFT: u32 = 48;
 const REFS_MASK: u64 = (1 << LEN_SHIFT) - 1;
@@ -48,12 +71,7 @@ struct Page {
 }
 
 // The restartable add finds shard `s`'s copy of a cell `s` strides after shard 0's.
-#[cfg(all(
-    target_os = "linux",
-    target_env = "gnu",
-    target_arch = "x86_64",
-    not(loom)
-))]
+#[cfg(rseq)]
 const _: () = assert!(size_of::<Page>() == crate::percpu_add::STRIDE);
 
 impl Page {
@@ -101,6 +119,15 @@ struct ResetPages {
 pub(crate) type InfoTable = HashMap<u32, Vec<(String, String)>>;
 
 impl Block {
+    /// Where logical cell `j` of this block lives in each shard page (see [`spread`]).
+    #[inline(always)]
+    fn slot(&self, j: usize) -> usize {
+        match self.kind {
+            Kind::Sharded => j,
+            Kind::Unsharded => spread(j),
+        }
+    }
+
     fn new(id: u32, kind: Kind) -> Self {
         let shards = match kind {
             Kind::Sharded => shard::shard_count(),
@@ -265,12 +292,7 @@ impl CellRun {
     /// Where this process takes the restartable write path (see [`shard::WritePath`]): the rseq
     /// offset, cell `i`'s copy in shard 0 and the shard mask, from which a restartable add finds
     /// the calling CPU's copy (the shard pages of a block are contiguous).
-    #[cfg(all(
-        target_os = "linux",
-        target_env = "gnu",
-        target_arch = "x86_64",
-        not(loom)
-    ))]
+    #[cfg(rseq)]
     #[inline(always)]
     fn restartable_copies(&self, i: usize) -> Option<(isize, &AtomicU64, usize)> {
         debug_assert_eq!(self.block.kind, Kind::Sharded);
@@ -279,12 +301,7 @@ impl CellRun {
     }
 
     /// Cell `i`'s copy in shard 0.
-    #[cfg(all(
-        target_os = "linux",
-        target_env = "gnu",
-        target_arch = "x86_64",
-        not(loom)
-    ))]
+    #[cfg(rseq)]
     #[inline(always)]
     fn copy0(&self, i: usize) -> &AtomicU64 {
         // A run never crosses the end of its page (see `LocalShard::cell`).
@@ -304,15 +321,15 @@ impl CellRun {
         }
     }
 
-    /// The first (for the unsharded slab, the only) shard of this run.
+    /// Cell `i` of a run of the unsharded slab (its only copy).
     #[inline(always)]
-    pub(crate) fn shard0(&self) -> LocalShard<'_> {
-        LocalShard {
-            cells: &self.block.shards[0].cells,
-            offset: self.offset as usize,
-            #[cfg(debug_assertions)]
-            len: self.len(),
-        }
+    pub(crate) fn unsharded_cell(&self, i: usize) -> &AtomicU64 {
+        debug_assert_eq!(self.block.kind, Kind::Unsharded);
+        #[cfg(debug_assertions)]
+        assert!(i < self.len(), "cell {i} outside a run of {}", self.len());
+        // A run never crosses the end of its page, so the mask changes nothing; it only spares
+        // the hot path a bounds check.
+        &self.block.shards[0].cells[spread((self.offset as usize + i) & (CELLS_PER_PAGE - 1))]
     }
 
     /// Adds `v` to cell `i` of the calling CPU's shard (wrapping): in a restartable sequence
@@ -321,12 +338,7 @@ impl CellRun {
     /// go through [`local_shard`](Self::local_shard) must not use it).
     #[inline(always)]
     pub(crate) fn add(&self, i: usize, v: u64) {
-        #[cfg(all(
-            target_os = "linux",
-            target_env = "gnu",
-            target_arch = "x86_64",
-            not(loom)
-        ))]
+        #[cfg(rseq)]
         if let Some((offset, cell, mask)) = self.restartable_copies(i) {
             return crate::percpu_add::add(offset, cell, mask, v);
         }
@@ -337,12 +349,7 @@ impl CellRun {
     /// [`add`](Self::add) adds (the same rule: every add to the cell comes through here).
     #[inline(always)]
     pub(crate) fn add_f64(&self, i: usize, v: f64) {
-        #[cfg(all(
-            target_os = "linux",
-            target_env = "gnu",
-            target_arch = "x86_64",
-            not(loom)
-        ))]
+        #[cfg(rseq)]
         if let Some((offset, cell, mask)) = self.restartable_copies(i) {
             return crate::percpu_add::add_f64(offset, cell, mask, v);
         }
@@ -356,12 +363,7 @@ impl CellRun {
     /// [`add`](Self::add): every add to these cells comes through here.
     #[inline(always)]
     pub(crate) fn observe(&self, count: usize, sum: usize, v: f64) {
-        #[cfg(all(
-            target_os = "linux",
-            target_env = "gnu",
-            target_arch = "x86_64",
-            not(loom)
-        ))]
+        #[cfg(rseq)]
         if let Some((offset, cell, mask)) = self.restartable_copies(count) {
             crate::percpu_add::add(offset, cell, mask, 1);
             return crate::percpu_add::add_f64(offset, self.copy0(sum), mask, v);
@@ -369,6 +371,23 @@ impl CellRun {
         let shard = self.local_shard();
         shard.add(count, 1);
         shard.add_f64(sum, v);
+    }
+
+    /// Raises cell `i` of the calling CPU's shard to `k` if it is below (a per-shard maximum, which
+    /// a reset clears with [`clear_extreme`](Self::clear_extreme)): in a restartable sequence
+    /// where this process takes that path, else an atomic maximum. The same rule as
+    /// [`add`](Self::add): every other write to the cell comes through here.
+    ///
+    /// A caller checks first, with a load of [`local_shard`](Self::local_shard)'s copy, that the
+    /// update moves the maximum: most do not, and a load is cheaper than either path.
+    #[inline(always)]
+    pub(crate) fn max(&self, i: usize, k: u64) {
+        #[cfg(rseq)]
+        if let Some((offset, cell, mask)) = self.restartable_copies(i) {
+            return crate::percpu_add::max(offset, cell, mask, k);
+        }
+        // Relaxed: each cell is an independent maximum.
+        self.local_shard().cell(i).fetch_max(k, Ordering::Relaxed);
     }
 
     /// Records `exemplar` as the latest of cell `i`.
@@ -404,9 +423,11 @@ impl CellRun {
         Some((table.lock().unwrap_or_else(|p| p.into_inner()), self.offset))
     }
 
-    /// Cell `i` of every shard.
+    /// Cell `i` of every shard (of the sharded slab: a run of the unsharded one has one copy,
+    /// read with [`unsharded_cell`](Self::unsharded_cell)).
     #[inline]
     fn shards(&self, i: usize) -> impl Iterator<Item = &AtomicU64> {
+        debug_assert_eq!(self.block.kind, Kind::Sharded);
         let at = self.offset as usize + i;
         self.block.shards.iter().map(move |page| &page.cells[at])
     }
@@ -476,6 +497,7 @@ impl CellRun {
     /// page, in address order).
     #[inline]
     pub(crate) fn add_raw_sums(&self, out: &mut [u64]) {
+        debug_assert_eq!(self.block.kind, Kind::Sharded);
         let at = self.offset as usize;
         for page in self.block.shards.iter() {
             let cells = &page.cells[at..at + out.len()];
@@ -597,12 +619,17 @@ fn free(block: &'static Block, start: u32, len: u32) {
         table.retain(|cell, _| !(start..start + len).contains(cell));
     }
     let cells = start as usize..(start + len) as usize;
-    let resets = block.resets.get().map(|r| [&r.baselines, &r.staged]);
-    for page in block.shards.iter().chain(resets.into_iter().flatten()) {
-        for cell in &page.cells[cells.clone()] {
-            // Relaxed: no handle is left; the free-list mutex publishes these stores to the next
-            // owner.
-            cell.store(0, Ordering::Relaxed);
+    // Relaxed: no handle is left; the free-list mutex publishes these stores to the next owner.
+    for page in block.shards.iter() {
+        for j in cells.clone() {
+            page.cells[block.slot(j)].store(0, Ordering::Relaxed);
+        }
+    }
+    if let Some(resets) = block.resets.get() {
+        for page in [&resets.baselines, &resets.staged] {
+            for cell in &page.cells[cells.clone()] {
+                cell.store(0, Ordering::Relaxed);
+            }
         }
     }
     slab(block.kind).free(block, start, len);

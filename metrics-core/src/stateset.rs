@@ -232,8 +232,7 @@ impl StateSet {
         }
         // Relaxed: one independent value.
         self.cell
-            .shard0()
-            .cell(0)
+            .unsharded_cell(0)
             .store(index as u64, Ordering::Relaxed);
         Ok(())
     }
@@ -304,7 +303,8 @@ impl StateSet {
 
 fn current(run: &CellRun, states: &States) -> usize {
     // `set_index` stores only valid indices.
-    (run.raw_sum(0) as usize).min(states.0.len() - 1)
+    // Relaxed: one independent value.
+    (run.unsharded_cell(0).load(Ordering::Relaxed) as usize).min(states.0.len() - 1)
 }
 
 impl fmt::Debug for StateSet {

@@ -19,9 +19,10 @@ use crate::sync::Ordering;
 /// ([`StatisticsValue::average`]).
 ///
 /// Every part is sharded: count and sum are adds on the calling CPU's shard; minimum and maximum
-/// are per-shard atomic maxima (over an order-preserving encoding of the `f64`, see below), merged
-/// over shards at read. An observation that does not move the minimum or maximum only reads those
-/// cells. NaN observations count and make the sum NaN, but leave minimum and maximum alone.
+/// are per-shard maxima (over an order-preserving encoding of the `f64`, see below), merged over
+/// shards at read. Like a counter's add, each is a plain load and store in a restartable sequence
+/// where the process takes that path ([`WritePath`](crate::shard::WritePath)), else atomic. An
+/// observation that does not move the minimum or maximum only reads those cells. NaN observations count and make the sum NaN, but leave minimum and maximum alone.
 ///
 /// A reset-on-read ([`take`](Self::take)) starts a new window: minimum and maximum become those
 /// of the observations since.
@@ -101,16 +102,19 @@ impl Statistics {
         if v.is_nan() {
             return;
         }
-        let shard = self.cells.local_shard();
         // The maximum cell keeps `key(v)`, the minimum cell `!key(v)`: both are maxima, and 0 (a
         // fresh or reset cell) is below every key of both kinds.
-        for (cell, k) in [(MAX, key(v)), (MIN, !key(v))] {
-            let cell = shard.cell(cell);
-            // Relaxed: each cell is an independent maximum. Read first: most observations do not
-            // move the extremes, and a load is cheaper than a read-modify-write.
-            if cell.load(Ordering::Relaxed) < k {
-                cell.fetch_max(k, Ordering::Relaxed);
-            }
+        // Most observations move neither: one load of each on the CPU's shard tells. Skipping
+        // on another CPU's copy (after a migration) is as good: the read merges the shards.
+        let k = key(v);
+        let shard = self.cells.local_shard();
+        // Relaxed: each cell is an independent maximum.
+        let moves = |cell, k| shard.cell(cell).load(Ordering::Relaxed) < k;
+        if moves(MAX, k) {
+            self.cells.max(MAX, k);
+        }
+        if moves(MIN, !k) {
+            self.cells.max(MIN, !k);
         }
     }
 

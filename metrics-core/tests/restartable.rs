@@ -81,7 +81,8 @@ fn exact_under_migrations_and_resets() {
                         child.inc_by(2);
                         histogram.observe(0.25);
                         summary.observe(2.0);
-                        statistics.observe(1.0);
+                        // Every value once over all threads: the extremes are 0 and n - 1.
+                        statistics.observe((t as u64 * PER_THREAD + i) as f64);
                     }
                 })
             })
@@ -127,7 +128,11 @@ fn exact_under_migrations_and_resets() {
     let v = summary.get();
     assert_eq!((v.count as f64, v.sum), (n, 2.0 * n));
     let v = statistics.get();
-    assert_eq!((v.count as f64, v.sum, v.max), (n, n, Some(1.0)));
+    let extremes = (Some(0.0), Some(n - 1.0));
+    assert_eq!(
+        (v.count as f64, v.sum, (v.min, v.max)),
+        (n, n * (n - 1.0) / 2.0, extremes)
+    );
     assert_eq!(
         taken.0 + left.0,
         n,

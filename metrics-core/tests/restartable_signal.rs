@@ -1,8 +1,9 @@
-//! A signal handler that updates the counters (integer and float) and the histogram the
-//! interrupted thread is updating: the
-//! signal aborts the thread's critical section (on the restartable path), the handler's
-//! increment lands, and the thread's add restarts from a fresh load, so neither is lost. A test
-//! binary of its own: the timer signal it arms would interrupt other tests' system calls.
+//! A signal handler that updates the counters (integer and float), the histogram and the
+//! statistics the interrupted thread is updating: the signal aborts the thread's critical section
+//! (on the restartable path), the handler's update lands, and the thread's update restarts from a
+//! fresh load, so neither is lost: no increment, and no maximum or minimum the handler set
+//! overwritten by the thread's smaller one. A test binary of its own: the timer signal it arms
+//! would interrupt other tests' system calls.
 
 #![cfg(all(target_os = "linux", target_env = "gnu", target_arch = "x86_64"))]
 
@@ -10,18 +11,37 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use coremeter::shard::{self, WritePath};
-use coremeter::{Counter, FloatCounter, Histogram};
+use coremeter::{Counter, FloatCounter, Histogram, Statistics};
 
-static COUNTER: OnceLock<(Counter, FloatCounter, Histogram)> = OnceLock::new();
+/// What the loop and the handler update.
+struct Metrics {
+    counter: Counter,
+    float: FloatCounter,
+    histogram: Histogram,
+    /// The loop observes `i`, the handler `i + 0.5`: each a new maximum.
+    rising: Statistics,
+    /// The loop observes `-i`, the handler `-(i + 0.5)`: each a new minimum.
+    falling: Statistics,
+}
+
+static METRICS: OnceLock<Metrics> = OnceLock::new();
 static HANDLED: AtomicU64 = AtomicU64::new(0);
+/// The loop's `i`, for the handler.
+static POSITION: AtomicU64 = AtomicU64::new(0);
+/// The last value the handler observed in `rising` (`f64` bits), stored after it observed it.
+static LAST_HANDLED: AtomicU64 = AtomicU64::new(0);
 
 extern "C" fn on_alarm(_: libc::c_int) {
-    // Async-signal-safe: an increment takes no lock and allocates nothing.
-    if let Some((c, f, h)) = COUNTER.get() {
-        c.inc();
-        f.inc_by(1.0);
-        h.observe(1.0);
-        HANDLED.fetch_add(1, Ordering::Relaxed);
+    // Async-signal-safe: an update takes no lock and allocates nothing.
+    if let Some(m) = METRICS.get() {
+        m.counter.inc();
+        m.float.inc_by(1.0);
+        m.histogram.observe(1.0);
+        let v = POSITION.load(Ordering::Relaxed) as f64 + 0.5;
+        m.rising.observe(v);
+        m.falling.observe(-v);
+        LAST_HANDLED.store(v.to_bits(), Ordering::Release);
+        HANDLED.fetch_add(1, Ordering::Release);
     }
 }
 
@@ -43,8 +63,14 @@ fn alarm_every(micros: i64) {
 #[test]
 fn a_signal_handler_incrementing_the_same_counter_loses_nothing() {
     println!("write path: {:?}", shard::write_path());
-    let (counter, float, histogram) =
-        COUNTER.get_or_init(|| (Counter::new(), FloatCounter::new(), Histogram::new()));
+    let m = METRICS.get_or_init(|| Metrics {
+        counter: Counter::new(),
+        float: FloatCounter::new(),
+        histogram: Histogram::new(),
+        rising: Statistics::new(),
+        falling: Statistics::new(),
+    });
+    let (counter, float, histogram) = (&m.counter, &m.float, &m.histogram);
     // SAFETY: a zeroed `sigaction` is valid; the handler is an `extern "C" fn(c_int)` that only
     // increments atomics; SA_RESTART resumes interrupted system calls.
     unsafe {
@@ -64,6 +90,29 @@ fn a_signal_handler_incrementing_the_same_counter_loses_nothing() {
         float.inc_by(1.0);
         histogram.observe(1.0);
     }
+    // The statistics in a loop of their own, so that a signal often finds the thread between
+    // the load and the store of a new extreme.
+    let mut checked = 0;
+    for i in 0..N {
+        let before = HANDLED.load(Ordering::Acquire);
+        POSITION.store(i, Ordering::Relaxed);
+        m.rising.observe(i as f64);
+        m.falling.observe(-(i as f64));
+        if HANDLED.load(Ordering::Acquire) != before {
+            // A handler ran meanwhile (maybe in the middle of those observations): its value,
+            // above the loop's, is still the maximum and its negation the minimum.
+            let v = f64::from_bits(LAST_HANDLED.load(Ordering::Acquire));
+            let (rising, falling) = (m.rising.get(), m.falling.get());
+            assert!(rising.max >= Some(v), "max {:?} below {v}", rising.max);
+            assert!(
+                falling.min <= Some(-v),
+                "min {:?} above {}",
+                falling.min,
+                -v
+            );
+            checked += 1;
+        }
+    }
     alarm_every(0);
     // A signal sent before the timer stopped may still be handled, and on any thread of the
     // process (the test harness has others): let it land before reading.
@@ -82,7 +131,12 @@ fn a_signal_handler_incrementing_the_same_counter_loses_nothing() {
         (h.value().count() as f64, h.value().sum()),
         (expected, expected)
     );
+    assert!(checked > 0, "no handler ran during the observations");
+    let counts = (m.rising.get().count, m.falling.get().count);
+    assert_eq!(counts, (N + handled, N + handled));
     if shard::write_path() == WritePath::Restartable {
-        println!("{handled} signals, each an abort if it hit the critical section");
+        println!(
+            "{handled} signals ({checked} during the statistics), each an abort if it hit a critical section"
+        );
     }
 }

@@ -21,6 +21,43 @@ fn shards_of_one_cell_are_a_page_apart() {
 }
 
 #[test]
+fn unsharded_cells_are_a_line_apart_and_the_page_is_a_permutation() {
+    let mut seen = [false; CELLS_PER_PAGE];
+    for j in 0..CELLS_PER_PAGE {
+        assert!(
+            !std::mem::replace(&mut seen[spread(j)], true),
+            "cell {j} shares a slot"
+        );
+    }
+    // A run of 64 cells (the children of a gauge family), and two single cells made one after
+    // the other (two gauges): no two of them on one 64-byte line.
+    let family = CellRun::new_in(Kind::Unsharded, 64);
+    let (x, y) = (
+        CellRun::new_in(Kind::Unsharded, 1),
+        CellRun::new_in(Kind::Unsharded, 1),
+    );
+    let line = |c: &AtomicU64| c as *const AtomicU64 as usize / 64;
+    let mut lines: Vec<usize> = (0..64).map(|i| line(family.unsharded_cell(i))).collect();
+    lines.sort_unstable();
+    lines.dedup();
+    assert_eq!(lines.len(), 64);
+    assert_ne!(line(x.unsharded_cell(0)), line(y.unsharded_cell(0)));
+    // The free zeroes the cell where the updates wrote it.
+    family.unsharded_cell(63).store(5, Ordering::Relaxed);
+    let (block, offset) = (family.block, family.offset as usize);
+    drop(family);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while block.shards[0].cells[spread(offset + 63)].load(Ordering::Relaxed) != 0 {
+        // A reset another test runs may defer the free to its end.
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the freed run was not zeroed"
+        );
+        std::thread::yield_now();
+    }
+}
+
+#[test]
 fn runs_do_not_overlap_and_freed_runs_come_back_zeroed() {
     let a = CellRun::new(5);
     let b = CellRun::new(7);
