@@ -1,5 +1,6 @@
-//! Counter increments: coremeter against a bare `fetch_add` and the peers, on 1 thread and on
-//! 2 threads updating the same counter.
+//! Counter increments: coremeter against a bare `fetch_add` and the peers, on 1 thread, and on
+//! 2 and 4 threads updating the same counter (4 threads share the machine's 2 CPUs: a thread's
+//! cost there is at least twice its cost alone). `benches/chart.py` draws these groups.
 
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -42,12 +43,13 @@ fn one_thread(c: &mut Criterion) {
     g.finish();
 }
 
-fn two_threads(c: &mut Criterion) {
-    let mut g = c.benchmark_group("counter_inc/2_threads_same_counter");
+/// `threads` threads updating the same counter.
+fn same_counter(c: &mut Criterion, threads: usize) {
+    let mut g = c.benchmark_group(format!("counter_inc/{threads}_threads_same_counter"));
     macro_rules! run {
         ($name:expr, $op:expr) => {
             g.bench_function($name, |b| {
-                b.iter_custom(|iters| per_thread_cost(2, iters, |_| ($op)()))
+                b.iter_custom(|iters| per_thread_cost(threads, iters, |_| ($op)()))
             })
         };
     }
@@ -55,5 +57,13 @@ fn two_threads(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, one_thread, two_threads);
+fn two_threads(c: &mut Criterion) {
+    same_counter(c, 2);
+}
+
+fn four_threads(c: &mut Criterion) {
+    same_counter(c, 4);
+}
+
+criterion_group!(benches, one_thread, two_threads, four_threads);
 criterion_main!(benches);

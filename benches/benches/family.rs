@@ -2,9 +2,10 @@
 //! coremeter's dense family against measured's dense vec and the others' maps), on 1 and 2
 //! threads; and a string `path` label with 10 values (coremeter's dynamic family against
 //! prometheus-client's `get_or_create` and the others), on 1 thread. The unlabeled
-//! `Counter::inc` runs in the same group as the baseline.
+//! `Counter::inc` and a bare `fetch_add` run in the same group as the baselines.
 
 use std::hint::black_box;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use coremeter::{Counter, Family};
 use coremeter_benches::method::{
@@ -18,6 +19,10 @@ use criterion::{Criterion, criterion_group, criterion_main};
 /// `i % 4`.
 macro_rules! each_method_family {
     ($run:ident) => {{
+        let bare = AtomicU64::new(0);
+        $run!("bare fetch_add", |_: u64| {
+            black_box(&bare).fetch_add(1, Ordering::Relaxed);
+        });
         let unlabeled = Counter::new();
         $run!("coremeter unlabeled Counter::inc", |_: u64| black_box(&unlabeled).inc());
         let ours: Family<ByMethod, Counter> = Family::new();

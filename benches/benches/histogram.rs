@@ -1,8 +1,11 @@
 //! Histogram observations (11 buckets, Go's defaults) of values spread over every bucket:
-//! coremeter against the peers, on 1 thread and on 2 threads observing into the same
-//! histogram.
+//! coremeter against the peers and a bare `fetch_add`, on 1 thread, and on 2 and 4 threads
+//! observing into the same histogram (4 threads share the machine's 2 CPUs). coremeter's
+//! `Statistics` (count, sum, minimum, maximum) runs in the same groups. `benches/chart.py` draws
+//! them.
 
 use std::hint::black_box;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use coremeter_benches::{
     BUCKETS_11, install_metrics_recorder, observations, per_thread_cost, single_thread_cost,
@@ -13,8 +16,15 @@ use criterion::{Criterion, criterion_group, criterion_main};
 /// closure `op(i)`, which observes the `i`-th value (mod 1024) of [`observations`].
 macro_rules! each_histogram {
     ($run:ident, $values:ident) => {{
+        let bare = AtomicU64::new(0);
+        $run!("bare fetch_add", |_: u64| {
+            black_box(&bare).fetch_add(1, Ordering::Relaxed);
+        });
         let ours = coremeter::Histogram::with_buckets(&BUCKETS_11).expect("valid buckets");
         $run!("coremeter", |i: u64| black_box(&ours)
+            .observe($values[i as usize & 1023]));
+        let statistics = coremeter::Statistics::new();
+        $run!("coremeter Statistics", |i: u64| black_box(&statistics)
             .observe($values[i as usize & 1023]));
         let pc = prometheus_client::metrics::histogram::Histogram::new(BUCKETS_11);
         $run!("prometheus-client", |i: u64| black_box(&pc)
@@ -51,13 +61,16 @@ fn one_thread(c: &mut Criterion) {
     g.finish();
 }
 
-fn two_threads(c: &mut Criterion) {
+/// `threads` threads observing into the same histogram.
+fn same_histogram(c: &mut Criterion, threads: usize) {
     let values = observations();
-    let mut g = c.benchmark_group("histogram_observe/2_threads_same_histogram");
+    let mut g = c.benchmark_group(format!(
+        "histogram_observe/{threads}_threads_same_histogram"
+    ));
     macro_rules! run {
         ($name:expr, $op:expr) => {
             g.bench_function($name, |b| {
-                b.iter_custom(|iters| per_thread_cost(2, iters, $op))
+                b.iter_custom(|iters| per_thread_cost(threads, iters, $op))
             })
         };
     }
@@ -65,5 +78,13 @@ fn two_threads(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, one_thread, two_threads);
+fn two_threads(c: &mut Criterion) {
+    same_histogram(c, 2);
+}
+
+fn four_threads(c: &mut Criterion) {
+    same_histogram(c, 4);
+}
+
+criterion_group!(benches, one_thread, two_threads, four_threads);
 criterion_main!(benches);
