@@ -1,13 +1,9 @@
 //! The renderer: a [`Visitor`] that writes what a registry collects into a reusable buffer.
 
-use std::io::Write as _;
-
 use coremeter::{
     Descriptor, Exemplar, Labels, MetricType, Number, Registry, SampleSuffix, SeriesListVersion,
     Value, Values, Visitor,
 };
-use flate2::Compression;
-use flate2::write::GzEncoder;
 
 use crate::Format;
 use crate::Scrape;
@@ -15,11 +11,12 @@ use crate::buf::{Buf, Sink};
 use crate::cache::{self, Caches, Lines, Text};
 use crate::error::RenderError;
 use crate::escape;
+use crate::extremes::{MAX_HELP, MIN_HELP};
 use crate::le_labels::{LeLabels, le_slot};
 use crate::number::{write_float, write_number, write_u64};
-use crate::selection::{
-    ALL, BUCKET, COUNT, INFO, MAX, MIN, PLAIN, SUM, TOTAL, selection, whole_family,
-};
+use crate::protobuf::Protobuf;
+use crate::reply::finish;
+use crate::selection::{BUCKET, COUNT, INFO, MAX, MIN, PLAIN, SUM, TOTAL, select};
 
 /// Sample suffixes as the lines are written (`coremeter::MetricType::samples` is the table).
 const TOTAL_SUFFIX: &[u8] = SampleSuffix::Total.as_str().as_bytes();
@@ -86,6 +83,8 @@ pub struct Encoder {
     prev_words: Vec<u64>,
     gzipped: Vec<u8>,
     state: State,
+    /// The protobuf exposition's renderer (the text formats' state is not used for it).
+    protobuf: Protobuf,
 }
 
 /// Everything a render needs besides the output buffer.
@@ -205,6 +204,11 @@ impl Encoder {
     /// [`RenderError::PartialReset`] if a reset scrape names part of a family. Then nothing is
     /// reset and the bytes rendered are not given out.
     pub fn render(&mut self, registry: &Registry, scrape: &Scrape) -> Result<&[u8], RenderError> {
+        if scrape.format == Format::Protobuf {
+            let reset = self.protobuf.render(registry, scrape)?;
+            let body = self.protobuf.output();
+            return Ok(finish(body, scrape.gzip, &mut self.gzipped, reset));
+        }
         std::mem::swap(&mut self.out, &mut self.prev);
         std::mem::swap(&mut self.state.words, &mut self.prev_words);
         self.out.clear();
@@ -254,27 +258,17 @@ impl Encoder {
         if scrape.format == Format::OpenMetrics {
             self.out.extend_from_slice(b"# EOF\n");
         }
-        if scrape.gzip {
-            self.gzipped.clear();
-            let mut gz = GzEncoder::new(std::mem::take(&mut self.gzipped), Compression::fast());
-            // Writing to a Vec cannot fail.
-            let _ = gz.write_all(self.out.as_slice());
-            self.gzipped = gz.finish().unwrap_or_default();
-        }
-        // The reply is produced: what it holds is reset.
-        if let Some(reset) = reset {
-            reset.commit();
-        }
-        Ok(if scrape.gzip {
-            &self.gzipped
-        } else {
-            self.out.as_slice()
-        })
+        Ok(finish(
+            self.out.as_slice(),
+            scrape.gzip,
+            &mut self.gzipped,
+            reset,
+        ))
     }
 }
 
-/// Renders everything in `registry` in `format` into a new string: for tests, debugging and
-/// one-off dumps (an exporter keeps an [`Encoder`] instead).
+/// Renders everything in `registry` in `format` (a text format) into a new string: for tests,
+/// debugging and one-off dumps (an exporter keeps an [`Encoder`] instead).
 ///
 /// # Examples
 ///
@@ -295,8 +289,11 @@ impl Encoder {
 ///
 /// # Errors
 ///
-/// As [`Encoder::render`].
+/// As [`Encoder::render`]; [`RenderError::NotText`] for [`Format::Protobuf`].
 pub fn render(registry: &Registry, format: Format) -> Result<String, RenderError> {
+    if !format.is_text() {
+        return Err(RenderError::NotText(format));
+    }
     let mut encoder = Encoder::new();
     let bytes = encoder.encode(registry, format)?;
     // Every byte written is either ASCII or copied from a `&str`.
@@ -378,8 +375,11 @@ impl State {
         self.name.extend_from_slice(b"target");
         let help = ("Target metadata.", "");
         match self.format {
-            Format::Text => self.header(out, SampleSuffix::Info.as_str(), "gauge", help, None),
             Format::OpenMetrics => self.header(out, "", "info", help, None),
+            // The protobuf exposition has a renderer of its own (`crate::protobuf`).
+            Format::Text | Format::Protobuf => {
+                self.header(out, SampleSuffix::Info.as_str(), "gauge", help, None)
+            }
         }
         self.labels.clear();
         for (name, value) in labels {
@@ -427,7 +427,7 @@ impl State {
                 out,
                 SampleSuffix::Min.as_str(),
                 "gauge",
-                (&help, "Smallest observation."),
+                (&help, MIN_HELP),
                 None,
             );
             out.extend_from_slice(&self.min);
@@ -438,7 +438,7 @@ impl State {
                 out,
                 SampleSuffix::Max.as_str(),
                 "gauge",
-                (&help, "Largest observation."),
+                (&help, MAX_HELP),
                 None,
             );
             out.extend_from_slice(&self.max);
@@ -694,21 +694,17 @@ fn replay(
 
 impl Visitor for Render<'_> {
     fn wants(&mut self, descriptor: &Descriptor) -> bool {
-        let selected = selection(self.filter, descriptor);
-        self.state.selected = selected;
-        // Only a filtered reset can select part of a family (`ALL` selects every sample).
-        let t = descriptor.metric_type();
-        if self.reset && selected != 0 && selected != ALL && selected != whole_family(t) {
-            let name = descriptor.name();
-            let sample = self.filter.iter().find(|f| f.starts_with(name));
-            self.refused.get_or_insert(RenderError::PartialReset {
-                sample: sample.cloned().unwrap_or_default(),
-                family: name.to_owned(),
-                metric_type: t,
-            });
-            return false;
+        match select(self.filter, self.reset, descriptor) {
+            Ok(selected) => {
+                self.state.selected = selected;
+                selected != 0
+            }
+            Err(refused) => {
+                self.state.selected = 0;
+                self.refused.get_or_insert(refused);
+                false
+            }
         }
-        selected != 0
     }
 
     fn family(&mut self, d: &Descriptor) {

@@ -40,6 +40,9 @@ pub enum RenderError {
         /// The family's type.
         metric_type: coremeter::MetricType,
     },
+    /// [`render`](crate::render) makes a string, and this format is binary: use an
+    /// [`Encoder`](crate::Encoder), which gives bytes.
+    NotText(crate::Format),
 }
 
 impl fmt::Display for RenderError {
@@ -54,6 +57,12 @@ impl fmt::Display for RenderError {
                 f,
                 "a reset scrape resets whole families: {sample} is part of {metric_type} {family} (ask for {family})"
             ),
+            RenderError::NotText(format) => {
+                write!(
+                    f,
+                    "{format} is binary: render it with an Encoder, into bytes"
+                )
+            }
         }
     }
 }
@@ -62,7 +71,7 @@ impl std::error::Error for RenderError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             RenderError::Collect(e) => Some(e),
-            RenderError::PartialReset { .. } => None,
+            RenderError::PartialReset { .. } | RenderError::NotText(_) => None,
         }
     }
 }

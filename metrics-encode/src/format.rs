@@ -20,6 +20,10 @@ pub enum Format {
     Text,
     /// OpenMetrics 1.0.0 text: units, exemplars, info and state-set types, `# EOF`.
     OpenMetrics,
+    /// Prometheus' protobuf exposition: length-delimited `io.prometheus.client.MetricFamily`
+    /// messages, what Prometheus asks for first when native histograms are enabled (2.40 and
+    /// later with `--enable-feature=native-histograms`). Binary: see [`Encoder`](crate::Encoder).
+    Protobuf,
 }
 
 impl Format {
@@ -37,14 +41,36 @@ impl Format {
         match self {
             Format::Text => "text/plain; version=0.0.4; charset=utf-8",
             Format::OpenMetrics => "application/openmetrics-text; version=1.0.0; charset=utf-8",
+            Format::Protobuf => {
+                "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited"
+            }
         }
     }
 
+    /// Whether the format is text (the two text formats) rather than binary (protobuf).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use coremeter_encode::Format;
+    ///
+    /// assert!(Format::OpenMetrics.is_text());
+    /// assert!(!Format::Protobuf.is_text());
+    /// ```
+    pub const fn is_text(self) -> bool {
+        !matches!(self, Format::Protobuf)
+    }
+
     /// The format to answer a request whose `Accept` header is `accept` with: the acceptable
-    /// format of highest quality (`q`), OpenMetrics on a tie; text 0.0.4 when the header is
-    /// absent, says nothing we serve, or refuses everything else. Prometheus 2.42 sends
+    /// format of highest quality (`q`), on a tie protobuf, then OpenMetrics; text 0.0.4 when the
+    /// header is absent, says nothing we serve, or refuses everything else. Prometheus 2.42 sends
     /// `application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1`
-    /// and gets OpenMetrics.
+    /// and gets OpenMetrics; with `--enable-feature=native-histograms` it puts
+    /// `application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited`
+    /// first and gets protobuf.
+    ///
+    /// A protobuf range counts only with `proto=io.prometheus.client.MetricFamily` and
+    /// `encoding=delimited` (the one protobuf exposition there is).
     ///
     /// An `application/openmetrics-text` range with a version other than 1.0.0 does not count
     /// (we do not serve 0.0.1), `q=0` refuses a range, and a wildcard (`*/*`, as curl sends)
@@ -70,12 +96,13 @@ impl Format {
         let Some(accept) = accept else {
             return Format::Text;
         };
-        let (mut text, mut om) = (None::<f32>, None::<f32>);
+        let (mut text, mut om, mut protobuf) = (None::<f32>, None::<f32>, None::<f32>);
         for range in accept.split(',') {
             let mut parts = range.split(';').map(str::trim);
             let media = parts.next().unwrap_or("").to_ascii_lowercase();
             let mut q = 1.0;
             let mut version = None;
+            let (mut proto, mut encoding) = (None, None);
             for param in parts {
                 let Some((k, v)) = param.split_once('=') else {
                     continue;
@@ -83,6 +110,8 @@ impl Format {
                 match k.trim().to_ascii_lowercase().as_str() {
                     "q" => q = v.trim().parse().unwrap_or(0.0),
                     "version" => version = Some(v.trim().trim_matches('"').to_owned()),
+                    "proto" => proto = Some(v.trim().trim_matches('"').to_owned()),
+                    "encoding" => encoding = Some(v.trim().trim_matches('"').to_ascii_lowercase()),
                     _ => {}
                 }
             }
@@ -93,6 +122,12 @@ impl Format {
                 {
                     best(&mut om, q)
                 }
+                "application/vnd.google.protobuf"
+                    if proto.as_deref() == Some("io.prometheus.client.MetricFamily")
+                        && encoding.as_deref() == Some("delimited") =>
+                {
+                    best(&mut protobuf, q)
+                }
                 "text/plain" if version.as_deref().is_none_or(|v| v == "0.0.4") => {
                     best(&mut text, q)
                 }
@@ -102,9 +137,17 @@ impl Format {
                 _ => {}
             }
         }
-        match (om, text) {
-            (Some(o), t) if o > 0.0 && o >= t.unwrap_or(0.0) => Format::OpenMetrics,
-            _ => Format::Text,
+        let (p, o, t) = (
+            protobuf.unwrap_or(0.0),
+            om.unwrap_or(0.0),
+            text.unwrap_or(0.0),
+        );
+        if p > 0.0 && p >= o && p >= t {
+            Format::Protobuf
+        } else if o > 0.0 && o >= t {
+            Format::OpenMetrics
+        } else {
+            Format::Text
         }
     }
 }
@@ -114,6 +157,7 @@ impl fmt::Display for Format {
         f.write_str(match self {
             Format::Text => "text 0.0.4",
             Format::OpenMetrics => "OpenMetrics 1.0.0",
+            Format::Protobuf => "protobuf (io.prometheus.client, delimited)",
         })
     }
 }
@@ -180,6 +224,24 @@ mod tests {
             ("", Format::Text),
             ("TEXT/PLAIN", Format::Text),
             ("application/openmetrics-text;q=garbage", Format::Text),
+            (
+                "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited,application/openmetrics-text;version=1.0.0;q=0.8,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1",
+                Format::Protobuf,
+            ),
+            (
+                "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited; q=0.5, application/openmetrics-text; q=0.5",
+                Format::Protobuf,
+            ),
+            (
+                "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.4, text/plain",
+                Format::Text,
+            ),
+            // Not the delimited MetricFamily stream: not served.
+            (
+                "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=text",
+                Format::Text,
+            ),
+            ("application/vnd.google.protobuf", Format::Text),
         ];
         for (accept, want) in cases {
             assert_eq!(Format::negotiate(Some(accept)), want, "{accept}");

@@ -1,5 +1,6 @@
-//! Exposition formats for `coremeter` registries: Prometheus text format 0.0.4 and
-//! OpenMetrics 1.0.0 text. Pure code, no sockets (`coremeter-exporter` serves it over HTTP).
+//! Exposition formats for `coremeter` registries: Prometheus text format 0.0.4, OpenMetrics 1.0.0
+//! text, and Prometheus' protobuf exposition. Pure code, no sockets (`coremeter-exporter` serves
+//! it over HTTP).
 //!
 //! A registry hands its families to an [`Encoder`] through `coremeter::Visitor`, values
 //! already summed over shards; the encoder renders them into a buffer it reuses, so that a
@@ -14,17 +15,17 @@
 //!
 //! # How each type is exposed
 //!
-//! | core type | text 0.0.4 | OpenMetrics 1.0.0 |
-//! |---|---|---|
-//! | `Counter`, `FloatCounter` | `counter` family `x_total`, sample `x_total` | `counter` `x`, sample `x_total` (+ exemplar) |
-//! | `Gauge`, `FloatGauge` | `gauge` `x` | `gauge` `x` |
-//! | `Histogram` | `histogram`: `x_bucket{le}` cumulative up to `+Inf`, `x_count`, `x_sum` | the same, exemplars on buckets |
-//! | `Summary` | `summary`: `x_count`, `x_sum` (no quantiles) | the same |
-//! | `Statistics` | `summary` `x` (`x_count`, `x_sum`), then `gauge` families `x_min`, `x_max` | the same |
-//! | `Info` | `gauge` `x_info`, value 1 | `info` `x`, sample `x_info` 1 |
-//! | `StateSet` | `gauge` `x`: `x{x="state"}` 1 or 0 per state | `stateset` `x`, the same samples |
-//! | custom `unknown` | `untyped` | `unknown` |
-//! | target labels | `gauge` `target_info`, value 1, first | `info` `target`, `target_info` 1, first |
+//! | core type | text 0.0.4 | OpenMetrics 1.0.0 | protobuf (`MetricFamily`) |
+//! |---|---|---|---|
+//! | `Counter`, `FloatCounter` | `counter` family `x_total`, sample `x_total` | `counter` `x`, sample `x_total` (+ exemplar) | `COUNTER` `x_total` (+ exemplar) |
+//! | `Gauge`, `FloatGauge` | `gauge` `x` | `gauge` `x` | `GAUGE` `x` |
+//! | `Histogram` | `histogram`: `x_bucket{le}` cumulative up to `+Inf`, `x_count`, `x_sum` | the same, exemplars on buckets | `HISTOGRAM` `x`: buckets up to `+Inf` (+ exemplars), count, sum |
+//! | `Summary` | `summary`: `x_count`, `x_sum` (no quantiles) | the same | `SUMMARY` `x`: count, sum |
+//! | `Statistics` | `summary` `x` (`x_count`, `x_sum`), then `gauge` families `x_min`, `x_max` | the same | the same, as `SUMMARY` and `GAUGE` |
+//! | `Info` | `gauge` `x_info`, value 1 | `info` `x`, sample `x_info` 1 | `GAUGE` `x_info`, value 1 |
+//! | `StateSet` | `gauge` `x`: `x{x="state"}` 1 or 0 per state | `stateset` `x`, the same samples | `GAUGE` `x`, the same series |
+//! | custom `unknown` | `untyped` | `unknown` | `UNTYPED` |
+//! | target labels | `gauge` `target_info`, value 1, first | `info` `target`, `target_info` 1, first | `GAUGE` `target_info`, value 1, first |
 //!
 //! `x_min` and `x_max` of statistics have a series only once their series has an observation.
 //! `# UNIT` is written in OpenMetrics for a family with a unit (not info or state set); `# HELP`
@@ -112,9 +113,12 @@ mod cache;
 mod encoder;
 mod error;
 mod escape;
+mod extremes;
 mod format;
 mod le_labels;
 mod number;
+mod protobuf;
+mod reply;
 mod scrape;
 mod selection;
 

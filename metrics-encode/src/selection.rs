@@ -2,6 +2,8 @@
 
 use coremeter::{Descriptor, MetricType, SampleSuffix};
 
+use crate::error::RenderError;
+
 /// The bit of a sample suffix in a selection (the suffixes themselves are
 /// `coremeter::MetricType::samples`).
 const fn bit(suffix: SampleSuffix) -> u16 {
@@ -30,7 +32,7 @@ pub(crate) const MAX: u16 = bit(SampleSuffix::Max);
 pub(crate) const ALL: u16 = u16::MAX;
 
 /// Every sample bit of a family of type `t`: a reset scrape must select all or none of them.
-pub(crate) fn whole_family(t: MetricType) -> u16 {
+fn whole_family(t: MetricType) -> u16 {
     t.samples().iter().fold(0, |all, &s| all | bit(s))
 }
 
@@ -41,6 +43,25 @@ pub(crate) fn selection(filter: &[String], d: &Descriptor) -> u16 {
         return ALL;
     }
     filtered(filter, d)
+}
+
+/// What a scrape takes of family `d`: [`selection`], or for a reset scrape that names only part
+/// of the family, the error that refuses it (a reset takes whole families or nothing).
+#[inline]
+pub(crate) fn select(filter: &[String], reset: bool, d: &Descriptor) -> Result<u16, RenderError> {
+    let selected = selection(filter, d);
+    // Only a filtered reset can select part of a family (`ALL` selects every sample).
+    let t = d.metric_type();
+    if reset && selected != 0 && selected != ALL && selected != whole_family(t) {
+        let name = d.name();
+        let sample = filter.iter().find(|f| f.starts_with(name));
+        return Err(RenderError::PartialReset {
+            sample: sample.cloned().unwrap_or_default(),
+            family: name.to_owned(),
+            metric_type: t,
+        });
+    }
+    Ok(selected)
 }
 
 /// [`selection`] by a filter that names something.
