@@ -154,8 +154,9 @@ impl fmt::Debug for Auth {
 /// its path or method: nothing about the routes is told to an anonymous client.
 ///
 /// Query parameters: `name[]=NAME` (repeatable) restricts the output to those families or sample
-/// names, as Python's `prometheus_client` does; `format=text` or `format=openmetrics` overrides
-/// the `Accept` header (for a Prometheus scrape config's `params`, to pin a format). Anything
+/// names, as Python's `prometheus_client` does (in the protobuf format, a family named in part
+/// comes whole); `format=text`, `format=openmetrics` or `format=protobuf` overrides the `Accept`
+/// header (for a Prometheus scrape config's `params`, to pin a format). Anything
 /// else is ignored; a `format` the handler does not know gets `400`.
 ///
 /// As a service (hyper, tower), the handler renders on tokio's blocking threads, never on the
@@ -728,9 +729,10 @@ fn parse_query(query: &str) -> Result<(Option<Format>, Vec<String>), String> {
                 format = Some(match &*value {
                     "text" | "prometheus" => Format::Text,
                     "openmetrics" => Format::OpenMetrics,
+                    "protobuf" => Format::Protobuf,
                     other => {
                         return Err(format!(
-                            "unknown format {other:?}: use format=text or format=openmetrics\n"
+                            "unknown format {other:?}: use format=text, format=openmetrics or format=protobuf\n"
                         ));
                     }
                 });

@@ -5,7 +5,6 @@
 mod common;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use common::{Prometheus, TempDir, wait_for};
@@ -38,33 +37,13 @@ fn prometheus_scrapes_both_formats_without_errors() {
     let server = HttpServer::new(&registry).start("127.0.0.1:0").unwrap();
     let target = server.local_addr();
 
-    // A workload: ~200 requests/s, latencies spread over 0.1..0.3 s.
-    let stop = Arc::new(AtomicBool::new(false));
-    let worker = {
-        let stop = Arc::clone(&stop);
-        std::thread::spawn(move || {
-            let mut i = 0u64;
-            while !stop.load(Ordering::Relaxed) {
-                requests
-                    .inc_with_exemplar(&[("trace_id", &format!("{i:x}"))])
-                    .unwrap();
-                latency.observe(0.1 + (i % 21) as f64 / 100.0);
-                i += 1;
-                std::thread::sleep(Duration::from_millis(5));
-            }
-        })
-    };
+    let workload = common::Requests::start(requests, latency);
 
     let dir = TempDir::new("prometheus-e2e");
     let config = dir.path().join("prometheus.yml");
     std::fs::write(
         &config,
-        format!(
-            "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\n\
-             scrape_configs:\n\
-             \x20 - job_name: openmetrics\n    static_configs:\n      - targets: ['{target}']\n\
-             \x20 - job_name: text\n    params:\n      format: [text]\n    static_configs:\n      - targets: ['{target}']\n"
-        ),
+        common::scrape_config(target, &[("openmetrics", None), ("text", Some("text"))]),
     )
     .unwrap();
     let prometheus = Prometheus::start_with(&dir, &config, &["--enable-feature=exemplar-storage"]);
@@ -125,6 +104,5 @@ fn prometheus_scrapes_both_formats_without_errors() {
     for (job, health, error) in prometheus.targets() {
         assert_eq!((health.as_str(), error.as_str()), ("up", ""), "job {job}");
     }
-    stop.store(true, Ordering::Relaxed);
-    worker.join().unwrap();
+    drop(workload);
 }

@@ -476,3 +476,62 @@ pub fn serve_axum(app: axum::Router) -> SocketAddr {
     std::thread::spawn(move || runtime.block_on(async { axum::serve(listener, app).await }));
     addr
 }
+
+/// A request workload until dropped: ~200 increments a second of `requests` with a `trace_id`
+/// exemplar each, and as many observations of `latency` spread over 0.1..0.3 s.
+pub struct Requests {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    worker: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Requests {
+    pub fn start(requests: coremeter::Counter, latency: coremeter::Histogram) -> Requests {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let worker = {
+            let stop = std::sync::Arc::clone(&stop);
+            std::thread::spawn(move || {
+                let mut i = 0u64;
+                while !stop.load(Ordering::Relaxed) {
+                    requests
+                        .inc_with_exemplar(&[("trace_id", &format!("{i:x}"))])
+                        .unwrap();
+                    latency.observe(0.1 + (i % 21) as f64 / 100.0);
+                    i += 1;
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+            })
+        };
+        Requests {
+            stop,
+            worker: Some(worker),
+        }
+    }
+}
+
+impl Drop for Requests {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(worker) = self.worker.take() {
+            let _ = worker.join();
+        }
+    }
+}
+
+/// A Prometheus configuration scraping `target` every second as each of `jobs`: a job name and
+/// the `format` parameter it pins, if any.
+pub fn scrape_config(target: SocketAddr, jobs: &[(&str, Option<&str>)]) -> String {
+    let mut config = "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  \
+                      evaluation_interval: 1s\nscrape_configs:\n"
+        .to_owned();
+    for (job, format) in jobs {
+        config.push_str(&format!("  - job_name: {job}\n"));
+        if let Some(format) = format {
+            config.push_str(&format!("    params:\n      format: [{format}]\n"));
+        }
+        config.push_str(&format!(
+            "    static_configs:\n      - targets: ['{target}']\n"
+        ));
+    }
+    config
+}
