@@ -307,6 +307,36 @@ fn run<M>(
     ours(&mut g, &mut encoder, lib, Format::OpenMetrics, "coremeter");
     g.bench_function("prometheus-client", |b| b.iter(|| pc(&mut s)));
     g.finish();
+
+    // The protobuf exposition against our own text 0.0.4 in the same group, and the one peer
+    // that writes it (prometheus-client's protobuf is OpenMetrics', which Prometheus does not
+    // scrape).
+    let mut g = group(c, &format!("encode/{what}/protobuf"));
+    ours(
+        &mut g,
+        &mut encoder,
+        lib,
+        Format::Protobuf,
+        "coremeter protobuf",
+    );
+    ours(
+        &mut g,
+        &mut encoder,
+        lib,
+        Format::Text,
+        "coremeter text 0.0.4",
+    );
+    g.bench_function("prometheus protobuf", |b| {
+        b.iter(|| {
+            use prometheus::Encoder as _;
+            buf.clear();
+            prometheus::ProtobufEncoder::new()
+                .encode(&lib.prom.gather(), &mut buf)
+                .expect("encode");
+            black_box(buf.len())
+        })
+    });
+    g.finish();
 }
 
 fn counter_series(c: &mut Criterion) {
