@@ -20,6 +20,7 @@
 mod messages;
 
 use std::collections::HashMap;
+use std::ops::Range;
 
 use coremeter::{
     Descriptor, Exemplar, Labels, MetricType, Registry, Reset, SampleSuffix, SeriesListVersion,
@@ -39,6 +40,9 @@ use messages::{
 #[derive(Debug, Default)]
 pub(crate) struct Protobuf {
     out: Vec<u8>,
+    /// The previous render's output, from which families whose values did not change are
+    /// copied.
+    prev: Vec<u8>,
     /// The family being built.
     family: MetricFamily,
     /// Series of earlier families, whose label strings keep their room for the next ones.
@@ -53,13 +57,20 @@ pub(crate) struct Protobuf {
     render: u64,
 }
 
-/// A label family's series as messages, labels set.
+/// A label family's series as messages, labels set, and what its last render wrote.
 #[derive(Debug)]
 struct Kept {
     version: SeriesListVersion,
     metrics: Vec<Metric>,
     /// The last render that used them.
     seen: u64,
+    /// The values (`Values::words`) of the family's last render, and whether it had exemplars.
+    words: Vec<u64>,
+    exemplars: bool,
+    /// Where the family's bytes are in the output of render `written_in` (0: nowhere to copy
+    /// from).
+    bytes: Range<usize>,
+    written_in: u64,
 }
 
 impl Protobuf {
@@ -70,6 +81,7 @@ impl Protobuf {
         registry: &Registry,
         scrape: &Scrape,
     ) -> Result<Option<Reset>, RenderError> {
+        std::mem::swap(&mut self.out, &mut self.prev);
         self.out.clear();
         self.render += 1;
         let render = self.render;
@@ -130,17 +142,17 @@ enum Bulk {
     None,
     /// Its kept series are in `family.metric`, values updated: they go back after it is written.
     Taken,
+    /// Its values did not change since the previous render: its bytes were copied from there.
+    Copied,
     /// Its series come one by one, and are kept for the next render if all of them arrive.
-    Keeping {
-        version: SeriesListVersion,
-        len: usize,
-    },
+    Keeping { len: usize },
 }
 
 impl Render<'_> {
     /// Writes the current family, if it has series, and what statistics left for after it.
     fn end_family(&mut self) {
         let p = &mut *self.protobuf;
+        let start = p.out.len();
         if !p.family.metric.is_empty() {
             // Writing to a `Vec` cannot fail.
             let _ = p.family.encode_length_delimited(&mut p.out);
@@ -169,20 +181,22 @@ impl Render<'_> {
             std::mem::replace(&mut self.bulk, Bulk::None),
             self.registration,
         ) {
-            (Bulk::Taken, Some(id)) => p.kept.get_mut(&id).map(|k| &mut k.metrics),
-            (Bulk::Keeping { version, len }, Some(id)) if p.family.metric.len() == len => {
-                let k = p.kept.entry(id).or_insert(Kept {
-                    version,
-                    metrics: Vec::new(),
-                    seen: p.render,
-                });
-                k.version = version;
-                k.seen = p.render;
-                p.spare.append(&mut k.metrics);
-                Some(&mut k.metrics)
+            (Bulk::Taken, Some(id)) => p.kept.get_mut(&id),
+            (Bulk::Keeping { len, .. }, Some(id)) if p.family.metric.len() == len => {
+                p.kept.get_mut(&id)
+            }
+            (Bulk::Keeping { .. }, Some(id)) => {
+                // Series went missing while it was read: nothing to keep.
+                p.kept.remove(&id);
+                None
             }
             _ => None,
-        };
+        }
+        .map(|k| {
+            k.bytes = start..p.out.len();
+            k.written_in = if k.exemplars { 0 } else { p.render };
+            &mut k.metrics
+        });
         match kept {
             Some(kept) => std::mem::swap(kept, &mut p.family.metric),
             None => p.spare.append(&mut p.family.metric),
@@ -239,14 +253,17 @@ impl Visitor for Render<'_> {
         };
         self.statistics = t == MetricType::Statistics;
         self.registration = d.registration();
+        // Written into the strings of the previous family: no allocation per family.
         let family = &mut self.protobuf.family;
-        family.name = Some(format!("{}{suffix}", d.name()));
-        family.help = Some(d.help().to_owned());
+        set_text(&mut family.name, &[d.name(), suffix]);
+        set_text(&mut family.help, &[d.help()]);
         family.r#type = Some(kind as i32);
-        family.unit = d
-            .unit()
-            .filter(|_| !matches!(t, MetricType::Info | MetricType::StateSet))
-            .map(str::to_owned);
+        match d.unit() {
+            Some(unit) if !matches!(t, MetricType::Info | MetricType::StateSet) => {
+                set_text(&mut family.unit, &[unit])
+            }
+            _ => family.unit = None,
+        }
     }
 
     fn values(&mut self, values: &Values<'_>) -> bool {
@@ -255,24 +272,49 @@ impl Visitor for Render<'_> {
         };
         let p = &mut *self.protobuf;
         let version = values.version();
-        let Some(kept) = p
-            .kept
-            .get_mut(&id)
-            .filter(|k| k.version == version && k.metrics.len() == values.len())
-        else {
-            self.bulk = Bulk::Keeping {
-                version,
-                len: values.len(),
-            };
+        let render = p.render;
+        let kept = p.kept.entry(id).or_insert_with(|| Kept {
+            version,
+            metrics: Vec::new(),
+            seen: render,
+            words: Vec::new(),
+            exemplars: false,
+            bytes: 0..0,
+            written_in: 0,
+        });
+        kept.seen = render;
+        let exemplars = values.exemplar_series().next().is_some();
+        let same_series = kept.version == version && kept.metrics.len() == values.len();
+        if same_series
+            && !exemplars
+            && kept.written_in != 0
+            && kept.written_in + 1 == render
+            && kept.words == values.words()
+        {
+            // What the previous render wrote for it, byte for byte.
+            let start = p.out.len();
+            p.out.extend_from_slice(&p.prev[kept.bytes.clone()]);
+            kept.bytes = start..p.out.len();
+            kept.written_in = render;
+            self.bulk = Bulk::Copied;
+            return true;
+        }
+        kept.words.clear();
+        kept.words.extend_from_slice(values.words());
+        kept.exemplars = exemplars;
+        if !same_series {
+            kept.version = version;
+            kept.written_in = 0;
+            p.spare.append(&mut kept.metrics);
+            self.bulk = Bulk::Keeping { len: values.len() };
             return false;
-        };
+        }
         for (i, m) in kept.metrics.iter_mut().enumerate() {
             set_value(m, &values.value(i));
         }
         for i in values.exemplar_series() {
             values.with_exemplars(i, |value| set_value(&mut kept.metrics[i], value));
         }
-        kept.seen = p.render;
         std::mem::swap(&mut kept.metrics, &mut p.family.metric);
         self.bulk = Bulk::Taken;
         true
@@ -373,6 +415,15 @@ impl Protobuf {
     }
 }
 
+/// Sets `field` to the concatenation of `parts`, reusing its string.
+fn set_text(field: &mut Option<String>, parts: &[&str]) {
+    let text = field.get_or_insert_with(String::new);
+    text.clear();
+    for part in parts {
+        text.push_str(part);
+    }
+}
+
 /// Sets `m`'s labels to `pairs`, reusing its label strings.
 fn set_labels<'p>(m: &mut Metric, pairs: impl Iterator<Item = (&'p str, &'p str)>) {
     let mut n = 0;
@@ -381,11 +432,8 @@ fn set_labels<'p>(m: &mut Metric, pairs: impl Iterator<Item = (&'p str, &'p str)
             m.label.push(LabelPair::default());
         }
         let pair = &mut m.label[n];
-        for (field, text) in [(&mut pair.name, name), (&mut pair.value, value)] {
-            let field = field.get_or_insert_with(String::new);
-            field.clear();
-            field.push_str(text);
-        }
+        set_text(&mut pair.name, &[name]);
+        set_text(&mut pair.value, &[value]);
         n += 1;
     }
     m.label.truncate(n);
