@@ -25,11 +25,7 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let (proto, out) = (args.next().expect("proto"), args.next().expect("out dir"));
     let include = std::path::Path::new(&proto).parent().expect("proto's folder");
-    // A `Metric` holds one of its values: the large ones boxed keep it small to move.
     prost_build::Config::new()
-        .boxed(".io.prometheus.client.Metric.counter")
-        .boxed(".io.prometheus.client.Metric.summary")
-        .boxed(".io.prometheus.client.Metric.histogram")
         .out_dir(&out)
         .compile_protos(&[&proto], &[include])
         .expect("protoc compiles metrics.proto");

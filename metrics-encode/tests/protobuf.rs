@@ -140,6 +140,13 @@ fn protobuf_carries_every_sample_of_the_text_format_and_the_exemplars_of_openmet
     )
     .unwrap();
     let bytes = protobuf(&registry, &Scrape::new(Format::Protobuf));
+    // The renderer writes a family from parts (header fields, each series' kept labels and its
+    // value): byte for byte what prost writes for the decoded messages.
+    let reencoded: Vec<u8> = decode(&bytes)
+        .iter()
+        .flat_map(|f| f.encode_length_delimited_to_vec())
+        .collect();
+    assert_eq!(reencoded, bytes);
     let families: Vec<Family> = decode(&bytes).iter().map(expand).collect();
 
     let names = |f: &[Family]| f.iter().map(|f| f.name.clone()).collect::<Vec<_>>();
@@ -287,6 +294,11 @@ fn a_warm_encoder_writes_what_a_new_one_writes_as_families_change() {
     let check = |warm: &mut Encoder, step: &str| {
         let got = warm.render(&registry, &protobuf_scrape).unwrap().to_vec();
         assert_eq!(got, protobuf(&registry, &protobuf_scrape), "after {step}");
+        let reencoded: Vec<u8> = decode(&got)
+            .iter()
+            .flat_map(|f| f.encode_length_delimited_to_vec())
+            .collect();
+        assert_eq!(reencoded, got, "prost's own bytes after {step}");
         // Decodes, and a warm render twice in a row is the same.
         decode(&got);
         let again = warm.render(&registry, &protobuf_scrape).unwrap().to_vec();

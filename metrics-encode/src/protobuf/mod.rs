@@ -27,14 +27,23 @@ use coremeter::{
     Value, Values, Visitor,
 };
 use prost::Message as _;
+use prost::encoding::{WireType, encode_key, encode_varint};
 
 use crate::Scrape;
 use crate::error::RenderError;
 use crate::extremes::{self, MAX_HELP, MIN_HELP};
 use crate::selection::select;
 use messages::{
-    Bucket, Gauge, LabelPair, Metric, MetricFamily, MetricType as Type, Summary, Untyped,
+    Bucket, Counter, Gauge, Histogram, LabelPair, Metric, MetricFamily, MetricType as Type,
+    Summary, Untyped,
 };
+
+/// The field number of `MetricFamily.metric` in metrics.proto. A family is written as its
+/// header fields (prost), then each series as this field holding its label fields (prost, kept
+/// from render to render) followed by its value field (prost), then its unit field (prost):
+/// byte for byte what prost writes for the whole message, which a test checks by decoding and
+/// encoding again.
+const METRIC_FIELD: u32 = 4;
 
 /// The protobuf renderer's output and the buffers it reuses from scrape to scrape.
 #[derive(Debug, Default)]
@@ -43,26 +52,36 @@ pub(crate) struct Protobuf {
     /// The previous render's output, from which families whose values did not change are
     /// copied.
     prev: Vec<u8>,
-    /// The family being built.
+    /// The current family's fields but its series (name, help, type, unit).
     family: MetricFamily,
-    /// Series of earlier families, whose label strings keep their room for the next ones.
-    spare: Vec<Metric>,
-    /// The `_min` and `_max` series of statistics, written after their family.
-    min: Vec<Metric>,
-    max: Vec<Metric>,
-    /// The series of label families read in bulk, by registration, kept while the family's
-    /// series list stays the same: a scrape then only writes the new values into them.
+    /// The current family's series, as `metric` fields; for statistics, their `_min` and `_max`
+    /// series.
+    series: Vec<u8>,
+    min: Vec<u8>,
+    max: Vec<u8>,
+    /// A series whose labels are set to encode them; a series with no field set, through which
+    /// values are encoded; the room of a histogram's buckets.
+    labelled: Metric,
+    valued: Metric,
+    buckets: Vec<Bucket>,
+    /// The current series' encoded labels (when they are not kept) and value.
+    labels: Vec<u8>,
+    value: Vec<u8>,
+    /// What the renderer keeps of the label families read in bulk, by registration.
     kept: HashMap<u64, Kept>,
     /// This render, counted from 1.
     render: u64,
 }
 
-/// A label family's series as messages, labels set, and what its last render wrote.
+/// A label family's series' encoded labels, kept while its series list stays the same, and what
+/// its last render wrote.
 #[derive(Debug)]
 struct Kept {
     version: SeriesListVersion,
-    metrics: Vec<Metric>,
-    /// The last render that used them.
+    /// Each series' label fields, one after the other; where each series' end.
+    labels: Vec<u8>,
+    ends: Vec<usize>,
+    /// The last render that read the family.
     seen: u64,
     /// The values (`Values::words`) of the family's last render, and whether it had exemplars.
     words: Vec<u64>,
@@ -93,6 +112,7 @@ impl Protobuf {
             statistics: false,
             registration: None,
             bulk: Bulk::None,
+            count: 0,
         };
         visitor.target_info(registry.target_labels());
         let collected = if scrape.reset {
@@ -117,6 +137,44 @@ impl Protobuf {
     pub(crate) fn output(&self) -> &[u8] {
         &self.out
     }
+
+    /// Writes the current family (if it has series) to the output: its length, its header
+    /// fields, its `series`, its unit.
+    fn write_family(&mut self, series: &[u8]) {
+        if series.is_empty() {
+            return;
+        }
+        let unit = self.family.unit.take();
+        let trailer = MetricFamily {
+            unit,
+            ..MetricFamily::default()
+        };
+        let len = self.family.encoded_len() + series.len() + trailer.encoded_len();
+        encode_varint(len as u64, &mut self.out);
+        // Writing to a `Vec` cannot fail.
+        let _ = self.family.encode(&mut self.out);
+        self.out.extend_from_slice(series);
+        let _ = trailer.encode(&mut self.out);
+        self.family.unit = trailer.unit;
+    }
+
+    /// Encodes `pairs` as a series' label fields into `out`.
+    fn encode_labels<'p>(
+        labelled: &mut Metric,
+        pairs: impl Iterator<Item = (&'p str, &'p str)>,
+        out: &mut Vec<u8>,
+    ) {
+        set_labels(labelled, pairs);
+        let _ = labelled.encode(out);
+    }
+}
+
+/// Appends a series (its `labels` and `value` fields) to a family's `series`.
+fn push_series(series: &mut Vec<u8>, labels: &[u8], value: &[u8]) {
+    encode_key(METRIC_FIELD, WireType::LengthDelimited, series);
+    encode_varint((labels.len() + value.len()) as u64, series);
+    series.extend_from_slice(labels);
+    series.extend_from_slice(value);
 }
 
 /// The visitor a registry drives.
@@ -131,20 +189,22 @@ struct Render<'a> {
     statistics: bool,
     /// The current family's registration, if it is a registered metric.
     registration: Option<u64>,
-    /// What the current family does with its kept series.
+    /// What the current family does with its kept labels.
     bulk: Bulk,
+    /// The series of the current family read one by one.
+    count: usize,
 }
 
-/// What a family does with the series kept from an earlier render.
+/// What a family does with what was kept of it.
 #[derive(Clone, Copy, Debug)]
 enum Bulk {
     /// Not read in bulk (a metric that is one series, a type never offered in bulk).
     None,
-    /// Its kept series are in `family.metric`, values updated: they go back after it is written.
+    /// Its series were written from their kept labels and the values read in bulk.
     Taken,
     /// Its values did not change since the previous render: its bytes were copied from there.
     Copied,
-    /// Its series come one by one, and are kept for the next render if all of them arrive.
+    /// Its series come one by one; their labels are kept if all of them arrive.
     Keeping { len: usize },
 }
 
@@ -153,53 +213,48 @@ impl Render<'_> {
     fn end_family(&mut self) {
         let p = &mut *self.protobuf;
         let start = p.out.len();
-        if !p.family.metric.is_empty() {
-            // Writing to a `Vec` cannot fail.
-            let _ = p.family.encode_length_delimited(&mut p.out);
-        }
+        let series = std::mem::take(&mut p.series);
+        p.write_family(&series);
+        p.series = series;
+        p.series.clear();
         if std::mem::take(&mut self.statistics) {
-            let base = p.family.name.as_deref().unwrap_or_default();
-            let help = p.family.help.as_deref().unwrap_or_default();
-            for (suffix, sentence, metrics) in [
-                (SampleSuffix::Min, MIN_HELP, &mut p.min),
-                (SampleSuffix::Max, MAX_HELP, &mut p.max),
+            let name = p.family.name.take().unwrap_or_default();
+            let help = p.family.help.take().unwrap_or_default();
+            p.family.r#type = Some(Type::Gauge as i32);
+            p.family.unit = None;
+            for (suffix, sentence, min) in [
+                (SampleSuffix::Min, MIN_HELP, true),
+                (SampleSuffix::Max, MAX_HELP, false),
             ] {
-                if metrics.is_empty() {
-                    continue;
-                }
-                let family = MetricFamily {
-                    name: Some(format!("{base}{}", suffix.as_str())),
-                    help: Some(extremes::help(help, sentence)),
-                    r#type: Some(Type::Gauge as i32),
-                    metric: std::mem::take(metrics),
-                    unit: None,
-                };
-                let _ = family.encode_length_delimited(&mut p.out);
+                p.family.name = Some(format!("{name}{}", suffix.as_str()));
+                p.family.help = Some(extremes::help(&help, sentence));
+                let series = std::mem::take(if min { &mut p.min } else { &mut p.max });
+                p.write_family(&series);
+                *(if min { &mut p.min } else { &mut p.max }) = series;
             }
+            p.min.clear();
+            p.max.clear();
+            p.family.name = Some(name);
+            p.family.help = Some(help);
         }
-        let kept = match (
-            std::mem::replace(&mut self.bulk, Bulk::None),
-            self.registration,
-        ) {
-            (Bulk::Taken, Some(id)) => p.kept.get_mut(&id),
-            (Bulk::Keeping { len, .. }, Some(id)) if p.family.metric.len() == len => {
-                p.kept.get_mut(&id)
-            }
-            (Bulk::Keeping { .. }, Some(id)) => {
+        let bulk = std::mem::replace(&mut self.bulk, Bulk::None);
+        let count = std::mem::take(&mut self.count);
+        let Some(id) = self.registration else {
+            return;
+        };
+        let written = match bulk {
+            Bulk::Taken => true,
+            Bulk::Keeping { len } if count == len => true,
+            Bulk::Keeping { .. } => {
                 // Series went missing while it was read: nothing to keep.
                 p.kept.remove(&id);
-                None
+                false
             }
-            _ => None,
-        }
-        .map(|k| {
+            Bulk::None | Bulk::Copied => false,
+        };
+        if let Some(k) = p.kept.get_mut(&id).filter(|_| written) {
             k.bytes = start..p.out.len();
             k.written_in = if k.exemplars { 0 } else { p.render };
-            &mut k.metrics
-        });
-        match kept {
-            Some(kept) => std::mem::swap(kept, &mut p.family.metric),
-            None => p.spare.append(&mut p.family.metric),
         }
     }
 
@@ -214,15 +269,17 @@ impl Render<'_> {
         if labels.is_empty() || !wanted {
             return;
         }
-        let family = &mut self.protobuf.family;
-        family.name = Some("target_info".to_owned());
-        family.help = Some("Target metadata.".to_owned());
-        family.r#type = Some(Type::Gauge as i32);
-        family.unit = None;
-        let m = self
-            .protobuf
-            .slot(labels.iter().map(|(n, v)| (n.as_str(), v.as_str())));
-        m.gauge = Some(gauge(1.0));
+        let p = &mut *self.protobuf;
+        set_text(&mut p.family.name, &["target_info"]);
+        set_text(&mut p.family.help, &["Target metadata."]);
+        p.family.r#type = Some(Type::Gauge as i32);
+        p.family.unit = None;
+        p.labels.clear();
+        let pairs = labels.iter().map(|(n, v)| (n.as_str(), v.as_str()));
+        Protobuf::encode_labels(&mut p.labelled, pairs, &mut p.labels);
+        p.value.clear();
+        encode_value(&Value::Info, &mut p.valued, &mut p.buckets, &mut p.value);
+        push_series(&mut p.series, &p.labels, &p.value);
         self.end_family();
     }
 }
@@ -275,7 +332,8 @@ impl Visitor for Render<'_> {
         let render = p.render;
         let kept = p.kept.entry(id).or_insert_with(|| Kept {
             version,
-            metrics: Vec::new(),
+            labels: Vec::new(),
+            ends: Vec::new(),
             seen: render,
             words: Vec::new(),
             exemplars: false,
@@ -284,7 +342,7 @@ impl Visitor for Render<'_> {
         });
         kept.seen = render;
         let exemplars = values.exemplar_series().next().is_some();
-        let same_series = kept.version == version && kept.metrics.len() == values.len();
+        let same_series = kept.version == version && kept.ends.len() == values.len();
         if same_series
             && !exemplars
             && kept.written_in != 0
@@ -305,65 +363,119 @@ impl Visitor for Render<'_> {
         if !same_series {
             kept.version = version;
             kept.written_in = 0;
-            p.spare.append(&mut kept.metrics);
+            kept.labels.clear();
+            kept.ends.clear();
             self.bulk = Bulk::Keeping { len: values.len() };
             return false;
         }
-        for (i, m) in kept.metrics.iter_mut().enumerate() {
-            set_value(m, &values.value(i));
+        let mut exemplar_series = values.exemplar_series().peekable();
+        let mut start = 0;
+        for (i, &end) in kept.ends.iter().enumerate() {
+            p.value.clear();
+            if exemplar_series.next_if_eq(&i).is_some() {
+                values.with_exemplars(i, |v| {
+                    encode_value(v, &mut p.valued, &mut p.buckets, &mut p.value)
+                });
+            } else {
+                encode_value(
+                    &values.value(i),
+                    &mut p.valued,
+                    &mut p.buckets,
+                    &mut p.value,
+                );
+            }
+            push_series(&mut p.series, &kept.labels[start..end], &p.value);
+            start = end;
         }
-        for i in values.exemplar_series() {
-            values.with_exemplars(i, |value| set_value(&mut kept.metrics[i], value));
-        }
-        std::mem::swap(&mut kept.metrics, &mut p.family.metric);
         self.bulk = Bulk::Taken;
         true
     }
 
     fn series(&mut self, labels: &Labels<'_>, value: &Value<'_>) {
         let p = &mut *self.protobuf;
+        self.count += 1;
+        // The series' label fields: kept for the next render if the family is read in bulk.
+        let keeping = matches!(self.bulk, Bulk::Keeping { .. });
+        let kept = self
+            .registration
+            .filter(|_| keeping)
+            .and_then(|id| p.kept.get_mut(&id));
+        let label_bytes: &[u8] = match kept {
+            Some(k) => {
+                let start = k.labels.len();
+                Protobuf::encode_labels(&mut p.labelled, labels.iter(), &mut k.labels);
+                k.ends.push(k.labels.len());
+                &k.labels[start..]
+            }
+            None => {
+                p.labels.clear();
+                Protobuf::encode_labels(&mut p.labelled, labels.iter(), &mut p.labels);
+                &p.labels
+            }
+        };
         match value {
             Value::Statistics(s) => {
-                p.family_slot(labels).summary = Some(Box::new(summary(s.count, s.sum)));
-                for (extreme, metrics) in [(s.min, &mut p.min), (s.max, &mut p.max)] {
+                p.value.clear();
+                let summary = Value::Summary(coremeter::SummaryValue {
+                    count: s.count,
+                    sum: s.sum,
+                });
+                encode_value(&summary, &mut p.valued, &mut p.buckets, &mut p.value);
+                push_series(&mut p.series, label_bytes, &p.value);
+                for (extreme, series) in [(s.min, &mut p.min), (s.max, &mut p.max)] {
                     if let Some(v) = extreme {
-                        let mut m = Metric::default();
-                        set_labels(&mut m, labels.iter());
-                        m.gauge = Some(gauge(v));
-                        metrics.push(m);
+                        p.value.clear();
+                        let gauge = Value::Gauge(coremeter::Number::Float(v));
+                        encode_value(&gauge, &mut p.valued, &mut p.buckets, &mut p.value);
+                        push_series(series, label_bytes, &p.value);
                     }
                 }
             }
             Value::StateSet(s) => {
-                let name = p.family.name.take().unwrap_or_default();
+                let name = p.family.name.as_deref().unwrap_or_default();
                 for (i, state) in s.states.iter().enumerate() {
-                    let pairs = labels.iter().chain([(name.as_str(), *state)]);
-                    let m = p.slot(pairs);
-                    m.gauge = Some(gauge(if i == s.current { 1.0 } else { 0.0 }));
+                    p.labels.clear();
+                    let pairs = labels.iter().chain([(name, *state)]);
+                    Protobuf::encode_labels(&mut p.labelled, pairs, &mut p.labels);
+                    p.value.clear();
+                    let v = coremeter::Number::UInt(u64::from(i == s.current));
+                    encode_value(
+                        &Value::Gauge(v),
+                        &mut p.valued,
+                        &mut p.buckets,
+                        &mut p.value,
+                    );
+                    push_series(&mut p.series, &p.labels, &p.value);
                 }
-                p.family.name = Some(name);
             }
-            value @ (Value::Counter(_)
-            | Value::Gauge(_)
-            | Value::Unknown(_)
-            | Value::Histogram(_)
-            | Value::Summary(_)
-            | Value::Info) => set_value(p.family_slot(labels), value),
-            // A type this encoder does not know yet: nothing rather than something wrong.
-            _ => {}
+            value => {
+                p.value.clear();
+                if encode_value(value, &mut p.valued, &mut p.buckets, &mut p.value) {
+                    push_series(&mut p.series, label_bytes, &p.value);
+                }
+            }
         }
     }
 }
 
-/// Writes `value` into `m`, reusing what `m` holds (a kept series gets a value of the same type
-/// at every render). Statistics and state sets, which make several series of one, are written by
-/// [`Render::series`].
-fn set_value(m: &mut Metric, value: &Value<'_>) {
+/// Encodes `value`'s field of a series (a `Metric` with no labels) into `out`, through `m`, a
+/// `Metric` with no field set that is reused from series to series (a `Metric` is large to make
+/// anew; a histogram's buckets keep their room in `buckets`). `false` (nothing written) for a
+/// type this encoder does not know yet: nothing rather than something wrong. Statistics and state
+/// sets, which make several series of one, are written by [`Render::series`].
+fn encode_value(
+    value: &Value<'_>,
+    m: &mut Metric,
+    buckets: &mut Vec<Bucket>,
+    out: &mut Vec<u8>,
+) -> bool {
     match value {
         Value::Counter(c) => {
-            let counter = m.counter.get_or_insert_with(Box::default);
-            counter.value = Some(c.value.as_f64());
-            counter.exemplar = c.exemplar.map(exemplar);
+            m.counter = Some(Counter {
+                value: Some(c.value.as_f64()),
+                exemplar: c.exemplar.map(exemplar),
+                created_timestamp: None,
+            })
         }
         Value::Gauge(n) => m.gauge = Some(gauge(n.as_f64())),
         Value::Unknown(n) => {
@@ -371,48 +483,40 @@ fn set_value(m: &mut Metric, value: &Value<'_>) {
                 value: Some(n.as_f64()),
             })
         }
-        Value::Histogram(h) => {
-            let histogram = m.histogram.get_or_insert_with(Box::default);
-            histogram.sample_count = Some(h.count());
-            histogram.sample_sum = Some(h.sum());
-            histogram.bucket.clear();
-            let buckets = h
-                .cumulative()
-                .enumerate()
-                .map(|(i, (bound, count))| Bucket {
-                    cumulative_count: Some(count),
-                    upper_bound: Some(bound),
-                    exemplar: h.exemplar(i).map(exemplar),
-                    ..Bucket::default()
-                });
-            histogram.bucket.extend(buckets);
-        }
-        Value::Summary(s) => m.summary = Some(Box::new(summary(s.count, s.sum))),
+        Value::Summary(s) => m.summary = Some(summary(s.count, s.sum)),
         Value::Info => m.gauge = Some(gauge(1.0)),
-        // Not passed here (see `Render::series`).
-        _ => {}
+        Value::Histogram(h) => {
+            let mut bucket = std::mem::take(buckets);
+            bucket.clear();
+            bucket.extend(
+                h.cumulative()
+                    .enumerate()
+                    .map(|(i, (bound, count))| Bucket {
+                        cumulative_count: Some(count),
+                        upper_bound: Some(bound),
+                        exemplar: h.exemplar(i).map(exemplar),
+                        ..Bucket::default()
+                    }),
+            );
+            m.histogram = Some(Histogram {
+                sample_count: Some(h.count()),
+                sample_sum: Some(h.sum()),
+                bucket,
+                ..Histogram::default()
+            });
+        }
+        _ => return false,
     }
-}
-
-impl Protobuf {
-    /// The next series of the current family, labelled `labels`, with no value yet.
-    fn family_slot(&mut self, labels: &Labels<'_>) -> &mut Metric {
-        self.slot(labels.iter())
+    // Writing to a `Vec` cannot fail.
+    let _ = m.encode(out);
+    m.counter = None;
+    m.gauge = None;
+    m.untyped = None;
+    m.summary = None;
+    if let Some(h) = m.histogram.take() {
+        *buckets = h.bucket;
     }
-
-    /// The next series of the current family, labelled with `pairs`, with no value yet: a
-    /// [`Metric`] from an earlier family or scrape when there is one, so that its label strings
-    /// are written into room they already have.
-    fn slot<'p>(&mut self, pairs: impl Iterator<Item = (&'p str, &'p str)>) -> &mut Metric {
-        let mut m = self.spare.pop().unwrap_or_default();
-        set_labels(&mut m, pairs);
-        // The values of its earlier use go; the room of its label strings stays.
-        self.family.metric.push(Metric {
-            label: std::mem::take(&mut m.label),
-            ..Metric::default()
-        });
-        self.family.metric.last_mut().expect("just pushed")
-    }
+    true
 }
 
 /// Sets `field` to the concatenation of `parts`, reusing its string.
