@@ -17,6 +17,7 @@ use crate::number::{write_float, write_number, write_u64};
 use crate::protobuf::Protobuf;
 use crate::reply::finish;
 use crate::selection::{BUCKET, COUNT, INFO, MAX, MIN, PLAIN, SUM, TOTAL, select};
+use crate::target;
 
 /// Sample suffixes as the lines are written (`coremeter::MetricType::samples` is the table).
 const TOTAL_SUFFIX: &[u8] = SampleSuffix::Total.as_str().as_bytes();
@@ -366,14 +367,12 @@ impl State {
 
     /// Writes `target_info` if there are target labels and `filter` lets it through.
     fn target_info(&mut self, out: &mut Buf, labels: &[(String, String)], filter: &[String]) {
-        let wanted =
-            filter.is_empty() || filter.iter().any(|f| f == "target_info" || f == "target");
-        if labels.is_empty() || !wanted {
+        if labels.is_empty() || !target::wanted(filter) {
             return;
         }
         self.name.clear();
         self.name.extend_from_slice(b"target");
-        let help = ("Target metadata.", "");
+        let help = (target::HELP, "");
         match self.format {
             Format::OpenMetrics => self.header(out, "", "info", help, None),
             // The protobuf exposition has a renderer of its own (`crate::protobuf`).

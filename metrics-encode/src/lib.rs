@@ -121,6 +121,7 @@ mod protobuf;
 mod reply;
 mod scrape;
 mod selection;
+mod target;
 
 pub use encoder::{Encoder, render};
 pub use error::RenderError;

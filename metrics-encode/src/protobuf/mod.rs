@@ -33,6 +33,7 @@ use crate::Scrape;
 use crate::error::RenderError;
 use crate::extremes::{self, MAX_HELP, MIN_HELP};
 use crate::selection::select;
+use crate::target;
 use messages::{
     Bucket, Counter, Gauge, Histogram, LabelPair, Metric, MetricFamily, MetricType as Type,
     Summary, Untyped,
@@ -112,7 +113,6 @@ impl Protobuf {
             statistics: false,
             registration: None,
             bulk: Bulk::None,
-            count: 0,
         };
         visitor.target_info(registry.target_labels());
         let collected = if scrape.reset {
@@ -137,36 +137,36 @@ impl Protobuf {
     pub(crate) fn output(&self) -> &[u8] {
         &self.out
     }
+}
 
-    /// Writes the current family (if it has series) to the output: its length, its header
-    /// fields, its `series`, its unit.
-    fn write_family(&mut self, series: &[u8]) {
-        if series.is_empty() {
-            return;
-        }
-        let unit = self.family.unit.take();
-        let trailer = MetricFamily {
-            unit,
-            ..MetricFamily::default()
-        };
-        let len = self.family.encoded_len() + series.len() + trailer.encoded_len();
-        encode_varint(len as u64, &mut self.out);
-        // Writing to a `Vec` cannot fail.
-        let _ = self.family.encode(&mut self.out);
-        self.out.extend_from_slice(series);
-        let _ = trailer.encode(&mut self.out);
-        self.family.unit = trailer.unit;
+/// Writes `family` (if it has `series`) to `out`: its length, its fields but its unit, its
+/// `series`, its unit (prost's field order).
+fn write_family(out: &mut Vec<u8>, family: &mut MetricFamily, series: &[u8]) {
+    if series.is_empty() {
+        return;
     }
+    let trailer = MetricFamily {
+        unit: family.unit.take(),
+        ..MetricFamily::default()
+    };
+    let len = family.encoded_len() + series.len() + trailer.encoded_len();
+    encode_varint(len as u64, out);
+    // Writing to a `Vec` cannot fail.
+    let _ = family.encode(out);
+    out.extend_from_slice(series);
+    let _ = trailer.encode(out);
+    family.unit = trailer.unit;
+}
 
-    /// Encodes `pairs` as a series' label fields into `out`.
-    fn encode_labels<'p>(
-        labelled: &mut Metric,
-        pairs: impl Iterator<Item = (&'p str, &'p str)>,
-        out: &mut Vec<u8>,
-    ) {
-        set_labels(labelled, pairs);
-        let _ = labelled.encode(out);
-    }
+/// Encodes `pairs` as a series' label fields into `out`, through `labelled` (a series whose
+/// label strings keep their room).
+fn encode_labels<'p>(
+    labelled: &mut Metric,
+    pairs: impl Iterator<Item = (&'p str, &'p str)>,
+    out: &mut Vec<u8>,
+) {
+    set_labels(labelled, pairs);
+    let _ = labelled.encode(out);
 }
 
 /// Appends a series (its `labels` and `value` fields) to a family's `series`.
@@ -191,8 +191,6 @@ struct Render<'a> {
     registration: Option<u64>,
     /// What the current family does with its kept labels.
     bulk: Bulk,
-    /// The series of the current family read one by one.
-    count: usize,
 }
 
 /// What a family does with what was kept of it.
@@ -213,38 +211,33 @@ impl Render<'_> {
     fn end_family(&mut self) {
         let p = &mut *self.protobuf;
         let start = p.out.len();
-        let series = std::mem::take(&mut p.series);
-        p.write_family(&series);
-        p.series = series;
+        write_family(&mut p.out, &mut p.family, &p.series);
         p.series.clear();
         if std::mem::take(&mut self.statistics) {
             let name = p.family.name.take().unwrap_or_default();
             let help = p.family.help.take().unwrap_or_default();
             p.family.r#type = Some(Type::Gauge as i32);
             p.family.unit = None;
-            for (suffix, sentence, min) in [
-                (SampleSuffix::Min, MIN_HELP, true),
-                (SampleSuffix::Max, MAX_HELP, false),
+            for (suffix, sentence, series) in [
+                (SampleSuffix::Min, MIN_HELP, &mut p.min),
+                (SampleSuffix::Max, MAX_HELP, &mut p.max),
             ] {
                 p.family.name = Some(format!("{name}{}", suffix.as_str()));
                 p.family.help = Some(extremes::help(&help, sentence));
-                let series = std::mem::take(if min { &mut p.min } else { &mut p.max });
-                p.write_family(&series);
-                *(if min { &mut p.min } else { &mut p.max }) = series;
+                write_family(&mut p.out, &mut p.family, series);
+                series.clear();
             }
-            p.min.clear();
-            p.max.clear();
             p.family.name = Some(name);
             p.family.help = Some(help);
         }
         let bulk = std::mem::replace(&mut self.bulk, Bulk::None);
-        let count = std::mem::take(&mut self.count);
         let Some(id) = self.registration else {
             return;
         };
         let written = match bulk {
             Bulk::Taken => true,
-            Bulk::Keeping { len } if count == len => true,
+            // Every series arrived, its labels kept.
+            Bulk::Keeping { len } if p.kept.get(&id).is_some_and(|k| k.ends.len() == len) => true,
             Bulk::Keeping { .. } => {
                 // Series went missing while it was read: nothing to keep.
                 p.kept.remove(&id);
@@ -261,22 +254,17 @@ impl Render<'_> {
     /// The `target_info` family of the registry's target labels (as OpenMetrics writes it), if
     /// it has any and the filter takes it.
     fn target_info(&mut self, labels: &[(String, String)]) {
-        let wanted = self.filter.is_empty()
-            || self
-                .filter
-                .iter()
-                .any(|f| f == "target_info" || f == "target");
-        if labels.is_empty() || !wanted {
+        if labels.is_empty() || !target::wanted(self.filter) {
             return;
         }
         let p = &mut *self.protobuf;
         set_text(&mut p.family.name, &["target_info"]);
-        set_text(&mut p.family.help, &["Target metadata."]);
+        set_text(&mut p.family.help, &[target::HELP]);
         p.family.r#type = Some(Type::Gauge as i32);
         p.family.unit = None;
         p.labels.clear();
         let pairs = labels.iter().map(|(n, v)| (n.as_str(), v.as_str()));
-        Protobuf::encode_labels(&mut p.labelled, pairs, &mut p.labels);
+        encode_labels(&mut p.labelled, pairs, &mut p.labels);
         p.value.clear();
         encode_value(&Value::Info, &mut p.valued, &mut p.buckets, &mut p.value);
         push_series(&mut p.series, &p.labels, &p.value);
@@ -393,7 +381,6 @@ impl Visitor for Render<'_> {
 
     fn series(&mut self, labels: &Labels<'_>, value: &Value<'_>) {
         let p = &mut *self.protobuf;
-        self.count += 1;
         // The series' label fields: kept for the next render if the family is read in bulk.
         let keeping = matches!(self.bulk, Bulk::Keeping { .. });
         let kept = self
@@ -403,13 +390,13 @@ impl Visitor for Render<'_> {
         let label_bytes: &[u8] = match kept {
             Some(k) => {
                 let start = k.labels.len();
-                Protobuf::encode_labels(&mut p.labelled, labels.iter(), &mut k.labels);
+                encode_labels(&mut p.labelled, labels.iter(), &mut k.labels);
                 k.ends.push(k.labels.len());
                 &k.labels[start..]
             }
             None => {
                 p.labels.clear();
-                Protobuf::encode_labels(&mut p.labelled, labels.iter(), &mut p.labels);
+                encode_labels(&mut p.labelled, labels.iter(), &mut p.labels);
                 &p.labels
             }
         };
@@ -436,7 +423,7 @@ impl Visitor for Render<'_> {
                 for (i, state) in s.states.iter().enumerate() {
                     p.labels.clear();
                     let pairs = labels.iter().chain([(name, *state)]);
-                    Protobuf::encode_labels(&mut p.labelled, pairs, &mut p.labels);
+                    encode_labels(&mut p.labelled, pairs, &mut p.labels);
                     p.value.clear();
                     let v = coremeter::Number::UInt(u64::from(i == s.current));
                     encode_value(
