@@ -15,7 +15,7 @@
 //! | [`FnCounter`], [`FnGauge`] | values computed by a callback at scrape time | none: the callback runs when read |
 //! | [`Histogram`] | observations in fixed buckets, with count and sum | bucket search + two adds on the CPU's shard (restartable, else atomic) |
 //! | [`Summary`] | count and sum of observations | two adds on the CPU's shard (restartable, else atomic) |
-//! | [`Statistics`] | count, sum, min, max (average at read) | two adds, and two loads that rarely become atomic maxima |
+//! | [`Statistics`] | count, sum, min, max (average at read) | two adds, and two loads that rarely become maxima (restartable, else atomic) |
 //! | [`StateSet`] | exactly one of a fixed set of states | one atomic store |
 //! | [`Info`] | label pairs with the value 1 | a lock (not a hot-path metric) |
 //! | [`Family`] | one metric per label set ([`LabelSet`], [`LabelValue`]) | dense: index arithmetic; dynamic: hash lookup under a read lock |
@@ -83,8 +83,9 @@
 //!
 //! The shard index reads the kernel's rseq `cpu_id` on Linux/x86_64 with glibc 2.35 or later;
 //! elsewhere each thread gets a slot of its own (see [`shard`]). There, where every possible CPU
-//! has a shard of its own, counter increments and the count and sum of an observation are plain adds in a restartable sequence that the
-//! kernel restarts if the thread leaves its CPU ([`shard::WritePath::Restartable`]); elsewhere
+//! has a shard of its own, counter increments, the count and sum of an observation and a moving
+//! minimum or maximum are plain writes in a restartable sequence that the kernel restarts if the
+//! thread leaves its CPU ([`shard::WritePath::Restartable`]); elsewhere
 //! (other platforms, rseq disabled with `GLIBC_TUNABLES=glibc.pthread.rseq=0`, more possible CPUs
 //! than shards) they are atomic adds. Cells are `AtomicU64`, so the
 //! target needs 64-bit atomics. Supported Rust: 1.95.

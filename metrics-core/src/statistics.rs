@@ -22,7 +22,8 @@ use crate::sync::Ordering;
 /// are per-shard maxima (over an order-preserving encoding of the `f64`, see below), merged over
 /// shards at read. Like a counter's add, each is a plain load and store in a restartable sequence
 /// where the process takes that path ([`WritePath`](crate::shard::WritePath)), else atomic. An
-/// observation that does not move the minimum or maximum only reads those cells. NaN observations count and make the sum NaN, but leave minimum and maximum alone.
+/// observation that does not move the minimum or maximum only reads those cells. NaN
+/// observations count and make the sum NaN, but leave minimum and maximum alone.
 ///
 /// A reset-on-read ([`take`](Self::take)) starts a new window: minimum and maximum become those
 /// of the observations since.
