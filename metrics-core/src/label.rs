@@ -340,8 +340,12 @@ impl<F: FnOnce(&[u8]) -> R, R> LabelVisitor for Single<F, R> {
     }
 }
 
-/// Runs `f` with the encoded key of string values.
+/// Runs `f` with the encoded key of string values: one value is its own key (no copy).
+#[inline]
 pub(crate) fn with_key_of_strs<R>(values: &[&str], f: impl FnOnce(&[u8]) -> R) -> R {
+    if let [value] = values {
+        return f(value.as_bytes());
+    }
     with_buffer(
         |key| {
             for (i, v) in values.iter().enumerate() {

@@ -116,6 +116,7 @@ pub mod name;
 mod percpu_add;
 mod plan;
 mod read;
+mod reclaim;
 mod registration;
 mod registry;
 mod reset;

@@ -7,13 +7,13 @@
 
 #[cfg(loom)]
 pub(crate) use loom::sync::{
-    Arc, Mutex, RwLock,
+    Arc, Mutex, RwLock, RwLockWriteGuard,
     atomic::{AtomicU64, AtomicUsize, Ordering, fence},
 };
 
 #[cfg(not(loom))]
 pub(crate) use std::sync::{
-    Arc, Mutex, RwLock,
+    Arc, Mutex, RwLock, RwLockWriteGuard,
     atomic::{AtomicU64, AtomicUsize, Ordering, fence},
 };
 
@@ -34,7 +34,9 @@ pub(crate) use thread_local_const;
 pub(crate) mod unmodelled {
     #[cfg(not(loom))]
     pub(crate) use std::sync::atomic::AtomicIsize;
-    pub(crate) use std::sync::atomic::{AtomicU8, AtomicU32, AtomicU64};
+    pub(crate) use std::sync::atomic::{
+        AtomicPtr, AtomicU8, AtomicU32, AtomicU64, compiler_fence, fence,
+    };
     pub(crate) use std::sync::{Arc, Mutex, MutexGuard, OnceLock, RwLock};
     pub(crate) use std::thread_local;
 }
@@ -57,7 +59,7 @@ pub(crate) fn read<T>(lock: &RwLock<T>) -> impl std::ops::Deref<Target = T> + '_
 }
 
 /// Write-locks, ignoring poisoning (see [`lock`]).
-pub(crate) fn write<T>(lock: &RwLock<T>) -> impl std::ops::DerefMut<Target = T> + '_ {
+pub(crate) fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
     match lock.write() {
         Ok(guard) => guard,
         Err(poisoned) => poisoned.into_inner(),

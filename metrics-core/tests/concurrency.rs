@@ -326,3 +326,89 @@ fn reset_on_read_through_the_read_plan_loses_nothing() {
         "lost or double-counted increments"
     );
 }
+
+/// Lock-free lookups racing removals: a removed child's cells are freed only once no lookup
+/// that may have found it is left. Two threads update children of a dynamic family by lookup
+/// (both `labels(..).inc()` and the in-place `inc(&labels)`), holding each child for a moment,
+/// while a third removes and re-adds them and a fourth makes new counters, which take the
+/// freed cells, and checks that each holds exactly what it added: an update through a child
+/// whose cells were freed would land in one of them.
+#[test]
+fn lookups_racing_removals_never_write_freed_cells() {
+    struct Key<'a> {
+        key: &'a str,
+    }
+    impl coremeter::LabelSet for Key<'_> {
+        const NAMES: &'static [&'static str] = &["key"];
+        const VALUES: &'static [Option<&'static [&'static str]>] = &[None];
+        fn visit<V: coremeter::LabelVisitor>(&self, v: &mut V) {
+            v.value(self.key);
+        }
+    }
+    const KEYS: [&str; 8] = ["a", "b", "c", "d", "e", "f", "g", "h"];
+    let family =
+        coremeter::Family::<coremeter::DynLabels, Counter>::with_label_names(&["key"]).unwrap();
+    let typed = coremeter::Family::<Key<'static>, Counter>::new();
+    let stop = AtomicBool::new(false);
+    let start = std::time::Instant::now();
+    let (removed, checked) = thread::scope(|s| {
+        for t in 0..2 {
+            let (family, typed, stop) = (&family, &typed, &stop);
+            s.spawn(move || {
+                let mut i = t;
+                while !stop.load(Ordering::Relaxed) {
+                    let key = KEYS[i % KEYS.len()];
+                    let child = family.labels(&[key]).unwrap();
+                    child.inc();
+                    std::hint::spin_loop();
+                    child.inc();
+                    drop(child);
+                    typed.inc(&Key { key });
+                    i += 1;
+                }
+            });
+        }
+        let remover = {
+            let (family, typed, stop) = (&family, &typed, &stop);
+            s.spawn(move || {
+                let mut removed = 0u64;
+                while !stop.load(Ordering::Relaxed) {
+                    for key in KEYS {
+                        removed += u64::from(family.remove_labels(&[key]).unwrap());
+                        removed += u64::from(typed.remove(&Key { key }));
+                    }
+                    thread::yield_now();
+                }
+                removed
+            })
+        };
+        let victim = {
+            let stop = &stop;
+            s.spawn(move || {
+                let mut checked = 0u64;
+                while !stop.load(Ordering::Relaxed) {
+                    let counters: Vec<Counter> = (0..64).map(|_| Counter::new()).collect();
+                    for (n, c) in counters.iter().enumerate() {
+                        c.inc_by(n as u64);
+                    }
+                    thread::yield_now();
+                    for (n, c) in counters.iter().enumerate() {
+                        assert_eq!(c.get(), n as u64, "a freed cell was written");
+                    }
+                    checked += 64;
+                }
+                checked
+            })
+        };
+        while start.elapsed() < std::time::Duration::from_secs(1) {
+            thread::sleep(std::time::Duration::from_millis(10));
+        }
+        stop.store(true, Ordering::Relaxed);
+        (
+            remover.join().expect("remover"),
+            victim.join().expect("victim"),
+        )
+    });
+    assert!(removed > 1000, "only {removed} removals");
+    assert!(checked > 1000, "only {checked} counters checked");
+}

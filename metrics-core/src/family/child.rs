@@ -5,13 +5,17 @@ use std::marker::PhantomData;
 use std::ops::Deref;
 
 use super::ChildMetric;
+use crate::reclaim::Pin;
 
 /// A family's child, as [`Family::get`](crate::Family::get) returns it. It dereferences to the metric.
 ///
-/// From a dense family it is a *view* of the family's cells: making and dropping it costs no
-/// atomic operation, and it borrows the family. From a dynamic family it holds its own reference.
-/// [`into_owned`](Self::into_owned) (or `clone()` on the metric) gives a handle that lives on its
-/// own.
+/// It is a *view* of the family's cells: making and dropping it costs no atomic read-modify-write,
+/// and it borrows the family. A dynamic family's child also holds its thread *pinned*, so that
+/// the child's cells outlive a concurrent [`remove`](crate::Family::remove) for as long as the
+/// child lives (cells removed meanwhile are freed once no such child is left; a child kept for
+/// long keeps them); it is therefore not `Send`. [`into_owned`](Self::into_owned) (or `clone()`
+/// on the metric) gives a handle that lives on its own, holds a reference to its cells, and can
+/// go to other threads.
 ///
 /// # Examples
 ///
@@ -28,13 +32,18 @@ use super::ChildMetric;
 /// ```
 pub struct Child<'a, M> {
     metric: M,
+    /// A dynamic family's view keeps its cells through this pin (see [`crate::reclaim`]).
+    _pin: Option<Pin>,
     _family: PhantomData<&'a ()>,
 }
 
 impl<M: ChildMetric> Child<'_, M> {
-    pub(super) fn new(metric: M) -> Self {
+    /// A child; a dynamic family's view comes with the pin that keeps its cells.
+    #[inline(always)]
+    pub(super) fn new(metric: M, pin: Option<Pin>) -> Self {
         Child {
             metric,
+            _pin: pin,
             _family: PhantomData,
         }
     }

@@ -6,16 +6,19 @@
 //!   at most [`MAX_DENSE_SERIES`] combinations: every child exists from the start (so every series
 //!   shows, at 0, before its first update) and [`Family::get`] is index arithmetic returning a
 //!   borrowed child: no hash, no lock, no allocation, no reference count.
-//! - **Dynamic** otherwise: a map from the encoded label values to children, behind a
-//!   reader-writer lock. [`Family::get`] hashes the values, looks them up under the read lock and
-//!   returns an owned handle (one reference-count increment) that may be kept; a new label set
-//!   takes the write lock once. Past the family's [limit](Family::with_limit) (default
-//!   [`DEFAULT_LIMIT`]), new label sets share one overflow series whose label values are all
+//! - **Dynamic** otherwise: a table from the encoded label values to children that lookups read
+//!   without a lock and without moving a reference count: [`Family::get`] hashes the values,
+//!   finds them with plain loads, and returns a view of the child's cells, kept valid by a pin of
+//!   the calling thread (two plain stores) until the child is dropped. A new label set takes the
+//!   family's lock once; a removed child's cells are freed once no child found before the removal
+//!   is left. Past the family's [limit](Family::with_limit) (default [`DEFAULT_LIMIT`]), new
+//!   label sets share one overflow series whose label values are all
 //!   [`OVERFLOW_LABEL_VALUE`](crate::OVERFLOW_LABEL_VALUE).
 //!
-//! A dynamic child costs its cells, 4 bytes in the index, and its encoded values (their UTF-8
-//! bytes plus one byte each, a 4-byte id and a length byte) in an arena that scrapes read in
-//! insertion order.
+//! A dynamic child costs its cells, 4 bytes of index (at most three quarters of a power of two
+//! filled), and its encoded values (their UTF-8 bytes plus one byte each, a 4-byte id, a length
+//! byte, padded to 4 bytes) in an arena that scrapes read in insertion order. A family's keys take
+//! at most 64 MiB; a label set that would not fit counts as past the limit.
 //!
 //! # Examples
 //!
@@ -40,6 +43,7 @@ mod dense;
 mod dyn_map;
 mod hyperloglog;
 mod label_error;
+mod lookup_table;
 mod storage;
 
 use std::fmt;
@@ -51,9 +55,10 @@ use crate::label::{self, DenseIndex, LabelSet, with_key, with_key_of_strs};
 use crate::metric::{Metric, sealed};
 use crate::plan::{BulkRead, FamilyPlan, HeldRuns};
 use crate::read::{FamilyLabels, MetricType, Names, SeriesListVersion, SeriesWriter, WordSink};
+use crate::reclaim::Pin;
 use crate::slab::{CellRun, LastBlock};
+use crate::sync::Ordering;
 use crate::sync::unmodelled::{AtomicU32, OnceLock};
-use crate::sync::{Ordering, RwLock, read, write};
 
 pub use child::Child;
 use dense::Dense;
@@ -189,7 +194,7 @@ struct Shared<M: ChildMetric> {
     registered_as: AtomicU32,
     /// The cardinality limit of a dynamic family.
     limit: AtomicU32,
-    map: RwLock<DynMap<M>>,
+    map: DynMap<M>,
 }
 
 impl<L: LabelSet, M: ChildMetric> Family<L, M> {
@@ -249,9 +254,9 @@ impl<L: LabelSet, M: ChildMetric> Family<L, M> {
         }
     }
 
-    /// The child for `labels`: for a dense family a borrowed child found by index arithmetic;
-    /// for a dynamic one an owned handle, created at 0 on first use (or the overflow series once
-    /// the family is at its limit).
+    /// The child for `labels`: for a dense family a view found by index arithmetic; for a
+    /// dynamic one a view found without a lock (see [`Child`]), the child created at 0 on first
+    /// use (or the overflow series once the family is at its limit).
     ///
     /// # Examples
     ///
@@ -271,12 +276,22 @@ impl<L: LabelSet, M: ChildMetric> Family<L, M> {
             // Each digit is clamped below its radix, so the index is below the cardinality, the
             // number of children. The path makes a view and calls nothing that could take the
             // child's address, so the child stays in registers and its drop compiles away.
-            Child::new(M::from_run(
-                self.dense.child::<M>(index.0, &self.config),
-                &self.config,
-            ))
+            Child::new(
+                M::from_run(self.dense.child::<M>(index.0, &self.config), &self.config),
+                None,
+            )
         } else {
-            with_key(labels, |key| self.get_key(key))
+            // Each path gives back only a run (and a pin), and the child is made here, in the
+            // caller's registers: a child passed back through memory cost 8 to 10 ns more (a
+            // store-forwarding stall; measured).
+            let (run, pin) = match with_key(labels, |key| self.find_pinned(key)) {
+                Some((id, pin)) => (self.view(id), Some(pin)),
+                None => (
+                    with_key(labels, |key| self.run_locked(hash(key), key)),
+                    None,
+                ),
+            };
+            Child::new(M::from_run(run, &self.config), pin)
         }
     }
 
@@ -301,7 +316,7 @@ impl<L: LabelSet, M: ChildMetric> Family<L, M> {
     /// ```
     pub fn init(&self, labels: &L) {
         if !Self::DENSE {
-            let _ = with_key(labels, |key| self.get_key(key));
+            drop(self.get(labels));
         }
     }
 
@@ -327,40 +342,36 @@ impl<L: LabelSet, M: ChildMetric> Family<L, M> {
 }
 
 impl<L: LabelSet, M: ChildMetric> Family<L, M> {
-    /// Runs `op` (one of this crate's updates, never user code) on the child for `labels`:
-    /// for a dynamic family on a view of it, under the map's read lock, so no reference count
-    /// moves.
+    /// Runs `op` (one of this crate's updates, never user code) on the child for `labels`, a
+    /// view found as [`get`](Self::get) finds it.
     #[inline]
     pub(crate) fn apply(&self, labels: &L, op: impl FnOnce(&M)) {
         if Self::DENSE {
             op(&self.get(labels));
         } else {
-            with_key(labels, |key| self.apply_key(key, op));
+            let (run, _pin) = match with_key(labels, |key| self.find_pinned(key)) {
+                Some((id, pin)) => (self.view(id), Some(pin)),
+                None => (
+                    with_key(labels, |key| self.run_locked(hash(key), key)),
+                    None,
+                ),
+            };
+            op(&M::from_run(run, &self.config));
         }
     }
 
-    fn apply_key(&self, key: &[u8], op: impl FnOnce(&M)) {
-        let hash = hash(key);
-        {
-            let map = read(&self.shared.map);
-            if let Some(slot) = map.find(hash, key) {
-                // The map's reference keeps the run alive while its read lock is held.
-                let run = ManuallyDrop::new(CellRun::from_id(slot));
-                op(&M::from_run(run.view(0), &self.config));
-                return;
-            }
-        }
-        op(&self.get_key(key));
+    /// A view of the run `id`, which the caller keeps alive (a pin or a lock).
+    #[inline]
+    fn view(&self, id: u32) -> CellRun {
+        ManuallyDrop::new(CellRun::from_id(id)).view(0)
     }
 }
 
 /// Writes a kind's in-place updates of a family (in the kind's own file).
 macro_rules! in_place {
     ($m:ty { $($(#[$doc:meta])* fn $name:ident($($arg:ident: $t:ty),*) => $call:ident;)* }) => {
-        /// In-place updates: the same as `get(labels).op(..)`, but a dynamic family updates the
-        /// child under its read lock instead of making an owned handle, which saves the two
-        /// reference-count operations of a handle (see `benches/README.md`). Only this crate's
-        /// update runs under the lock.
+        /// In-place updates: the same as `get(labels).op(..)`, in one call (the same lookup,
+        /// the same cost; see `benches/README.md`).
         impl<L: $crate::label::LabelSet> $crate::family::Family<L, $m> {
             $(
                 $(#[$doc])*
@@ -513,13 +524,31 @@ impl<L: LabelSet, M: ChildMetric> Family<L, M> {
     /// assert!(f.labels(&["GET", "extra"]).is_err());
     /// # Ok::<(), coremeter::LabelError>(())
     /// ```
+    #[inline(always)]
     pub fn labels(&self, values: &[&str]) -> Result<Child<'_, M>, LabelError> {
+        // Label values found in a dynamic family were checked when they went in. Inlined, so
+        // that the child is made in the caller's registers (a child passed back through memory
+        // cost 10 ns more, a store-forwarding stall; measured).
+        let found = match self.dense.len == 0 && values.len() == self.names().len() {
+            true => with_key_of_strs(values, |key| self.find_pinned(key)),
+            false => None,
+        };
+        let (run, pin) = match found {
+            Some((id, pin)) => (self.view(id), Some(pin)),
+            None => (self.labels_checked(values).map_err(|e| *e)?, None),
+        };
+        Ok(Child::new(M::from_run(run, &self.config), pin))
+    }
+
+    /// [`labels`](Self::labels) for values not (yet) in a dynamic family, or a dense one: the
+    /// run, or the error boxed (a result of 16 bytes comes back in registers).
+    #[inline(never)]
+    fn labels_checked(&self, values: &[&str]) -> Result<CellRun, Box<LabelError>> {
         match self.dense_index_of(values)? {
-            Some(index) => Ok(Child::new(M::from_run(
-                self.dense.child::<M>(index, &self.config),
-                &self.config,
-            ))),
-            None => Ok(with_key_of_strs(values, |key| self.get_key(key))),
+            Some(index) => Ok(self.dense.child::<M>(index, &self.config)),
+            None => Ok(with_key_of_strs(values, |key| {
+                self.run_locked(hash(key), key)
+            })),
         }
     }
 
@@ -576,8 +605,7 @@ impl<L: LabelSet, M: ChildMetric> Family<L, M> {
     /// # Ok::<(), coremeter::LabelError>(())
     /// ```
     pub fn clear(&self) {
-        let mut map = write(&self.shared.map);
-        map.clear();
+        self.shared.map.write().clear();
     }
 
     /// The number of children: all of a dense family's, the label sets a dynamic family holds
@@ -593,7 +621,7 @@ impl<L: LabelSet, M: ChildMetric> Family<L, M> {
     /// ```
     pub fn len(&self) -> usize {
         match self.dense.len {
-            0 => read(&self.shared.map).live as usize,
+            0 => self.shared.map.read().live as usize,
             n => n,
         }
     }
@@ -638,29 +666,41 @@ impl<L: LabelSet, M: ChildMetric> Family<L, M> {
         Ok((self.dense.len > 0).then_some(index))
     }
 
-    /// Looks `key` up in the dynamic map, inserting it (or using the overflow series) if new.
-    fn get_key(&self, key: &[u8]) -> Child<'_, M> {
-        let hash = hash(key);
+    /// Looks `key` up in the dynamic map without a lock: the run id of its child, kept while the
+    /// pin lives.
+    #[inline]
+    fn find_pinned(&self, key: &[u8]) -> Option<(u32, Pin)> {
+        let pin = Pin::new()?;
+        let id = self.shared.map.find_pinned(hash(key), key, &pin)?;
+        Some((id, pin))
+    }
+
+    /// The run of the child for `key` under the map's lock, owned (a new key, the overflow
+    /// series, or a thread that cannot pin), inserting the key (or using the overflow series) if
+    /// new.
+    #[cold]
+    fn run_locked(&self, hash: u64, key: &[u8]) -> CellRun {
         let shared = &*self.shared;
         {
-            let map = read(&shared.map);
+            let map = shared.map.read();
             if let Some(slot) = map.find(hash, key) {
-                return Child::new(M::from_run(CellRun::clone_from_id(slot), &self.config));
+                return CellRun::clone_from_id(slot);
             }
             // Relaxed: see `with_limit`.
             if map.live >= shared.limit.load(Ordering::Relaxed)
                 && let Some(overflow) = &map.overflow
             {
                 overflow.folded.add(hash);
-                return Child::new(overflow.child.clone());
+                return overflow.child.run().clone();
             }
         }
-        let mut map = write(&shared.map);
+        let mut map = shared.map.write();
         if let Some(slot) = map.find(hash, key) {
-            return Child::new(M::from_run(CellRun::clone_from_id(slot), &self.config));
+            return CellRun::clone_from_id(slot);
         }
         let overflow_key = is_overflow_key(key, self.names().len());
-        if overflow_key || map.live >= shared.limit.load(Ordering::Relaxed) {
+        // A key that does not fit (a family's keys take at most 64 MiB) counts as past the limit.
+        if overflow_key || map.live >= shared.limit.load(Ordering::Relaxed) || !map.fits(key) {
             if map.overflow.is_none() {
                 map.changed();
             }
@@ -673,17 +713,16 @@ impl<L: LabelSet, M: ChildMetric> Family<L, M> {
             if !overflow_key {
                 overflow.folded.add(hash);
             }
-            return Child::new(overflow.child.clone());
+            return overflow.child.run().clone();
         }
-        let child = new_child::<M>(&self.config);
+        let run = CellRun::new_in(M::KIND, M::cells(&self.config));
         // The map keeps a reference of its own, as a run id.
-        map.insert(hash, key, child.run().clone().into_id());
-        Child::new(child)
+        map.insert(hash, key, run.clone().into_id());
+        run
     }
 
     fn remove_key(&self, key: &[u8]) -> bool {
-        let mut map = write(&self.shared.map);
-        map.remove(hash(key), key)
+        self.shared.map.write().remove(hash(key), key)
     }
 
     /// Collects a dense family: children in index order, labels from the fixed sets. Its
@@ -707,7 +746,9 @@ impl<L: LabelSet, M: ChildMetric> Family<L, M> {
     /// overflow series. The lock keeps children from being removed (and their cells freed)
     /// while they are read.
     fn collect_dynamic(&self, out: &mut SeriesWriter<'_>) {
-        let map = read(&self.shared.map);
+        // Frees what removals retired, now that readers have moved on.
+        crate::reclaim::collect();
+        let map = self.shared.map.read();
         let (config, names) = (&self.config, self.names());
         let overflow = map.overflow.as_ref().map(|o| o.child.run());
         out.family(
@@ -754,6 +795,9 @@ fn is_overflow_key(key: &[u8], labels: usize) -> bool {
 #[inline]
 fn hash(key: &[u8]) -> u64 {
     static STATE: OnceLock<foldhash::fast::RandomState> = OnceLock::new();
+    // `hash_one`, whose length prefix costs a last multiply that mixes the high bits (which the
+    // overflow's HyperLogLog and the lookup table's slot tags use): without it the HyperLogLog
+    // test failed.
     STATE.get_or_init(Default::default).hash_one(key)
 }
 
@@ -763,7 +807,7 @@ impl<M: ChildMetric> Shared<M> {
             names,
             registered_as: AtomicU32::new(0),
             limit: AtomicU32::new(DEFAULT_LIMIT as u32),
-            map: RwLock::new(DynMap::new()),
+            map: DynMap::new(),
         }
     }
 }
@@ -797,7 +841,7 @@ impl<L, M: ChildMetric> sealed::Sealed for Family<L, M> {
         if self.dense.len > 0 || !shape.offered() {
             return None;
         }
-        let map = read(&self.shared.map);
+        let map = self.shared.map.read();
         if map.overflow.is_some() {
             return None;
         }
@@ -818,7 +862,7 @@ impl<L, M: ChildMetric> sealed::Sealed for Family<L, M> {
         if self.dense.len > 0 {
             return None;
         }
-        let map = read(&self.shared.map);
+        let map = self.shared.map.read();
         map.overflow.as_ref().map(|o| o.folded.estimate())
     }
 }
