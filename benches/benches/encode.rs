@@ -85,7 +85,7 @@ struct Libs<M> {
 
 /// Every library's counters, registered and counted.
 fn counters() -> Libs<measured::CounterVec<MPathSet>> {
-    let paths = values();
+    let paths = values(10);
     let ours = Registry::new();
     let mut pc = prometheus_client::registry::Registry::default();
     let prom = prometheus::Registry::new();
@@ -147,7 +147,7 @@ fn counters() -> Libs<measured::CounterVec<MPathSet>> {
 
 /// Every library's histograms, registered and observed.
 fn histograms() -> Libs<measured::HistogramVec<MPathSet, 11>> {
-    let paths = values();
+    let paths = values(10);
     let buckets = Buckets::new(&BUCKETS_11).expect("valid");
     let ours = Registry::new();
     let mut pc = prometheus_client::registry::Registry::default();

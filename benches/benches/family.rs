@@ -1,13 +1,14 @@
 //! Labeled counters with a lookup on every call: a 4-value `method` label (fixed cardinality;
 //! coremeter's dense family against measured's dense vec and the others' maps), on 1 and 2
-//! threads; and a string `path` label with 10 values (coremeter's dynamic family against
-//! prometheus-client's `get_or_create` and the others), on 1 thread. The unlabeled
+//! threads; and a string `path` label with 4 and with 1,000 values (coremeter's dynamic family
+//! against prometheus-client's `get_or_create` and the others), on 1 thread, and with 4 values on
+//! 2 threads. The unlabeled
 //! `Counter::inc` and a bare `fetch_add` run in the same group as the baselines.
 
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use coremeter::{Counter, Family};
+use coremeter::{Counter, DynLabels, Family};
 use coremeter_benches::method::{
     ALL, ByMethod, M_ALL, MLabels, MLabelsSet, NAMES, PC_ALL, PcLabels,
 };
@@ -83,22 +84,38 @@ fn two_threads(c: &mut Criterion) {
     g.finish();
 }
 
-fn dynamic(c: &mut Criterion) {
-    let paths = values();
-    let mut g = c.benchmark_group("family_inc_path/1_thread");
+/// One labeled `inc` with a string label per library, the value `paths[i % N]`.
+fn dynamic_group<const N: usize>(c: &mut Criterion, threads: usize) {
+    let paths = values(N);
+    let name = match threads {
+        1 => format!("family_inc_path/{N}_values/1_thread"),
+        n => format!("family_inc_path/{N}_values/{n}_threads_same_family"),
+    };
+    let mut g = c.benchmark_group(name);
     macro_rules! run {
         ($name:expr, $op:expr) => {
             g.bench_function($name, |b| {
-                b.iter_custom(|iters| single_thread_cost(iters, $op))
+                b.iter_custom(|iters| match threads {
+                    1 => single_thread_cost(iters, $op),
+                    n => per_thread_cost(n, iters, $op),
+                })
             })
         };
     }
     let ours: Family<ByPath, Counter> = Family::new();
     run!("coremeter get(..).inc()", |i: u64| black_box(&ours)
-        .get(&ByPath(paths[i as usize % 10]))
+        .get(&ByPath(paths[i as usize % N]))
         .inc());
     run!("coremeter inc(&labels)", |i: u64| black_box(&ours)
-        .inc(&ByPath(paths[i as usize % 10])));
+        .inc(&ByPath(paths[i as usize % N])));
+    let strings = Family::<DynLabels, Counter>::with_label_names(&["path"]).expect("valid");
+    run!("coremeter labels(&[s])?.inc()", |i: u64| black_box(
+        &strings
+    )
+    .labels(&[paths[i as usize % N]])
+    .expect("one value")
+    .inc());
+    // prometheus-client's borrowed label set (its docs' way to skip an allocation per call).
     let pc = prometheus_client::metrics::family::Family::<
         PcPath,
         prometheus_client::metrics::counter::Counter,
@@ -106,22 +123,28 @@ fn dynamic(c: &mut Criterion) {
     run!("prometheus-client", |i: u64| {
         black_box(&pc)
             .get_or_create(&PcPath {
-                path: paths[i as usize % 10],
+                path: paths[i as usize % N],
             })
             .inc();
     });
     let prom = prometheus::IntCounterVec::new(prometheus::Opts::new("p", "help"), &["path"])
         .expect("valid");
     run!("prometheus", |i: u64| black_box(&prom)
-        .with_label_values(&[paths[i as usize % 10]])
+        .with_label_values(&[paths[i as usize % N]])
         .inc());
     install_metrics_recorder();
     run!("metrics", |i: u64| metrics::counter!(
         "bench_paths",
-        "path" => paths[i as usize % 10]
+        "path" => paths[i as usize % N]
     )
     .increment(1));
     g.finish();
+}
+
+fn dynamic(c: &mut Criterion) {
+    dynamic_group::<4>(c, 1);
+    dynamic_group::<1000>(c, 1);
+    dynamic_group::<4>(c, 2);
 }
 
 criterion_group!(benches, one_thread, two_threads, dynamic);

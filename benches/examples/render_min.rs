@@ -27,7 +27,7 @@ fn main() {
     let fragment = args.iter().any(|a| a == "--fragment");
     let cold = args.iter().any(|a| a == "--cold");
     let scrape = Scrape::new(Format::Text).reset(args.iter().any(|a| a == "--reset"));
-    let paths = values();
+    let paths = values(10);
     let registry = Registry::new();
     let mut families = Vec::with_capacity(FAMILIES);
     let mut filler: Vec<Vec<u8>> = Vec::new();

@@ -215,9 +215,9 @@ pub mod path {
         pub path: &'static str,
     }
 
-    /// Ten paths, leaked once so that every library gets `&'static str`.
-    pub fn values() -> Vec<&'static str> {
-        (0..10)
+    /// `n` paths of 18 to 20 bytes, leaked once so that every library gets `&'static str`.
+    pub fn values(n: usize) -> Vec<&'static str> {
+        (0..n)
             .map(|i| &*Box::leak(format!("/api/v1/resource_{i}").into_boxed_str()))
             .collect()
     }
