@@ -46,11 +46,13 @@
 //!   histogram), a use with other label keys than the name's first use, or another type under
 //!   the same name gets a handle that does nothing, and is counted in
 //!   `coremeter_recorder_rejected_total` ([`REJECTED_COUNTER`]).
-//! - Memory: the families' own (no map per series beside them) and one entry per facade name.
+//! - Memory: the families' own (no map per series beside them), one entry per facade name, and
+//!   per thread the 8 handles it made last (each keeps its series' cells).
 //!
-//! Each `counter!(..)` call looks up the name and the label values (and allocates the handle the
-//! facade's API requires); a handle kept by the caller (`let c = counter!(..)`) updates the
-//! series' cells directly.
+//! Each `counter!(..)` call looks up the name and the label values and allocates the handle the
+//! facade's API requires, unless the calling thread made a handle for the same name and labels
+//! among its last 8 (then it is cloned: one reference count); a handle kept by the caller
+//! (`let c = counter!(..)`) updates the series' cells directly.
 
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -60,6 +62,7 @@ mod handles;
 mod matcher;
 mod name;
 mod recorder;
+mod series_cache;
 
 use std::fmt;
 

@@ -9,6 +9,7 @@
 //! update costs. No map per series is kept beside the family's own.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use coremeter::{
@@ -19,6 +20,7 @@ use metrics::{Key, KeyName, Metadata, SharedString, Unit};
 use crate::handles::{CounterHandle, GaugeHandle, HistogramHandle};
 use crate::matcher::Matcher;
 use crate::name;
+use crate::series_cache::{self, Handle};
 
 /// The name of the counter of facade metrics a recorder could not register.
 pub const REJECTED_COUNTER: &str = "coremeter_recorder_rejected";
@@ -40,6 +42,8 @@ pub const REJECTED_COUNTER: &str = "coremeter_recorder_rejected";
 /// ```
 #[derive(Debug)]
 pub struct CoremeterRecorder {
+    /// Tells this recorder's cached handles from another's (see [`series_cache`]).
+    id: u64,
     pub(crate) target: Target,
     pub(crate) buckets: Vec<(Matcher, Buckets)>,
     pub(crate) default_buckets: Buckets,
@@ -110,7 +114,9 @@ impl CoremeterRecorder {
             ),
             rejected.clone(),
         );
+        static IDS: AtomicU64 = AtomicU64::new(0);
         CoremeterRecorder {
+            id: IDS.fetch_add(1, Ordering::Relaxed),
             target,
             buckets,
             default_buckets: default,
@@ -279,22 +285,43 @@ impl metrics::Recorder for CoremeterRecorder {
     }
 
     fn register_counter(&self, key: &Key, _: &Metadata<'_>) -> metrics::Counter {
+        if let Some(Handle::Counter(h)) = series_cache::get(self.id, key) {
+            return metrics::Counter::from_arc(h);
+        }
         match self.counter(key) {
-            Some(c) => metrics::Counter::from_arc(Arc::new(CounterHandle(c))),
+            Some(c) => {
+                let h = Arc::new(CounterHandle(c));
+                series_cache::put(self.id, key, &Handle::Counter(Arc::clone(&h)));
+                metrics::Counter::from_arc(h)
+            }
             None => self.reject(metrics::Counter::noop()),
         }
     }
 
     fn register_gauge(&self, key: &Key, _: &Metadata<'_>) -> metrics::Gauge {
+        if let Some(Handle::Gauge(h)) = series_cache::get(self.id, key) {
+            return metrics::Gauge::from_arc(h);
+        }
         match self.gauge(key) {
-            Some(g) => metrics::Gauge::from_arc(Arc::new(GaugeHandle(g))),
+            Some(g) => {
+                let h = Arc::new(GaugeHandle(g));
+                series_cache::put(self.id, key, &Handle::Gauge(Arc::clone(&h)));
+                metrics::Gauge::from_arc(h)
+            }
             None => self.reject(metrics::Gauge::noop()),
         }
     }
 
     fn register_histogram(&self, key: &Key, _: &Metadata<'_>) -> metrics::Histogram {
+        if let Some(Handle::Histogram(h)) = series_cache::get(self.id, key) {
+            return metrics::Histogram::from_arc(h);
+        }
         match self.histogram(key) {
-            Some(h) => metrics::Histogram::from_arc(Arc::new(HistogramHandle(h))),
+            Some(h) => {
+                let h = Arc::new(HistogramHandle(h));
+                series_cache::put(self.id, key, &Handle::Histogram(Arc::clone(&h)));
+                metrics::Histogram::from_arc(h)
+            }
             None => self.reject(metrics::Histogram::noop()),
         }
     }

@@ -195,3 +195,55 @@ fn label_sets_beyond_the_limit_fold_into_the_overflow_series() {
         .sum();
     assert_eq!(total, (limit + 10) as f64);
 }
+
+/// Repeated calls (which a thread answers from the handles it made last) land in the series
+/// they name: every label value, every type, and each recorder its own registry, however the
+/// calls interleave; a gauge under a counter's name stays refused however often it is called.
+#[test]
+fn repeated_calls_land_in_their_own_series() {
+    let (a, b) = (Arc::new(Registry::new()), Arc::new(Registry::new()));
+    let (ra, rb) = (
+        RecorderBuilder::new().registry(&a).build(),
+        RecorderBuilder::new().registry(&b).build(),
+    );
+    let routes = [
+        "/",
+        "/a",
+        "/ab",
+        "/b",
+        "/cart",
+        "/checkout",
+        "/x",
+        "/y",
+        "/z",
+        "/zz",
+    ];
+    for round in 0..100u64 {
+        for (i, route) in routes.iter().enumerate() {
+            let i = i as u64;
+            metrics::with_local_recorder(&ra, || {
+                metrics::counter!("hits", "route" => *route).increment(i + 1);
+                metrics::gauge!("level", "route" => *route).set((round * 10 + i) as f64);
+                metrics::histogram!("size", "route" => *route).record(i as f64);
+                metrics::gauge!("hits", "route" => *route).set(1.0);
+            });
+            metrics::with_local_recorder(&rb, || {
+                metrics::counter!("hits", "route" => *route).increment(1);
+            });
+        }
+    }
+    for (i, route) in routes.iter().enumerate() {
+        let i = i as u64;
+        let labels = [("route", *route)];
+        assert_eq!(
+            a.sample_value("hits_total", &labels),
+            Some(100.0 * (i + 1) as f64)
+        );
+        assert_eq!(a.sample_value("level", &labels), Some((990 + i) as f64));
+        assert_eq!(a.sample_value("size_count", &labels), Some(100.0));
+        assert_eq!(a.sample_value("size_sum", &labels), Some(100.0 * i as f64));
+        assert_eq!(b.sample_value("hits_total", &labels), Some(100.0));
+    }
+    assert_eq!(rejected(&a), Some(1000.0));
+    assert_eq!(rejected(&b), Some(0.0));
+}
