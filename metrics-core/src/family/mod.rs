@@ -668,7 +668,7 @@ impl<L: LabelSet, M: ChildMetric> Family<L, M> {
 
     /// Looks `key` up in the dynamic map without a lock: the run id of its child, kept while the
     /// pin lives.
-    #[inline]
+    #[inline(always)]
     fn find_pinned(&self, key: &[u8]) -> Option<(u32, Pin)> {
         let pin = Pin::new()?;
         let id = self.shared.map.find_pinned(hash(key), key, &pin)?;
