@@ -116,7 +116,10 @@ impl Service<Request<()>> for PeerService {
         } else {
             "POST"
         };
-        let route = request.extensions().get::<Route>().map_or("unmatched", |r| r.0);
+        let route = request
+            .extensions()
+            .get::<Route>()
+            .map_or("unmatched", |r| r.0);
         let start = Instant::now();
         match &self.peer {
             Peer::PrometheusClient(m) => {
