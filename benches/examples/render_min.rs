@@ -5,12 +5,13 @@
 //! scattered among theirs; `--fragment` reproduces that here with filler allocations.
 //!
 //! ```sh
-//! cargo run --release -p coremeter-benches --example render_min -- [renders] [--fragment] [--reset] [--cold]
+//! cargo run --release -p coremeter-benches --example render_min -- [renders] [--fragment] [--reset] [--cold] [--protobuf]
 //! ```
 //!
 //! `--reset` makes every render a reset-on-read scrape (what `/metricsandreset` serves).
 //! `--cold` renders with a new encoder each time: the first scrape of a process, every series
-//! read with its labels and its lines built from nothing.
+//! read with its labels and its lines built from nothing. `--protobuf` renders the protobuf
+//! exposition instead of text 0.0.4.
 
 use std::time::Instant;
 
@@ -26,7 +27,11 @@ fn main() {
     let renders: usize = args.iter().find_map(|a| a.parse().ok()).unwrap_or(2_000);
     let fragment = args.iter().any(|a| a == "--fragment");
     let cold = args.iter().any(|a| a == "--cold");
-    let scrape = Scrape::new(Format::Text).reset(args.iter().any(|a| a == "--reset"));
+    let format = match args.iter().any(|a| a == "--protobuf") {
+        true => Format::Protobuf,
+        false => Format::Text,
+    };
+    let scrape = Scrape::new(format).reset(args.iter().any(|a| a == "--reset"));
     let paths = values(10);
     let registry = Registry::new();
     let mut families = Vec::with_capacity(FAMILIES);
