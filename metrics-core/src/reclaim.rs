@@ -22,7 +22,8 @@ use std::cell::Cell;
 use std::marker::PhantomData;
 
 /// Retired items waiting for readers; past this many, a [`retire`] collects at once (a
-/// collection costs one `membarrier`, a few microseconds), so removals come in batches.
+/// collection costs one `membarrier`, a few microseconds), so removals come in batches. Every
+/// registry collection collects too.
 const COLLECT_AFTER: usize = 64;
 
 /// The epoch: even, moved forward by 2 at every retirement.

@@ -746,8 +746,6 @@ impl<L: LabelSet, M: ChildMetric> Family<L, M> {
     /// overflow series. The lock keeps children from being removed (and their cells freed)
     /// while they are read.
     fn collect_dynamic(&self, out: &mut SeriesWriter<'_>) {
-        // Frees what removals retired, now that readers have moved on.
-        crate::reclaim::collect();
         let map = self.shared.map.read();
         let (config, names) = (&self.config, self.names());
         let overflow = map.overflow.as_ref().map(|o| o.child.run());

@@ -235,6 +235,9 @@ impl Registry {
             /// collection from inside a visitor gets its own).
             static BUFFERS: std::cell::Cell<Option<Box<Buffers>>> = const { std::cell::Cell::new(None) };
         }
+        // Frees what label families' removals retired, if their readers have moved on: once a
+        // collection, not once a family (a family read through the plan is not visited).
+        crate::reclaim::collect();
         // The shape first, then the entries: a plan made from entries read after a change was
         // made for that change's shape or an older one, never a newer one.
         let shape = plan::shape();
