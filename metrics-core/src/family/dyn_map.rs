@@ -208,50 +208,11 @@ impl<M> Drop for DynMap<M> {
     }
 }
 
-/// Whether two keys are equal: keys of up to 32 bytes (most label values) with overlapping
-/// 8-byte comparisons instead of a call to `memcmp`.
-#[inline(always)]
-pub(super) fn same_key(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    let n = a.len();
-    let word = |s: &[u8], at: usize| {
-        u64::from_ne_bytes(
-            s.get(at..at + 8)
-                .and_then(|w| w.try_into().ok())
-                .unwrap_or([0; 8]),
-        )
-    };
-    let eq = |at: usize| word(a, at) == word(b, at);
-    match n {
-        0..8 => a == b,
-        8..=16 => eq(0) && eq(n - 8),
-        17..=32 => eq(0) && eq(8) && eq(n - 16) && eq(n - 8),
-        _ => a == b,
-    }
-}
-
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
     use crate::family::hash;
     use crate::label::with_key_of_strs;
-
-    #[test]
-    fn same_key_compares_every_byte() {
-        let base: Vec<u8> = (0..40).collect();
-        for n in 0..40 {
-            let a = &base[..n];
-            assert!(same_key(a, a));
-            for i in 0..n {
-                let mut b = a.to_vec();
-                b[i] ^= 1;
-                assert!(!same_key(a, &b), "{n} {i}");
-            }
-            assert!(!same_key(a, &base[..n + 1]));
-        }
-    }
 
     #[test]
     fn map_insert_remove_compact() {
