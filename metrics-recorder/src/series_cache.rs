@@ -78,9 +78,7 @@ impl Encoded {
         let mut rest = &self.bytes[..self.len];
         let mut next = |part: &str| match rest.split_first() {
             Some((&len, tail))
-                if usize::from(len) == part.len()
-                    && tail.len() >= part.len()
-                    && same(&tail[..part.len()], part.as_bytes()) =>
+                if usize::from(len) == part.len() && tail.starts_with(part.as_bytes()) =>
             {
                 rest = &tail[part.len()..];
                 true
@@ -92,25 +90,6 @@ impl Encoded {
                 .labels()
                 .all(|label| next(label.key()) && next(label.value()))
             && rest.is_empty()
-    }
-}
-
-/// Whether two slices of one length are equal: up to 16 bytes with two overlapping word
-/// comparisons each instead of a call to `memcmp` (names and label values are mostly short).
-#[inline]
-fn same(a: &[u8], b: &[u8]) -> bool {
-    fn word<const N: usize>(s: &[u8], at: usize) -> [u8; N] {
-        let mut w = [0; N];
-        w.copy_from_slice(&s[at..at + N]);
-        w
-    }
-    let n = a.len();
-    match n {
-        0 => true,
-        1..4 => a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1],
-        4..8 => word::<4>(a, 0) == word::<4>(b, 0) && word::<4>(a, n - 4) == word::<4>(b, n - 4),
-        8..=16 => word::<8>(a, 0) == word::<8>(b, 0) && word::<8>(a, n - 8) == word::<8>(b, n - 8),
-        _ => a == b,
     }
 }
 
@@ -180,20 +159,6 @@ mod tests {
                 .map(|&(k, v)| Label::new(k, v))
                 .collect::<Vec<_>>(),
         )
-    }
-
-    #[test]
-    fn same_compares_every_byte() {
-        let base: Vec<u8> = (0..40).collect();
-        for n in 0..40 {
-            let a = &base[..n];
-            assert!(same(a, a));
-            for i in 0..n {
-                let mut b = a.to_vec();
-                b[i] ^= 1;
-                assert!(!same(a, &b), "{n} {i}");
-            }
-        }
     }
 
     #[test]
