@@ -153,9 +153,11 @@ fn points_reach_carbon_and_the_bridge_survives_a_restart() {
     );
     jobs.labels(&["email"]).unwrap().inc_by(10);
 
-    // Back on the same port: the bridge reconnects and the new value arrives.
-    let restarted = Carbon::start(dir.path(), port);
+    // Back on the same port: the bridge reconnects and the new value arrives. The count is read
+    // before carbon starts: the bridge may reconnect and push while `Carbon::start` still waits
+    // for carbon to answer, and a push made then is one this test must see counted.
     let pushes = bridge.pushes();
+    let restarted = Carbon::start(dir.path(), port);
     wait_for(
         Duration::from_secs(30),
         "the value pushed after the restart",
