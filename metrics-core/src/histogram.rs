@@ -230,6 +230,16 @@ impl Histogram {
         Reset::take(|mode| self.snapshot(mode))
     }
 
+    /// The bounds, as checked.
+    pub(crate) fn buckets(&self) -> Buckets {
+        self.bounds
+    }
+
+    /// Reads the bucket counts into `counts` (one per bucket, zeros) and returns the sum.
+    pub(crate) fn read_into(&self, counts: &mut [u64], mode: ReadMode<'_>) -> f64 {
+        read(&self.cells, counts, mode)
+    }
+
     fn snapshot(&self, mode: ReadMode<'_>) -> HistogramSnapshot {
         let mut counts = vec![0; self.bounds().len() + 1];
         let sum = read(&self.cells, &mut counts, mode);

@@ -112,6 +112,7 @@ mod info;
 pub mod label;
 mod metric;
 pub mod name;
+mod native_histogram;
 #[cfg(rseq)]
 mod percpu_add;
 mod plan;
@@ -247,10 +248,13 @@ pub use gauge::{FloatGauge, Gauge};
 pub use group::Metrics;
 pub use guard::{Observe, Timer};
 pub use in_progress::{InProgress, Track};
+pub use native_histogram::{
+    NativeHistogram, NativeHistogramBuilder, NativeHistogramError, NativeHistogramSnapshot,
+};
 pub use read::{
-    CounterValue, Descriptor, HistogramValue, Labels, LabelsIter, MetricType, Number,
-    OVERFLOW_LABEL_VALUE, SampleSuffix, SeriesKey, SeriesListVersion, SeriesWriter, StateSetValue,
-    StatisticsValue, SummaryValue, Value, ValueKind, Values, Visitor,
+    CounterValue, Descriptor, HistogramValue, Labels, LabelsIter, MetricType, NativeBuckets,
+    Number, OVERFLOW_LABEL_VALUE, SampleSuffix, SeriesKey, SeriesListVersion, SeriesWriter,
+    StateSetValue, StatisticsValue, SummaryValue, Value, ValueKind, Values, Visitor,
 };
 
 /// `#[derive(LabelSet)]`: a struct whose fields are a family's labels, in order.

@@ -139,6 +139,11 @@ impl<'a> SeriesWriter<'a> {
         taken
     }
 
+    /// How this collection reads cells (a metric that reads its own, outside `family`).
+    pub(crate) fn mode(&mut self) -> ReadMode<'_> {
+        self.mode.reborrow()
+    }
+
     /// Emits one series with the current labels.
     #[inline]
     pub(crate) fn series(&mut self, value: &Value<'_>) {

@@ -1,7 +1,7 @@
 //! [`Value`]: the value of one series, summed over shards, per metric type.
 
 use crate::exemplar::{Exemplar, ExemplarTable};
-use crate::read::Number;
+use crate::read::{NativeBuckets, Number};
 
 /// A counter series: its total and the latest exemplar, if one was recorded.
 ///
@@ -61,6 +61,7 @@ pub struct HistogramValue<'a> {
     counts: &'a [u64],
     sum: f64,
     exemplars: Option<(&'a ExemplarTable, u32)>,
+    native: Option<&'a NativeBuckets>,
 }
 
 impl<'a> HistogramValue<'a> {
@@ -71,7 +72,33 @@ impl<'a> HistogramValue<'a> {
             counts,
             sum,
             exemplars: None,
+            native: None,
         }
+    }
+
+    pub(crate) fn with_native(mut self, native: &'a NativeBuckets) -> Self {
+        self.native = Some(native);
+        self
+    }
+
+    /// A [`NativeHistogram`](crate::NativeHistogram)'s exponential buckets (then
+    /// [`bounds`](Self::bounds) are its classic buckets, or none), or `None` for a classic
+    /// histogram.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let h = coremeter::NativeHistogram::new();
+    /// h.observe(0.5);
+    /// let snapshot = h.get();
+    /// let v = snapshot.value();
+    /// assert_eq!(v.bounds(), []); // no classic buckets: only +Inf
+    /// assert_eq!(v.count(), 1);
+    /// assert_eq!(v.native().unwrap().positive(), [(-8, 1)]);
+    /// assert!(coremeter::Histogram::new().get().value().native().is_none());
+    /// ```
+    pub fn native(&self) -> Option<&'a NativeBuckets> {
+        self.native
     }
 
     pub(crate) fn with_exemplars(mut self, exemplars: Option<(&'a ExemplarTable, u32)>) -> Self {

@@ -7,7 +7,9 @@
 //! - a counter: a `COUNTER` family named with its `_total` sample name, its exemplar;
 //! - a gauge: `GAUGE`; an untyped value (a custom collector's): `UNTYPED`;
 //! - a histogram: `HISTOGRAM`, its cumulative buckets (`+Inf` included, with each bucket's
-//!   exemplar), count and sum;
+//!   exemplar), count and sum; a native histogram also its schema, zero bucket, spans and
+//!   delta-encoded bucket counts and its exemplar (`native.rs`), and its classic buckets only if it
+//!   has some;
 //! - a summary: `SUMMARY`, count and sum (no quantiles: coremeter's summaries keep none);
 //! - statistics: a `SUMMARY` (count and sum), then `GAUGE` families `_min` and `_max`, as the
 //!   text formats write them;
@@ -18,6 +20,7 @@
 // Generated code: its items are documented by metrics.proto.
 #[allow(missing_docs, unreachable_pub, clippy::all)]
 mod messages;
+mod native;
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -475,6 +478,8 @@ fn encode_value(
         Value::Histogram(h) => {
             let mut bucket = std::mem::take(buckets);
             bucket.clear();
+            // A native histogram without classic buckets writes none (not even +Inf).
+            let classic = h.native().is_none() || !h.bounds().is_empty();
             bucket.extend(
                 h.cumulative()
                     .enumerate()
@@ -483,14 +488,20 @@ fn encode_value(
                         upper_bound: Some(bound),
                         exemplar: h.exemplar(i).map(exemplar),
                         ..Bucket::default()
-                    }),
+                    })
+                    .filter(|_| classic),
             );
-            m.histogram = Some(Histogram {
+            let mut histogram = Histogram {
                 sample_count: Some(h.count()),
                 sample_sum: Some(h.sum()),
                 bucket,
                 ..Histogram::default()
-            });
+            };
+            if let Some(n) = h.native() {
+                native::set_native(&mut histogram, n);
+                histogram.exemplars.extend(n.exemplar().map(exemplar));
+            }
+            m.histogram = Some(histogram);
         }
         _ => return false,
     }

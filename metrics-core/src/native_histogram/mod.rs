@@ -1,0 +1,536 @@
+//! Native (sparse, exponential) histograms, sharded per CPU.
+//!
+//! | file | what |
+//! | --- | --- |
+//! | `mod.rs` | [`NativeHistogram`], its configuration, its observation and its read |
+//! | `key.rs` | the bucket of a value at a schema, and how buckets merge into a coarser schema |
+//! | `generation.rs` | the windows of bucket chunks observations write to, and how they are replaced |
+
+mod generation;
+mod key;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::atomic::{AtomicPtr, Ordering};
+use std::time::Duration;
+
+use generation::{CHUNK, CHUNK_SUM, Generation, Generations, MIN_WINDOW, Placed, Sign};
+pub(crate) use key::{MAX_SCHEMA, MIN_SCHEMA};
+
+use crate::buckets::Buckets;
+use crate::exemplar::{Exemplar, ExemplarError};
+use crate::guard::{Observe, Timer};
+use crate::histogram::Histogram;
+use crate::metric::{Metric, sealed};
+use crate::read::{HistogramValue, MetricType, NativeBuckets, SeriesWriter};
+use crate::reset::{ReadMode, Reset};
+use crate::slab::CellRun;
+use crate::sync::unmodelled::{Arc, Mutex, MutexGuard};
+
+/// The cells of a native histogram's own run: observations in the zero bucket, NaN
+/// observations, and the sum of both.
+const ZERO: usize = 0;
+const NAN: usize = 1;
+const SUM: usize = 2;
+
+/// A histogram with exponential buckets (a Prometheus *native histogram*): no bucket layout to
+/// choose, a resolution relative to the value at any scale, and only the buckets that hold
+/// observations exposed. Sharded per CPU like [`Histogram`].
+///
+/// Bucket `k` of schema `s` counts values in `(2^((k-1) * 2^-s), 2^(k * 2^-s)]`: schema 3 (the
+/// default) splits each power of 2 into 8 buckets, each about 9% wide. Values within the zero
+/// threshold of 0 go to the zero bucket, negative values to negative buckets of the same
+/// magnitudes, NaN to the count and the sum only.
+///
+/// An observation finds its bucket (the exponent of the value and, for schemas above 0, a
+/// search of the `2^s` bounds within a power of 2), then makes two uncontended atomic updates on
+/// the calling CPU's shard: the bucket's count and the sum, as [`Histogram::observe`] does. The
+/// buckets live in chunks of 16 (per CPU), allocated when the first value falls in them; the
+/// observation of a value whose chunk exists takes no lock and allocates nothing.
+///
+/// # The bucket limit
+///
+/// Each sign's buckets span at most [`max_buckets`](NativeHistogramBuilder::max_buckets)
+/// (rounded up to whole chunks, and at least 160): an observation that would widen the span
+/// beyond it halves the resolution instead (the schema drops by one, and pairs of buckets merge),
+/// as client_golang's `NativeHistogramMaxBucketNumber` does; the histogram is never reset to make
+/// room. A read that finds more buckets holding observations than `max_buckets` also lowers the
+/// schema until they fit, for that read and for later observations. What was observed at a
+/// finer schema stays in its cells and is merged into the coarser buckets at each read, so no
+/// observation is lost or counted twice.
+///
+/// # Exposition
+///
+/// The protobuf exposition carries the native buckets (Prometheus stores them with
+/// `--enable-feature=native-histograms`). The text formats, which have no native buckets, carry
+/// the classic buckets if the histogram has them (see
+/// [`classic_buckets`](NativeHistogramBuilder::classic_buckets)), otherwise only the `+Inf` bucket
+/// (the count) and the sum.
+///
+/// # Memory
+///
+/// A run of 3 cells, and per chunk of 16 buckets a run of 17 cells; each cell `8 *
+/// shard_count()` bytes plus an 8-byte header slot. One power of 2 of positive values at schema 3
+/// takes 8 buckets, so a latency histogram over 1 ms to 10 s (about 13 powers of 2) uses 7
+/// chunks: `(3 + 7 * 17) * (8 * shards + 8)` bytes, 2,928 bytes with 2 shards.
+///
+/// # Examples
+///
+/// ```
+/// use coremeter::NativeHistogram;
+///
+/// let latency = NativeHistogram::new();
+/// latency.observe(0.003);
+/// latency.observe(0.250);
+/// {
+///     let _timer = latency.start_timer(); // observes the elapsed seconds when dropped
+/// }
+/// let snapshot = latency.get();
+/// let native = snapshot.value().native().unwrap();
+/// assert_eq!(native.count(), 3);
+/// assert_eq!(native.schema(), 3);
+/// ```
+#[derive(Clone)]
+#[must_use = "a histogram that is neither kept nor registered records nothing"]
+pub struct NativeHistogram {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    /// The current generation: the last of `generations.all`.
+    current: AtomicPtr<Generation>,
+    zero_threshold: f64,
+    max_buckets: usize,
+    /// `ZERO`, `NAN`, `SUM`.
+    cells: CellRun,
+    classic: Option<Histogram>,
+    generations: Mutex<Generations>,
+    exemplar: Mutex<Option<Exemplar>>,
+}
+
+/// The settings of a [`NativeHistogram`], from [`NativeHistogram::builder`].
+///
+/// # Examples
+///
+/// ```
+/// use coremeter::{Buckets, NativeHistogram};
+///
+/// let h = NativeHistogram::builder()
+///     .schema(5)
+///     .zero_threshold(1e-9)
+///     .max_buckets(200)
+///     .classic_buckets(Buckets::default())
+///     .build()?;
+/// h.observe(0.02);
+/// assert_eq!(h.get().value().native().unwrap().schema(), 5);
+/// # Ok::<(), coremeter::NativeHistogramError>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct NativeHistogramBuilder {
+    schema: i32,
+    zero_threshold: f64,
+    max_buckets: usize,
+    classic: Option<Buckets>,
+}
+
+/// A [`NativeHistogramBuilder`] setting out of range.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum NativeHistogramError {
+    /// The schema is not in -4..=8.
+    Schema(i32),
+    /// The zero threshold is negative, NaN or infinite.
+    ZeroThreshold(f64),
+    /// Fewer than 1 bucket allowed.
+    MaxBuckets(usize),
+}
+
+impl fmt::Display for NativeHistogramError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NativeHistogramError::Schema(s) => write!(
+                f,
+                "native histogram schema {s} is outside {MIN_SCHEMA}..={MAX_SCHEMA}"
+            ),
+            NativeHistogramError::ZeroThreshold(t) => write!(
+                f,
+                "native histogram zero threshold {t} is not a finite number at or above 0"
+            ),
+            NativeHistogramError::MaxBuckets(n) => {
+                write!(f, "a native histogram needs at least 1 bucket, not {n}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for NativeHistogramError {}
+
+impl Default for NativeHistogramBuilder {
+    fn default() -> Self {
+        NativeHistogramBuilder {
+            schema: 3,
+            // client_golang's default: 2^-128.
+            zero_threshold: 2f64.powi(-128),
+            max_buckets: 160,
+            classic: None,
+        }
+    }
+}
+
+impl NativeHistogramBuilder {
+    /// The finest schema, -4..=8 (default 3: 8 buckets per power of 2, each about 9% wide):
+    /// each power of 2 is split into `2^schema` buckets (for negative schemas, a bucket spans
+    /// `2^-schema` powers of 2).
+    pub fn schema(mut self, schema: i32) -> Self {
+        self.schema = schema;
+        self
+    }
+
+    /// Values whose magnitude is at most this go to the zero bucket (default `2^-128`).
+    pub fn zero_threshold(mut self, threshold: f64) -> Self {
+        self.zero_threshold = threshold;
+        self
+    }
+
+    /// The number of buckets beyond which the histogram halves its resolution (default 160, as
+    /// Prometheus' and client_golang's common setting); see [the bucket
+    /// limit](NativeHistogram#the-bucket-limit).
+    pub fn max_buckets(mut self, max: usize) -> Self {
+        self.max_buckets = max;
+        self
+    }
+
+    /// Classic buckets kept beside the native ones (every observation updates both), exposed in
+    /// every format: the text formats carry them, the protobuf exposition both.
+    pub fn classic_buckets(mut self, buckets: Buckets) -> Self {
+        self.classic = Some(buckets);
+        self
+    }
+
+    /// The histogram.
+    ///
+    /// # Errors
+    ///
+    /// [`NativeHistogramError`] for a schema outside -4..=8, a zero threshold that is negative
+    /// or not finite, or `max_buckets(0)`.
+    pub fn build(self) -> Result<NativeHistogram, NativeHistogramError> {
+        if !(MIN_SCHEMA..=MAX_SCHEMA).contains(&self.schema) {
+            return Err(NativeHistogramError::Schema(self.schema));
+        }
+        if !(self.zero_threshold.is_finite() && self.zero_threshold >= 0.0) {
+            return Err(NativeHistogramError::ZeroThreshold(self.zero_threshold));
+        }
+        if self.max_buckets == 0 {
+            return Err(NativeHistogramError::MaxBuckets(0));
+        }
+        let window = (self.max_buckets.div_ceil(CHUNK as usize) + 1).max(MIN_WINDOW);
+        let generations = Generations::new(self.schema, window);
+        let current = std::ptr::from_ref(generations.current()).cast_mut();
+        Ok(NativeHistogram {
+            inner: Arc::new(Inner {
+                current: AtomicPtr::new(current),
+                zero_threshold: self.zero_threshold,
+                max_buckets: self.max_buckets,
+                cells: CellRun::new(3),
+                classic: self.classic.map(Histogram::with_config),
+                generations: Mutex::new(generations),
+                exemplar: Mutex::new(None),
+            }),
+        })
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl NativeHistogram {
+    /// A native histogram of schema 3, zero threshold `2^-128`, at most 160 buckets, without
+    /// classic buckets.
+    pub fn new() -> Self {
+        Self::builder()
+            .build()
+            .expect("the default settings are valid")
+    }
+
+    /// Settings other than the defaults of [`new`](Self::new).
+    pub fn builder() -> NativeHistogramBuilder {
+        NativeHistogramBuilder::default()
+    }
+
+    /// A native histogram with the defaults of [`new`](Self::new) and classic `buckets` beside
+    /// (what `#[metric(buckets = ..)]` on a derived field makes).
+    pub fn with_classic_buckets(buckets: Buckets) -> Self {
+        Self::builder()
+            .classic_buckets(buckets)
+            .build()
+            .expect("the default settings are valid")
+    }
+
+    /// The generation observations write to now.
+    #[inline(always)]
+    fn generation(&self) -> &Generation {
+        let current = self.inner.current.load(Ordering::Acquire);
+        // SAFETY: `current` points into a `Box<Generation>` of `generations.all`, which is never
+        // shortened while the histogram lives (so the generation is neither moved nor freed
+        // before `self`), and was published with a release store after it was made; a
+        // generation is changed only through its slots' `OnceLock`s. Without this, each
+        // observation would pay a reference count or a read lock (two locked instructions, the
+        // cost #19 measured and removed from label lookups).
+        unsafe { &*current }
+    }
+
+    /// Records one observation.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let h = coremeter::NativeHistogram::new();
+    /// h.observe(-2.0);
+    /// h.observe(f64::NAN);
+    /// let snapshot = h.get();
+    /// let native = snapshot.value().native().unwrap();
+    /// assert_eq!(native.negative(), [(8, 1)]);
+    /// assert_eq!(native.count(), 2);
+    /// ```
+    #[inline]
+    pub fn observe(&self, v: f64) {
+        if let Some(classic) = &self.inner.classic {
+            classic.observe(v);
+        }
+        self.observe_native(v);
+    }
+
+    /// [`observe`](Self::observe) without the classic buckets.
+    #[inline(always)]
+    fn observe_native(&self, v: f64) {
+        let threshold = self.inner.zero_threshold;
+        let sign = if v > threshold {
+            0
+        } else if v < -threshold {
+            1
+        } else {
+            let cell = if v.is_nan() { NAN } else { ZERO };
+            return self.inner.cells.observe(cell, SUM, v);
+        };
+        let generation = self.generation();
+        let key = key::key(v.abs(), generation.schema, generation.bounds);
+        match generation.chunk(sign, key) {
+            Some(run) => run.observe((key & (CHUNK - 1)) as usize, CHUNK_SUM, v),
+            None => self.observe_slow(sign, v),
+        }
+    }
+
+    /// An observation whose chunk is not in the current generation's window or not allocated.
+    #[cold]
+    #[inline(never)]
+    fn observe_slow(&self, sign: Sign, v: f64) {
+        let mut generations = lock(&self.inner.generations);
+        loop {
+            let current = generations.current();
+            let key = key::key(v.abs(), current.schema, current.bounds);
+            match generations.place(sign, key) {
+                Placed::Chunk(run) => {
+                    return run.observe((key & (CHUNK - 1)) as usize, CHUNK_SUM, v);
+                }
+                Placed::Replaced => self.publish(&generations),
+            }
+        }
+    }
+
+    /// Makes the last generation current.
+    fn publish(&self, generations: &Generations) {
+        let current = std::ptr::from_ref(generations.current()).cast_mut();
+        // Release: an observer that loads the pointer sees the generation as made.
+        self.inner.current.store(current, Ordering::Release);
+    }
+
+    /// Records one observation and keeps it as the histogram's exemplar (labels such as a trace
+    /// id), and as its classic bucket's if it has classic buckets.
+    ///
+    /// # Errors
+    ///
+    /// [`ExemplarError`] if the labels are invalid or longer than OpenMetrics allows; nothing is
+    /// observed then.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let h = coremeter::NativeHistogram::new();
+    /// h.observe_with_exemplar(0.05, &[("trace_id", "abc")])?;
+    /// let snapshot = h.get();
+    /// assert_eq!(snapshot.value().native().unwrap().exemplar().unwrap().value(), 0.05);
+    /// # Ok::<(), coremeter::ExemplarError>(())
+    /// ```
+    pub fn observe_with_exemplar(
+        &self,
+        v: f64,
+        labels: &[(&str, &str)],
+    ) -> Result<(), ExemplarError> {
+        let exemplar = Exemplar::new(labels, v)?;
+        if let Some(classic) = &self.inner.classic {
+            classic.observe_with_exemplar(v, labels)?;
+        }
+        self.observe_native(v);
+        *lock(&self.inner.exemplar) = Some(exemplar);
+        Ok(())
+    }
+
+    /// Records a duration in seconds.
+    #[inline]
+    pub fn observe_duration(&self, d: Duration) {
+        self.observe(d.as_secs_f64());
+    }
+
+    /// Starts a timer that observes the seconds elapsed when it is dropped (or
+    /// [stopped](Timer::stop)), including on early return and unwinding.
+    pub fn start_timer(&self) -> Timer<&Self> {
+        Timer::new(self)
+    }
+
+    /// The current buckets, count and sum, summed over shards.
+    pub fn get(&self) -> NativeHistogramSnapshot {
+        self.snapshot(ReadMode::current())
+    }
+
+    /// Returns the buckets and sum since the previous reset and resets them to 0, as
+    /// [`Histogram::take`] does.
+    pub fn take(&self) -> NativeHistogramSnapshot {
+        Reset::take(|mode| self.snapshot(mode))
+    }
+
+    fn snapshot(&self, mut mode: ReadMode<'_>) -> NativeHistogramSnapshot {
+        let (classic_bounds, mut counts, classic_sum) = match &self.inner.classic {
+            Some(classic) => {
+                let bounds = classic.buckets();
+                let mut counts = vec![0; classic.bounds().len() + 1];
+                let sum = classic.read_into(&mut counts, mode.reborrow());
+                (Some(bounds), counts, Some(sum))
+            }
+            None => (None, Vec::new(), None),
+        };
+        let native = self.read(mode);
+        if classic_bounds.is_none() {
+            counts.push(native.count);
+        }
+        NativeHistogramSnapshot {
+            classic: classic_bounds,
+            counts,
+            sum: classic_sum.unwrap_or(native.sum),
+            native,
+        }
+    }
+
+    /// Reads the native buckets: every chunk of every generation merged into the current
+    /// schema, lowered further (for this read and for later observations) while more than
+    /// `max_buckets` buckets hold observations.
+    fn read(&self, mut mode: ReadMode<'_>) -> NativeBuckets {
+        let mut generations = lock(&self.inner.generations);
+        let mut schema = generations.current().schema;
+        let mut buckets: [BTreeMap<i32, u64>; 2] = Default::default();
+        let mut sum = 0.0;
+        let mut counts = [0u64; CHUNK as usize];
+        for chunk in &generations.chunks {
+            counts.fill(0);
+            mode.read_into(&chunk.run, &mut counts);
+            sum += mode.read_f64(&chunk.run, CHUNK_SUM);
+            for (i, &c) in counts.iter().enumerate() {
+                if c != 0 {
+                    let k = key::coarsen(chunk.id * CHUNK + i as i32, chunk.schema, schema);
+                    *buckets[chunk.sign].entry(k).or_default() += c;
+                }
+            }
+        }
+        while buckets[0].len() + buckets[1].len() > self.inner.max_buckets && schema > MIN_SCHEMA {
+            for side in &mut buckets {
+                *side = side.iter().fold(BTreeMap::new(), |mut merged, (&k, &c)| {
+                    *merged
+                        .entry(key::coarsen(k, schema, schema - 1))
+                        .or_default() += c;
+                    merged
+                });
+            }
+            schema -= 1;
+        }
+        if schema < generations.current().schema {
+            generations.coarsen(schema);
+            self.publish(&generations);
+        }
+        drop(generations);
+        let zero_count = mode.read(&self.inner.cells, ZERO);
+        let nan = mode.read(&self.inner.cells, NAN);
+        sum += mode.read_f64(&self.inner.cells, SUM);
+        let [positive, negative] = buckets.map(|side| side.into_iter().collect::<Vec<_>>());
+        let count = positive
+            .iter()
+            .chain(&negative)
+            .fold(zero_count.wrapping_add(nan), |acc, &(_, c)| {
+                acc.wrapping_add(c)
+            });
+        NativeBuckets {
+            schema,
+            zero_threshold: self.inner.zero_threshold,
+            zero_count,
+            positive,
+            negative,
+            count,
+            sum,
+            exemplar: lock(&self.inner.exemplar).clone(),
+        }
+    }
+}
+
+/// A native histogram's buckets, count and sum at one read.
+#[derive(Clone, Debug)]
+pub struct NativeHistogramSnapshot {
+    classic: Option<Buckets>,
+    /// The classic buckets' counts, or the count alone (the `+Inf` bucket).
+    counts: Vec<u64>,
+    sum: f64,
+    native: NativeBuckets,
+}
+
+impl NativeHistogramSnapshot {
+    /// The read-side view: the classic buckets (or only `+Inf`), count and sum, and the native
+    /// buckets in [`HistogramValue::native`].
+    pub fn value(&self) -> HistogramValue<'_> {
+        let bounds = self.classic.as_ref().map_or(&[][..], Buckets::bounds);
+        HistogramValue::new(bounds, &self.counts, self.sum).with_native(&self.native)
+    }
+}
+
+impl Default for NativeHistogram {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for NativeHistogram {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NativeHistogram")
+            .field("value", &self.get().native)
+            .finish()
+    }
+}
+
+impl Observe for NativeHistogram {
+    fn observe(&self, v: f64) {
+        NativeHistogram::observe(self, v);
+    }
+}
+
+impl sealed::Sealed for NativeHistogram {}
+
+impl Metric for NativeHistogram {
+    fn metric_type(&self) -> MetricType {
+        MetricType::Histogram
+    }
+
+    fn collect(&self, out: &mut SeriesWriter<'_>) {
+        let snapshot = self.snapshot(out.mode());
+        out.series(&crate::read::Value::Histogram(snapshot.value()));
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests;
