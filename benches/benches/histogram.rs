@@ -1,7 +1,8 @@
 //! Histogram observations (11 buckets, Go's defaults) of values spread over every bucket:
 //! coremeter against the peers and a bare `fetch_add`, on 1 thread, and on 2 and 4 threads
 //! observing into the same histogram (4 threads share the machine's 2 CPUs). coremeter's
-//! `Statistics` (count, sum, minimum, maximum) runs in the same groups. `benches/chart.py` draws
+//! `Statistics` (count, sum, minimum, maximum) and `NativeHistogram` (schema 3, exponential buckets
+//! over the same values) run in the same groups. `benches/chart.py` draws
 //! them.
 
 use std::hint::black_box;
@@ -22,6 +23,9 @@ macro_rules! each_histogram {
         });
         let ours = coremeter::Histogram::with_buckets(&BUCKETS_11).expect("valid buckets");
         $run!("coremeter", |i: u64| black_box(&ours)
+            .observe($values[i as usize & 1023]));
+        let native = coremeter::NativeHistogram::new();
+        $run!("coremeter NativeHistogram", |i: u64| black_box(&native)
             .observe($values[i as usize & 1023]));
         let statistics = coremeter::Statistics::new();
         $run!("coremeter Statistics", |i: u64| black_box(&statistics)

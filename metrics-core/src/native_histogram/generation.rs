@@ -4,67 +4,93 @@
 
 use std::sync::OnceLock;
 
-use super::key::{self, MIN_SCHEMA};
+use super::key::{self, Bounds, CHUNK, MIN_SCHEMA, chunk_of, key_at};
 use crate::slab::CellRun;
 
-/// Buckets per chunk: a chunk is one run of `CHUNK + 1` cells, the buckets and a sum.
-pub(crate) const CHUNK: i32 = 16;
 /// The cell of a chunk's run that holds the sum of the values observed into it.
 pub(crate) const CHUNK_SUM: usize = CHUNK as usize;
-/// The least number of chunks in a window: at schema -4 every finite magnitude (and `+Inf`) has
-/// a key in -67..=65, chunks -5..=4, so a window this wide always fits, and lowering the schema
-/// always ends.
-pub(crate) const MIN_WINDOW: usize = 10;
+/// The cells of a chunk's run: its buckets and its sum.
+const CHUNK_CELLS: usize = CHUNK as usize + 1;
+/// The chunks of a window, per sign: 256 buckets, 32 powers of 2 at schema 3. At schema -4 every
+/// finite magnitude (and `+Inf`) has a key in -67..=65, chunks -5..=4: a window of 10 always
+/// fits, so lowering the schema always ends.
+pub(crate) const WINDOW: usize = 16;
 
 /// Which buckets: above the zero threshold (0) or below minus it (1).
 pub(crate) type Sign = usize;
 
 /// What observations read to find their cells: a schema, and for each sign a window of chunk
-/// slots starting at chunk `base` (bucket `base * 16`). A slot is filled once, under the
+/// slots starting at chunk `base` (see [`chunk_of`]). A slot is filled once, under the
 /// histogram's lock, and never emptied; a generation is never changed after it is published
 /// except for filling slots.
 pub(crate) struct Generation {
     pub(crate) schema: i32,
-    pub(crate) bounds: &'static [f64],
+    pub(crate) bounds: Option<&'static Bounds>,
     pub(crate) base: [i32; 2],
-    pub(crate) slots: [Box<[OnceLock<CellRun>]>; 2],
+    /// Inline, so that an observation loads its chunk from the generation itself.
+    pub(crate) slots: [[OnceLock<Slot>; WINDOW]; 2],
 }
 
 impl Generation {
     /// A generation with empty slots.
-    pub(crate) fn new(schema: i32, base: [i32; 2], window: usize) -> Generation {
+    pub(crate) fn new(schema: i32, base: [i32; 2]) -> Generation {
         Generation {
             schema,
             bounds: key::bounds(schema),
             base,
-            slots: [empty(window), empty(window)],
+            slots: Default::default(),
         }
     }
 
-    /// The run of the chunk that holds bucket `key` of sign `sign`, if it is in the window and
-    /// allocated.
+    /// The run of chunk `chunk` of sign `sign`, if it is in the window and allocated.
     #[inline(always)]
-    pub(crate) fn chunk(&self, sign: Sign, key: i32) -> Option<&CellRun> {
-        let slot = (key >> CHUNK.trailing_zeros()).wrapping_sub(self.base[sign]);
-        self.slots[sign].get(usize::try_from(slot).ok()?)?.get()
+    pub(crate) fn chunk(&self, sign: Sign, chunk: i32) -> Option<&Slot> {
+        self.slot(sign, chunk)?.get()
     }
 
     /// The slot of chunk `chunk` of sign `sign`, if the window holds it.
-    fn slot(&self, sign: Sign, chunk: i32) -> Option<&OnceLock<CellRun>> {
+    #[inline(always)]
+    fn slot(&self, sign: Sign, chunk: i32) -> Option<&OnceLock<Slot>> {
         let slot = usize::try_from(chunk.wrapping_sub(self.base[sign])).ok()?;
         self.slots[sign].get(slot)
     }
 }
 
-fn empty(window: usize) -> Box<[OnceLock<CellRun>]> {
-    (0..window).map(|_| OnceLock::new()).collect()
+/// A chunk in a generation's window: its run, and where this process' restartable adds find its
+/// cells without loads through the run's block.
+#[derive(Clone)]
+pub(crate) struct Slot {
+    run: CellRun,
+    #[cfg(rseq)]
+    resolved: crate::slab::ResolvedCells<CHUNK_CELLS>,
+}
+
+impl Slot {
+    fn new(run: CellRun) -> Slot {
+        Slot {
+            #[cfg(rseq)]
+            resolved: run.resolve(),
+            run,
+        }
+    }
+
+    /// Adds an observation of `v` to bucket `index` of the chunk.
+    #[inline(always)]
+    pub(crate) fn observe(&self, index: usize, v: f64) {
+        #[cfg(rseq)]
+        return self
+            .run
+            .observe_resolved(&self.resolved, index, CHUNK_SUM, v);
+        #[cfg(not(rseq))]
+        self.run.observe(index, CHUNK_SUM, v);
+    }
 }
 
 /// A chunk ever allocated, in any generation: what a read sums.
 pub(crate) struct Chunk {
     pub(crate) sign: Sign,
     pub(crate) schema: i32,
-    /// The chunk's number: it holds buckets `id * 16 .. id * 16 + 16` of its schema.
+    /// The chunk's number (see [`chunk_of`]).
     pub(crate) id: i32,
     pub(crate) run: CellRun,
 }
@@ -82,29 +108,23 @@ pub(crate) struct Generations {
     pub(crate) chunks: Vec<Chunk>,
     /// Per sign, the lowest and highest chunk allocated at the current schema.
     used: [Option<(i32, i32)>; 2],
-    window: usize,
 }
 
 /// What the slow path did.
 pub(crate) enum Placed<'g> {
     /// The chunk that holds the bucket, in the current generation.
-    Chunk(&'g CellRun),
+    Chunk(&'g Slot),
     /// A new generation was made: the caller publishes it and places the value again.
     Replaced,
 }
 
 impl Generations {
-    pub(crate) fn new(schema: i32, window: usize) -> Generations {
+    pub(crate) fn new(schema: i32) -> Generations {
         Generations {
-            // Centred on bucket 0 (1.0): at schema 3 and 11 chunks, 2^-11 to 2^11.
-            all: vec![Box::new(Generation::new(
-                schema,
-                [-(window as i32) / 2; 2],
-                window,
-            ))],
+            // Centred on bucket 0 (1.0): at schema 3, 2^-16 to 2^16.
+            all: vec![Box::new(Generation::new(schema, [-(WINDOW as i32) / 2; 2]))],
             chunks: Vec::new(),
             used: [None; 2],
-            window,
         }
     }
 
@@ -118,7 +138,7 @@ impl Generations {
     /// if the window cannot hold it, makes a new generation: the window moved over the chunks
     /// used, if they and this one fit in it, else the next coarser schema.
     pub(crate) fn place(&mut self, sign: Sign, key: i32) -> Placed<'_> {
-        let chunk = key >> CHUNK.trailing_zeros();
+        let chunk = chunk_of(key);
         let current = self
             .all
             .last()
@@ -129,21 +149,21 @@ impl Generations {
             *used = Some(used.map_or((chunk, chunk), |(lo, hi)| (lo.min(chunk), hi.max(chunk))));
             let chunks = &mut self.chunks;
             let slot = self.all.last().and_then(|g| g.slot(sign, chunk));
-            let run = slot.expect("checked above").get_or_init(|| {
-                let run = CellRun::new(CHUNK as usize + 1);
+            let slot = slot.expect("checked above").get_or_init(|| {
+                let run = CellRun::new(CHUNK_CELLS);
                 chunks.push(Chunk {
                     sign,
                     schema,
                     id: chunk,
                     run: run.clone(),
                 });
-                run
+                Slot::new(run)
             });
-            return Placed::Chunk(run);
+            return Placed::Chunk(slot);
         }
         let (lo, hi) =
             self.used[sign].map_or((chunk, chunk), |(lo, hi)| (lo.min(chunk), hi.max(chunk)));
-        if ((hi - lo) as usize) < self.window || schema == MIN_SCHEMA {
+        if ((hi - lo) as usize) < WINDOW || schema == MIN_SCHEMA {
             self.shift(sign, lo, hi);
         } else {
             self.coarsen(schema - 1);
@@ -156,9 +176,9 @@ impl Generations {
     fn shift(&mut self, sign: Sign, lo: i32, hi: i32) {
         let current = self.current();
         let mut base = current.base;
-        let spare = self.window as i32 - (hi - lo + 1);
+        let spare = WINDOW as i32 - (hi - lo + 1);
         base[sign] = lo - spare.max(0) / 2;
-        let next = Generation::new(current.schema, base, self.window);
+        let next = Generation::new(current.schema, base);
         for (s, slots) in next.slots.iter().enumerate() {
             for (i, slot) in slots.iter().enumerate() {
                 if let Some(run) = current.slot(s, base[s] + i as i32).and_then(OnceLock::get) {
@@ -178,16 +198,15 @@ impl Generations {
         for (sign, used) in self.used.iter().enumerate() {
             let centre = match used {
                 Some((lo, hi)) => {
-                    let lo = key::coarsen(lo * CHUNK, from, schema) >> CHUNK.trailing_zeros();
-                    let hi = key::coarsen(hi * CHUNK, from, schema) >> CHUNK.trailing_zeros();
+                    let lo = chunk_of(key::coarsen(key_at(*lo, 0), from, schema));
+                    let hi = chunk_of(key::coarsen(key_at(*hi, 0), from, schema));
                     lo + (hi - lo) / 2
                 }
                 None => continue,
             };
-            base[sign] = centre - self.window as i32 / 2;
+            base[sign] = centre - WINDOW as i32 / 2;
         }
         self.used = [None; 2];
-        self.all
-            .push(Box::new(Generation::new(schema, base, self.window)));
+        self.all.push(Box::new(Generation::new(schema, base)));
     }
 }

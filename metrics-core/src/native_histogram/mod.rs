@@ -14,7 +14,8 @@ use std::fmt;
 use std::sync::atomic::{AtomicPtr, Ordering};
 use std::time::Duration;
 
-use generation::{CHUNK, CHUNK_SUM, Generation, Generations, MIN_WINDOW, Placed, Sign};
+use generation::{CHUNK_SUM, Generation, Generations, Placed, Sign};
+use key::CHUNK;
 pub(crate) use key::{MAX_SCHEMA, MIN_SCHEMA};
 
 use crate::buckets::Buckets;
@@ -223,8 +224,7 @@ impl NativeHistogramBuilder {
         if self.max_buckets == 0 {
             return Err(NativeHistogramError::MaxBuckets(0));
         }
-        let window = (self.max_buckets.div_ceil(CHUNK as usize) + 1).max(MIN_WINDOW);
-        let generations = Generations::new(self.schema, window);
+        let generations = Generations::new(self.schema);
         let current = std::ptr::from_ref(generations.current()).cast_mut();
         Ok(NativeHistogram {
             inner: Arc::new(Inner {
@@ -313,10 +313,14 @@ impl NativeHistogram {
             let cell = if v.is_nan() { NAN } else { ZERO };
             return self.inner.cells.observe(cell, SUM, v);
         };
+        let magnitude = v.abs();
+        if magnitude == f64::INFINITY {
+            return self.observe_slow(sign, v);
+        }
         let generation = self.generation();
-        let key = key::key(v.abs(), generation.schema, generation.bounds);
-        match generation.chunk(sign, key) {
-            Some(run) => run.observe((key & (CHUNK - 1)) as usize, CHUNK_SUM, v),
+        let (chunk, index) = key::position(magnitude, generation.schema, generation.bounds);
+        match generation.chunk(sign, chunk) {
+            Some(slot) => slot.observe(index, v),
             None => self.observe_slow(sign, v),
         }
     }
@@ -330,9 +334,7 @@ impl NativeHistogram {
             let current = generations.current();
             let key = key::key(v.abs(), current.schema, current.bounds);
             match generations.place(sign, key) {
-                Placed::Chunk(run) => {
-                    return run.observe((key & (CHUNK - 1)) as usize, CHUNK_SUM, v);
-                }
+                Placed::Chunk(slot) => return slot.observe(key::index_in_chunk(key), v),
                 Placed::Replaced => self.publish(&generations),
             }
         }
@@ -436,7 +438,7 @@ impl NativeHistogram {
             sum += mode.read_f64(&chunk.run, CHUNK_SUM);
             for (i, &c) in counts.iter().enumerate() {
                 if c != 0 {
-                    let k = key::coarsen(chunk.id * CHUNK + i as i32, chunk.schema, schema);
+                    let k = key::coarsen(key::key_at(chunk.id, i), chunk.schema, schema);
                     *buckets[chunk.sign].entry(k).or_default() += c;
                 }
             }
