@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use crate::exemplar::ExemplarError;
 use crate::guard::{Observe, now_raw, seconds_since};
 use crate::label::{LabelSet, LabelValue, LabelVisitor};
-use crate::{Child, ChildMetric, Family, Histogram, Outcome};
+use crate::{Child, ChildMetric, Family, Histogram, NativeHistogram, Outcome};
 
 /// How a call ended, as the label `outcome` of a `Family<CallOutcome, _>` that `#[timed]`
 /// records into: `ok` (it returned `Ok`), `error` (it returned `Err`, or panicked), `cancelled`
@@ -90,9 +90,10 @@ pub trait TimedCall<R: ?Sized>: TimedTarget {
 }
 
 /// A [`TimedCall`] that can keep an exemplar with its observation (`#[timed(.., exemplar =
-/// ..)]`): histograms, their family children, and outcome families of histograms.
+/// ..)]`): histograms, their family children, outcome families of histograms, and native
+/// histograms.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` keeps no exemplars: #[timed(.., exemplar = ..)] needs a Histogram, a family child of one, or a Family<CallOutcome, Histogram>",
+    message = "`{Self}` keeps no exemplars: #[timed(.., exemplar = ..)] needs a Histogram, a family child of one, a Family<CallOutcome, Histogram>, or a NativeHistogram",
     label = "exemplars are kept by histograms"
 )]
 pub trait TimedExemplar<R: ?Sized>: TimedCall<R> {
@@ -165,6 +166,28 @@ impl<R: ?Sized> TimedExemplar<R> for Child<'_, Histogram> {
 }
 
 impl<R: ?Sized, F: FnOnce() -> Histogram> TimedExemplar<R> for LazyLock<Histogram, F> {
+    fn finished_with_exemplar(
+        &self,
+        seconds: f64,
+        _: &R,
+        labels: &[(&str, &str)],
+    ) -> Result<(), ExemplarError> {
+        self.observe_with_exemplar(seconds, labels)
+    }
+}
+
+impl<R: ?Sized> TimedExemplar<R> for NativeHistogram {
+    fn finished_with_exemplar(
+        &self,
+        seconds: f64,
+        _: &R,
+        labels: &[(&str, &str)],
+    ) -> Result<(), ExemplarError> {
+        self.observe_with_exemplar(seconds, labels)
+    }
+}
+
+impl<R: ?Sized, F: FnOnce() -> NativeHistogram> TimedExemplar<R> for LazyLock<NativeHistogram, F> {
     fn finished_with_exemplar(
         &self,
         seconds: f64,

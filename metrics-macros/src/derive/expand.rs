@@ -195,6 +195,10 @@ fn constructor(c: &Container<'_>, f: &Field<'_>) -> TokenStream {
         Kind::Simple(Simple::Info) => {
             quote_spanned!(ty.span()=> ::core::default::Default::default())
         }
+        Kind::Simple(Simple::NativeHistogram) => match buckets {
+            Some(b) => quote_spanned!(ty.span()=> <#ty>::with_classic_buckets(#b)),
+            None => quote_spanned!(ty.span()=> <#ty>::new()),
+        },
         _ => match buckets {
             Some(b) => quote_spanned!(ty.span()=> <#ty>::with_config(#b)),
             None => quote_spanned!(ty.span()=> <#ty>::new()),

@@ -169,7 +169,7 @@ fn check_field(
     if let Some(unit) = &a.unit
         && matches!(
             simple,
-            Simple::Histogram | Simple::Summary | Simple::Statistics
+            Simple::Histogram | Simple::NativeHistogram | Simple::Summary | Simple::Statistics
         )
         && let Some(why) = names::time_unit_error(&unit.value())
     {
@@ -209,11 +209,12 @@ fn check_field(
         samples.insert(sample, f.ident.to_string());
     }
     if let Some(b) = &a.buckets {
-        if simple != Simple::Histogram {
+        if !matches!(simple, Simple::Histogram | Simple::NativeHistogram) {
             errors.at(
                 b.span,
                 format!(
-                    "`buckets` applies to histograms; this is a {}",
+                    "`buckets` applies to histograms (a native histogram's are classic buckets \
+                     beside its own); this is a {}",
                     simple.type_name()
                 ),
             );
