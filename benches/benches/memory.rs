@@ -1,5 +1,6 @@
 //! Heap bytes per series, counted with a counting global allocator, for coremeter and the
 //! peers: a counter and an 11-bucket histogram, each as a bare handle and as a series registered
+//! (and coremeter's native histogram, empty and after observing the histogram bench's values)
 //! under its own name. Prints a Markdown table (`cargo bench -p coremeter-benches --bench memory`).
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -197,6 +198,25 @@ fn main() {
             measured::Histogram::<11>::with_metadata(
                 measured::metric::histogram::Thresholds::with_buckets(BUCKETS_11),
             )
+        }),
+    );
+    // Native histograms: nothing observed, and the bench's 1,024 values (0.5 ms to 20 s, 15
+    // powers of 2: 120 buckets at schema 3, in 8 chunks of 16).
+    row(
+        "coremeter",
+        "native histogram, handle, empty",
+        per_item(|_| coremeter::NativeHistogram::new()),
+    );
+    let values = coremeter_benches::observations();
+    row(
+        "coremeter",
+        "native histogram, handle, 0.5 ms to 20 s observed",
+        per_item(|_| {
+            let h = coremeter::NativeHistogram::new();
+            for &v in &values {
+                h.observe(v);
+            }
+            h
         }),
     );
     row(
