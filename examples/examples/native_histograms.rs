@@ -46,8 +46,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .zero_threshold(1e-6)
         .build()?;
     default_registry().register(
-        Opts::new("native_example_clock_offset", "Clock offset from the reference.")
-            .unit("seconds"),
+        Opts::new(
+            "native_example_clock_offset",
+            "Clock offset from the reference.",
+        )
+        .unit("seconds"),
         offset.clone(),
     )?;
 

@@ -7,8 +7,6 @@
 //! in its family reuses the prefixes; any other series (new, moved, or without a key) has its
 //! prefixes rendered again. Values, exemplars and the choice of lines are never cached.
 
-use std::collections::HashMap;
-
 use coremeter::{SeriesKey, SeriesListVersion};
 
 /// Line prefixes, one after the other.
@@ -62,9 +60,6 @@ impl Lines {
 /// The cached series of one registered family, in the order the last scrape saw them.
 #[derive(Debug, Default)]
 pub(crate) struct FamilyCache {
-    registration: u64,
-    /// The scrape that last used it.
-    generation: u64,
     /// The series' keys, one after the other (see [`store_key`]).
     keys: Vec<u8>,
     /// Per series: where its key ends in `keys` and its last line ends in `lines.ends`.
@@ -185,74 +180,6 @@ fn key_matches(stored: &[u8], key: SeriesKey<'_>) -> bool {
     }
 }
 
-/// The caches of every registered family an encoder has rendered.
-#[derive(Debug, Default)]
-pub(crate) struct Caches {
-    families: Vec<FamilyCache>,
-    /// Registration -> index in `families`.
-    slots: HashMap<u64, usize>,
-    generation: u64,
-    /// Families used in this scrape.
-    used: usize,
-}
-
-impl Caches {
-    /// Starts a scrape.
-    pub(crate) fn begin(&mut self) {
-        self.generation += 1;
-        self.used = 0;
-    }
-
-    /// The cache of the family registered as `registration`; `ordinal` is the family's position
-    /// among the registered families of this scrape (where it was in the previous one, usually).
-    #[inline]
-    pub(crate) fn family(&mut self, registration: u64, ordinal: usize) -> usize {
-        self.used += 1;
-        let slot = match self.families.get(ordinal) {
-            Some(f) if f.registration == registration => ordinal,
-            _ => self.find(registration),
-        };
-        self.families[slot].generation = self.generation;
-        slot
-    }
-
-    /// The cache of a family that moved since the previous scrape, or a new one.
-    #[cold]
-    #[inline(never)]
-    fn find(&mut self, registration: u64) -> usize {
-        match self.slots.get(&registration) {
-            Some(&slot) => slot,
-            None => {
-                self.families.push(FamilyCache {
-                    registration,
-                    ..FamilyCache::default()
-                });
-                let slot = self.families.len() - 1;
-                self.slots.insert(registration, slot);
-                slot
-            }
-        }
-    }
-
-    pub(crate) fn get(&mut self, slot: usize) -> &mut FamilyCache {
-        &mut self.families[slot]
-    }
-
-    /// Ends a scrape that visited every family: forgets the families it did not see (no longer
-    /// registered).
-    pub(crate) fn sweep(&mut self) {
-        if self.used == self.families.len() {
-            return;
-        }
-        let generation = self.generation;
-        self.families.retain(|f| f.generation == generation);
-        self.slots.clear();
-        for (slot, f) in self.families.iter().enumerate() {
-            self.slots.insert(f.registration, slot);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -290,23 +217,5 @@ mod tests {
         assert_eq!(f.lookup(2, SeriesKey::Index(2)), None);
         assert_eq!(f.lines.bytes, b"a ");
         assert_eq!(f.lookup(0, SeriesKey::Index(0)), Some((0, 1)));
-    }
-
-    #[test]
-    fn caches_follow_registrations() {
-        let mut c = Caches::default();
-        c.begin();
-        assert_eq!(
-            (c.family(10, 0), c.family(11, 1), c.family(12, 2)),
-            (0, 1, 2)
-        );
-        c.sweep();
-        c.begin();
-        // 11 was unregistered: 12 is found by its registration, 10 by its position.
-        assert_eq!((c.family(10, 0), c.family(12, 1)), (0, 2));
-        c.sweep();
-        assert_eq!(c.families.len(), 2);
-        c.begin();
-        assert_eq!((c.family(10, 0), c.family(12, 1)), (0, 1));
     }
 }

@@ -8,7 +8,8 @@ use coremeter::{
 use crate::Format;
 use crate::Scrape;
 use crate::buf::{Buf, Sink};
-use crate::cache::{self, Caches, Lines, Text};
+use crate::by_registration::ByRegistration;
+use crate::cache::{self, FamilyCache, Lines, Text};
 use crate::error::RenderError;
 use crate::escape;
 use crate::extremes::{MAX_HELP, MIN_HELP};
@@ -101,7 +102,7 @@ struct State {
     cache: Option<usize>,
     position: usize,
     /// Registered families seen so far in this scrape.
-    ordinal: usize,
+
     /// The version the current family offered its values in bulk with, whether they were taken,
     /// and whether every series read one by one so far went into the cache.
     offered: Option<SeriesListVersion>,
@@ -109,7 +110,7 @@ struct State {
     /// How many series the current family declined in bulk has: those that follow one by one.
     expected: usize,
     complete: bool,
-    caches: Caches,
+    caches: ByRegistration<FamilyCache>,
     /// This render, counted from 1.
     render: u64,
     /// The last render, if it rendered every family (no name filter), and its format: its
@@ -228,7 +229,6 @@ impl Encoder {
         state.previous = complete.then_some((state.render, scrape.format));
         state.format = scrape.format;
         state.metric_type = None;
-        state.ordinal = 0;
         state.caches.begin();
         state.target_info(&mut self.out, registry.target_labels(), &scrape.names);
         let mut visitor = Render {
@@ -714,10 +714,7 @@ impl Visitor for Render<'_> {
         let t = d.metric_type();
         state.metric_type = Some(t);
         state.position = 0;
-        state.cache = d.registration().map(|r| {
-            state.ordinal += 1;
-            state.caches.family(r, state.ordinal - 1)
-        });
+        state.cache = d.registration().map(|r| state.caches.family(r));
         let om = state.format == Format::OpenMetrics;
         // The name is needed to render a header or a series' prefixes, which a warm scrape
         // seldom does: a cached family keeps a copy, taken into `name` only when needed (see

@@ -109,6 +109,7 @@
 #![forbid(unsafe_code)]
 
 mod buf;
+mod by_registration;
 mod cache;
 mod encoder;
 mod error;

@@ -22,7 +22,6 @@
 mod messages;
 mod native;
 
-use std::collections::HashMap;
 use std::ops::Range;
 
 use coremeter::{
@@ -33,6 +32,7 @@ use prost::Message as _;
 use prost::encoding::{WireType, encode_key, encode_varint};
 
 use crate::Scrape;
+use crate::by_registration::ByRegistration;
 use crate::error::RenderError;
 use crate::extremes::{self, MAX_HELP, MIN_HELP};
 use crate::selection::select;
@@ -71,22 +71,21 @@ pub(crate) struct Protobuf {
     /// The current series' encoded labels (when they are not kept) and value.
     labels: Vec<u8>,
     value: Vec<u8>,
-    /// What the renderer keeps of the label families read in bulk, by registration.
-    kept: HashMap<u64, Kept>,
+    /// What the renderer keeps of each registered family.
+    kept: ByRegistration<Kept>,
     /// This render, counted from 1.
     render: u64,
 }
 
 /// A label family's series' encoded labels, kept while its series list stays the same, and what
 /// its last render wrote.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 struct Kept {
-    version: SeriesListVersion,
+    /// The series list whose labels are kept (`None`: nothing kept).
+    version: Option<SeriesListVersion>,
     /// Each series' label fields, one after the other; where each series' end.
     labels: Vec<u8>,
     ends: Vec<usize>,
-    /// The last render that read the family.
-    seen: u64,
     /// The values (`Values::words`) of the family's last render, and whether it had exemplars.
     words: Vec<u64>,
     exemplars: bool,
@@ -107,7 +106,7 @@ impl Protobuf {
         std::mem::swap(&mut self.out, &mut self.prev);
         self.out.clear();
         self.render += 1;
-        let render = self.render;
+        self.kept.begin();
         let mut visitor = Render {
             protobuf: self,
             filter: &scrape.names,
@@ -127,7 +126,7 @@ impl Protobuf {
         let refused = visitor.refused.take();
         if scrape.names.is_empty() {
             // Families not seen in a render of everything are gone.
-            self.kept.retain(|_, k| k.seen == render);
+            self.kept.sweep();
         }
         let reset = collected?;
         match refused {
@@ -190,8 +189,8 @@ struct Render<'a> {
     refused: Option<RenderError>,
     /// Whether the current family is statistics (its `_min` and `_max` families follow it).
     statistics: bool,
-    /// The current family's registration, if it is a registered metric.
-    registration: Option<u64>,
+    /// The slot of what is kept of the current family, if it is a registered metric.
+    registration: Option<usize>,
     /// What the current family does with its kept labels.
     bulk: Bulk,
 }
@@ -234,23 +233,24 @@ impl Render<'_> {
             p.family.help = Some(help);
         }
         let bulk = std::mem::replace(&mut self.bulk, Bulk::None);
-        let Some(id) = self.registration else {
+        let Some(slot) = self.registration else {
             return;
         };
+        let kept = p.kept.get(slot);
         let written = match bulk {
             Bulk::Taken => true,
             // Every series arrived, its labels kept.
-            Bulk::Keeping { len } if p.kept.get(&id).is_some_and(|k| k.ends.len() == len) => true,
+            Bulk::Keeping { len } if kept.ends.len() == len => true,
             Bulk::Keeping { .. } => {
                 // Series went missing while it was read: nothing to keep.
-                p.kept.remove(&id);
+                kept.version = None;
                 false
             }
             Bulk::None | Bulk::Copied => false,
         };
-        if let Some(k) = p.kept.get_mut(&id).filter(|_| written) {
-            k.bytes = start..p.out.len();
-            k.written_in = if k.exemplars { 0 } else { p.render };
+        if written {
+            kept.bytes = start..p.out.len();
+            kept.written_in = if kept.exemplars { 0 } else { p.render };
         }
     }
 
@@ -300,7 +300,7 @@ impl Visitor for Render<'_> {
             _ => ("", Type::Untyped),
         };
         self.statistics = t == MetricType::Statistics;
-        self.registration = d.registration();
+        self.registration = d.registration().map(|r| self.protobuf.kept.family(r));
         // Written into the strings of the previous family: no allocation per family.
         let family = &mut self.protobuf.family;
         set_text(&mut family.name, &[d.name(), suffix]);
@@ -315,25 +315,15 @@ impl Visitor for Render<'_> {
     }
 
     fn values(&mut self, values: &Values<'_>) -> bool {
-        let Some(id) = self.registration else {
+        let Some(slot) = self.registration else {
             return false;
         };
         let p = &mut *self.protobuf;
         let version = values.version();
         let render = p.render;
-        let kept = p.kept.entry(id).or_insert_with(|| Kept {
-            version,
-            labels: Vec::new(),
-            ends: Vec::new(),
-            seen: render,
-            words: Vec::new(),
-            exemplars: false,
-            bytes: 0..0,
-            written_in: 0,
-        });
-        kept.seen = render;
+        let kept = p.kept.get(slot);
         let exemplars = values.exemplar_series().next().is_some();
-        let same_series = kept.version == version && kept.ends.len() == values.len();
+        let same_series = kept.version == Some(version) && kept.ends.len() == values.len();
         if same_series
             && !exemplars
             && kept.written_in != 0
@@ -352,7 +342,7 @@ impl Visitor for Render<'_> {
         kept.words.extend_from_slice(values.words());
         kept.exemplars = exemplars;
         if !same_series {
-            kept.version = version;
+            kept.version = Some(version);
             kept.written_in = 0;
             kept.labels.clear();
             kept.ends.clear();
@@ -389,7 +379,7 @@ impl Visitor for Render<'_> {
         let kept = self
             .registration
             .filter(|_| keeping)
-            .and_then(|id| p.kept.get_mut(&id));
+            .map(|slot| p.kept.get(slot));
         let label_bytes: &[u8] = match kept {
             Some(k) => {
                 let start = k.labels.len();
