@@ -355,3 +355,53 @@ fn a_warm_encoder_writes_what_a_new_one_writes_as_families_change() {
     assert!(registry.unregister("depth"));
     check(&mut warm, "a family unregistered");
 }
+
+#[test]
+fn a_native_histogram_carries_its_schema_zero_bucket_spans_and_deltas() {
+    use coremeter::NativeHistogram;
+    let registry = Registry::new();
+    let h = NativeHistogram::builder()
+        .schema(0)
+        .zero_threshold(0.5)
+        .build()
+        .unwrap();
+    registry.register(Opts::new("nh", "N."), h.clone()).unwrap();
+    for v in [1.0, 1.5, 3.0, 3.5, 100.0, -2.0, 0.1] {
+        h.observe(v);
+    }
+    h.observe_with_exemplar(3.2, &[("trace_id", "t1")]).unwrap();
+    let bytes = protobuf(&registry, &Scrape::new(Format::Protobuf));
+    let families = decode(&bytes);
+    let reencoded: Vec<u8> = families
+        .iter()
+        .flat_map(|f| f.encode_length_delimited_to_vec())
+        .collect();
+    assert_eq!(reencoded, bytes, "prost's own bytes");
+    let hist = families[0].metric[0].histogram.clone().unwrap();
+    assert_eq!(
+        families[0].r#type,
+        Some(messages::MetricType::Histogram as i32)
+    );
+    assert_eq!(hist.schema, Some(0));
+    assert_eq!(hist.zero_threshold, Some(0.5));
+    assert_eq!(hist.zero_count, Some(1));
+    assert_eq!(hist.sample_count, Some(8));
+    assert_eq!(
+        hist.sample_sum,
+        Some(1.0 + 1.5 + 3.0 + 3.5 + 100.0 - 2.0 + 0.1 + 3.2)
+    );
+    // Positive buckets 0: 1, 1: 1, 2: 3, 7: 1 (100 in (64, 128]): one span over 0..=2, then one
+    // 4 past its end; counts as deltas.
+    let span = |offset, length| messages::BucketSpan {
+        offset: Some(offset),
+        length: Some(length),
+    };
+    assert_eq!(hist.positive_span, [span(0, 3), span(4, 1)]);
+    assert_eq!(hist.positive_delta, [1, 0, 2, -2]);
+    assert_eq!(hist.negative_span, [span(1, 1)]);
+    assert_eq!(hist.negative_delta, [1]);
+    // No classic buckets (it has none), its exemplar beside.
+    assert!(hist.bucket.is_empty());
+    assert_eq!(hist.exemplars.len(), 1);
+    assert_eq!(hist.exemplars[0].value, Some(3.2));
+}

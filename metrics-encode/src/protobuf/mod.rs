@@ -17,6 +17,7 @@
 //!   labels; a state set: a `GAUGE` family, one series per state labelled with the family's name,
 //!   1 for the current state and 0 for the others.
 
+mod fixed_value;
 // Generated code: its items are documented by metrics.proto.
 #[allow(missing_docs, unreachable_pub, clippy::all)]
 mod messages;
@@ -25,8 +26,8 @@ mod native;
 use std::ops::Range;
 
 use coremeter::{
-    Descriptor, Exemplar, Labels, MetricType, Registry, Reset, SampleSuffix, SeriesListVersion,
-    Value, Values, Visitor,
+    CounterValue, Descriptor, Exemplar, Labels, MetricType, Number, Registry, Reset, SampleSuffix,
+    SeriesListVersion, Value, ValueKind, Values, Visitor,
 };
 use prost::Message as _;
 use prost::encoding::{WireType, encode_key, encode_varint};
@@ -37,6 +38,7 @@ use crate::error::RenderError;
 use crate::extremes::{self, MAX_HELP, MIN_HELP};
 use crate::selection::select;
 use crate::target;
+use fixed_value::FixedValue;
 use messages::{
     Bucket, Counter, Gauge, Histogram, LabelPair, Metric, MetricFamily, MetricType as Type,
     Summary, Untyped,
@@ -73,6 +75,9 @@ pub(crate) struct Protobuf {
     value: Vec<u8>,
     /// What the renderer keeps of each registered family.
     kept: ByRegistration<Kept>,
+    /// The value fields of a counter and of a gauge without exemplars, made at their first use
+    /// (`None` inside: prost's encoding is not fixed-length after all).
+    fixed: [Option<Option<FixedValue>>; 2],
     /// This render, counted from 1.
     render: u64,
 }
@@ -86,6 +91,11 @@ struct Kept {
     /// Each series' label fields, one after the other; where each series' end.
     labels: Vec<u8>,
     ends: Vec<usize>,
+    /// For a counter or gauge family: each series' bytes up to its value's 8 bytes (the field's
+    /// key and length, the labels, the value field's head), one after the other; where each
+    /// ends. Made from `labels` when first needed.
+    frames: Vec<u8>,
+    frame_ends: Vec<usize>,
     /// The values (`Values::words`) of the family's last render, and whether it had exemplars.
     words: Vec<u64>,
     exemplars: bool,
@@ -93,6 +103,25 @@ struct Kept {
     /// from).
     bytes: Range<usize>,
     written_in: u64,
+}
+
+impl Kept {
+    /// Makes each series' frame (see [`frames`](Self::frames)) from its labels and the value
+    /// field `fixed`.
+    fn frame_series(&mut self, fixed: &FixedValue) {
+        self.frames.clear();
+        self.frame_ends.clear();
+        let mut start = 0;
+        for &end in &self.ends {
+            let labels = &self.labels[start..end];
+            encode_key(METRIC_FIELD, WireType::LengthDelimited, &mut self.frames);
+            encode_varint((labels.len() + fixed.len()) as u64, &mut self.frames);
+            self.frames.extend_from_slice(labels);
+            self.frames.extend_from_slice(fixed.head());
+            self.frame_ends.push(self.frames.len());
+            start = end;
+        }
+    }
 }
 
 impl Protobuf {
@@ -346,8 +375,50 @@ impl Visitor for Render<'_> {
             kept.written_in = 0;
             kept.labels.clear();
             kept.ends.clear();
+            kept.frames.clear();
+            kept.frame_ends.clear();
             self.bulk = Bulk::Keeping { len: values.len() };
             return false;
+        }
+        // Counters and gauges without exemplars: each series' bytes up to its value kept, the
+        // value's 8 bytes after them (see fixed_value.rs).
+        let fixed = match values.kind() {
+            _ if exemplars => None,
+            ValueKind::Counter | ValueKind::FloatCounter => Some(0),
+            ValueKind::Gauge | ValueKind::FloatGauge => Some(1),
+            _ => None,
+        };
+        let (valued, buckets) = (&mut p.valued, &mut p.buckets);
+        let fixed = fixed.and_then(|kind| {
+            p.fixed[kind]
+                .get_or_insert_with(|| {
+                    FixedValue::new(|v, out| {
+                        let v = Number::Float(v);
+                        let value = match kind {
+                            0 => Value::Counter(CounterValue {
+                                value: v,
+                                exemplar: None,
+                            }),
+                            _ => Value::Gauge(v),
+                        };
+                        encode_value(&value, valued, buckets, out);
+                    })
+                })
+                .as_ref()
+        });
+        if let Some(fixed) = fixed {
+            if kept.frame_ends.len() != kept.ends.len() {
+                kept.frame_series(fixed);
+            }
+            let mut start = 0;
+            for (i, &end) in kept.frame_ends.iter().enumerate() {
+                let v = values.number(i).map_or(f64::NAN, Number::as_f64);
+                p.series.extend_from_slice(&kept.frames[start..end]);
+                p.series.extend_from_slice(&v.to_le_bytes());
+                start = end;
+            }
+            self.bulk = Bulk::Taken;
+            return true;
         }
         let mut exemplar_series = values.exemplar_series().peekable();
         let mut start = 0;
