@@ -14,11 +14,12 @@
 //! | [`Gauge`], [`FloatGauge`] | values that go up and down (`i64`, `f64`) | one atomic on a single shared cell (a `set` cannot be sharded) |
 //! | [`FnCounter`], [`FnGauge`] | values computed by a callback at scrape time | none: the callback runs when read |
 //! | [`Histogram`] | observations in fixed buckets, with count and sum | bucket search + two adds on the CPU's shard (restartable, else atomic) |
+//! | [`NativeHistogram`] | observations in exponential buckets (Prometheus native histograms), zero bucket, count and sum | frexp, a table lookup + two adds on the CPU's shard (restartable, else atomic); a lock only for a bucket chunk's first observation |
 //! | [`Summary`] | count and sum of observations | two adds on the CPU's shard (restartable, else atomic) |
 //! | [`Statistics`] | count, sum, min, max (average at read) | two adds, and two loads that rarely become maxima (restartable, else atomic) |
 //! | [`StateSet`] | exactly one of a fixed set of states | one atomic store |
 //! | [`Info`] | label pairs with the value 1 | a lock (not a hot-path metric) |
-//! | [`Family`] | one metric per label set ([`LabelSet`], [`LabelValue`]) | dense: index arithmetic; dynamic: hash lookup under a read lock |
+//! | [`Family`] | one metric per label set ([`LabelSet`], [`LabelValue`]) | dense: index arithmetic; dynamic: a hash lookup without a lock |
 //! | [`Collector`], [`GaugeMetricFamily`], ... | custom collectors: values computed at scrape time | none |
 //! | [`Registry`], [`default_registry`] | named metrics read together | registration checks names and returns errors |
 //! | [`Visitor`], [`Descriptor`], [`Value`] | the read side: values already summed over shards | |
@@ -214,8 +215,9 @@ pub use collect_error::CollectError;
 /// - `skip`: a field that is not a metric (built with `Default`).
 ///
 /// Field types: [`Counter`], [`FloatCounter`], [`Gauge`], [`FloatGauge`], [`Histogram`],
-/// [`Summary`], [`Statistics`], [`Info`] (starts with no pairs; `set` them at startup),
-/// [`StateSet`] (with `states`), and [`Family`]`<L, M>` of them, named by their last path segment
+/// [`NativeHistogram`] (`buckets` gives it classic buckets beside), [`Summary`], [`Statistics`],
+/// [`Info`] (starts with no pairs; `set` them at startup), [`StateSet`] (with `states`), and
+/// [`Family`]`<L, M>` of them but `NativeHistogram`, named by their last path segment
 /// (a type alias is not recognised). Everything a name needs is checked at compile time with an
 /// error on the field or attribute at fault: characters, reserved suffixes (`_total` on a
 /// counter, `_bucket`/`_count`/`_sum` on a histogram, ...), two fields whose samples would have
@@ -292,7 +294,7 @@ pub use coremeter_macros::LabelSet;
 pub use coremeter_macros::LabelValue;
 
 /// `#[timed(METRIC)]`: observes how long each call takes, in seconds, into a [`Histogram`],
-/// [`Summary`] or [`Statistics`] (or a family's child: `#[timed(HTTP.latency.get(&route))]`), or
+/// [`NativeHistogram`], [`Summary`] or [`Statistics`] (or a family's child: `#[timed(HTTP.latency.get(&route))]`), or
 /// into a `Family<`[`CallOutcome`]`, _>` labelled by how the call ended (`ok`, `error`,
 /// `cancelled`).
 ///
