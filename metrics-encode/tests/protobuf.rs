@@ -96,10 +96,21 @@ fn expand(family: &messages::MetricFamily) -> Family {
             }
             T::Histogram | T::GaugeHistogram => {
                 let h = m.histogram.as_ref().expect("a histogram");
-                let last = h.bucket.last().expect("buckets");
+                let mut buckets = h.bucket.clone();
+                if buckets.is_empty() {
+                    // A native histogram without classic buckets: Prometheus takes its native
+                    // buckets; the text formats write its count as the +Inf bucket.
+                    assert!(h.schema.is_some(), "only a native histogram has no buckets");
+                    buckets.push(messages::Bucket {
+                        cumulative_count: h.sample_count,
+                        upper_bound: Some(f64::INFINITY),
+                        ..messages::Bucket::default()
+                    });
+                }
+                let last = buckets.last().expect("buckets");
                 assert_eq!(last.upper_bound(), f64::INFINITY, "+Inf is written");
                 assert_eq!(last.cumulative_count(), h.sample_count(), "+Inf == count");
-                for b in &h.bucket {
+                for b in &buckets {
                     let mut with_le = labels.clone();
                     with_le.push(("le".to_owned(), format!("{:?}", b.upper_bound())));
                     sample(

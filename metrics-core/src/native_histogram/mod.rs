@@ -402,14 +402,15 @@ impl NativeHistogram {
     }
 
     fn snapshot(&self, mut mode: ReadMode<'_>) -> NativeHistogramSnapshot {
-        let (classic_bounds, mut counts, classic_sum) = match &self.inner.classic {
+        // The classic buckets' own sum is read (a reset must reset it) but not shown: every
+        // format shows the native buckets' sum, so that text and protobuf agree to the bit.
+        let (classic_bounds, mut counts) = match &self.inner.classic {
             Some(classic) => {
-                let bounds = classic.buckets();
                 let mut counts = vec![0; classic.bounds().len() + 1];
-                let sum = classic.read_into(&mut counts, mode.reborrow());
-                (Some(bounds), counts, Some(sum))
+                classic.read_into(&mut counts, mode.reborrow());
+                (Some(classic.buckets()), counts)
             }
-            None => (None, Vec::new(), None),
+            None => (None, Vec::new()),
         };
         let native = self.read(mode);
         if classic_bounds.is_none() {
@@ -418,7 +419,7 @@ impl NativeHistogram {
         NativeHistogramSnapshot {
             classic: classic_bounds,
             counts,
-            sum: classic_sum.unwrap_or(native.sum),
+            sum: native.sum,
             native,
         }
     }

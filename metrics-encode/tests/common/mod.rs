@@ -222,6 +222,28 @@ pub(crate) fn everything() -> Registry {
         by_path.get(&Path(path)).observe(i as f64);
     }
 
+    // A native histogram with classic buckets beside: the text formats carry the classic ones
+    // (and the protobuf both); a native one without them: only +Inf, _count and _sum.
+    let rtt = coremeter::NativeHistogram::builder()
+        .classic_buckets(coremeter::Buckets::new(&[0.01, 0.1]).expect("buckets"))
+        .build()
+        .expect("valid settings");
+    registry
+        .register(
+            Opts::new("round_trip", "Round-trip time.").unit("seconds"),
+            rtt.clone(),
+        )
+        .expect("register");
+    for v in [0.004, 0.02, 0.3, -0.001, 0.0] {
+        rtt.observe(v);
+    }
+    let skew = coremeter::NativeHistogram::new();
+    registry
+        .register(Opts::new("clock_skew", "Clock skew."), skew.clone())
+        .expect("register");
+    skew.observe(-0.25);
+    skew.observe(0.5);
+
     let payload = Summary::new();
     registry
         .register(
