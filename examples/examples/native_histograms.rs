@@ -10,7 +10,7 @@
 use std::thread;
 use std::time::{Duration, Instant};
 
-use coremeter::{Metrics, NativeHistogram, Opts, default_registry, timed};
+use coremeter::{DynLabels, Family, Metrics, NativeHistogram, Opts, default_registry, timed};
 use coremeter_examples::Options;
 use coremeter_exporter::start_http_server;
 
@@ -24,6 +24,9 @@ struct Example {
     /// Response sizes, with classic buckets beside for the text formats.
     #[metric(unit = "bytes", buckets = [1000, 10000, 100000])]
     payload: NativeHistogram,
+    /// Time to query each table: one native histogram per label value.
+    #[metric(unit = "seconds", labels = ["table"])]
+    query_duration: Family<DynLabels, NativeHistogram>,
 }
 
 #[timed(METRICS.request_duration)]
@@ -68,6 +71,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     while seconds.is_none_or(|s| started.elapsed() < Duration::from_secs(s)) {
         std::hint::black_box(handle(next() % 200_000));
         METRICS.payload.observe((next() % 200_000) as f64);
+        let table = ["users", "orders", "items"][(next() % 3) as usize];
+        if let Ok(series) = METRICS.query_duration.labels(&[table]) {
+            series.observe((next() % 50_000) as f64 * 1e-6);
+        }
         offset.observe(((next() % 2001) as f64 - 1000.0) * 1e-6);
         thread::sleep(Duration::from_millis(2));
     }

@@ -176,6 +176,17 @@ impl<R: ?Sized, F: FnOnce() -> Histogram> TimedExemplar<R> for LazyLock<Histogra
     }
 }
 
+impl<R: ?Sized> TimedExemplar<R> for Child<'_, NativeHistogram> {
+    fn finished_with_exemplar(
+        &self,
+        seconds: f64,
+        _: &R,
+        labels: &[(&str, &str)],
+    ) -> Result<(), ExemplarError> {
+        self.observe_with_exemplar(seconds, labels)
+    }
+}
+
 impl<R: ?Sized> TimedExemplar<R> for NativeHistogram {
     fn finished_with_exemplar(
         &self,

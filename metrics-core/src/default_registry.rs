@@ -139,6 +139,12 @@ pub mod __private {
         crate::Buckets::new(bounds).unwrap_or_default()
     }
 
+    /// A native histogram family's configuration: the defaults with classic buckets the macro
+    /// checked already (`#[metric(buckets = ..)]` on a `Family<L, NativeHistogram>`).
+    pub fn native_classic(bounds: &[f64]) -> crate::NativeHistogramConfig {
+        crate::NativeHistogramConfig::with_classic(buckets(bounds))
+    }
+
     /// A `Family<DynLabels, M>` with label names the macro checked already.
     pub fn dyn_family<M: crate::ChildMetric>(names: &[&str]) -> crate::Family<crate::DynLabels, M>
     where

@@ -217,7 +217,7 @@ pub use collect_error::CollectError;
 /// Field types: [`Counter`], [`FloatCounter`], [`Gauge`], [`FloatGauge`], [`Histogram`],
 /// [`NativeHistogram`] (`buckets` gives it classic buckets beside), [`Summary`], [`Statistics`],
 /// [`Info`] (starts with no pairs; `set` them at startup), [`StateSet`] (with `states`), and
-/// [`Family`]`<L, M>` of them but `NativeHistogram`, named by their last path segment
+/// [`Family`]`<L, M>` of them, named by their last path segment
 /// (a type alias is not recognised). Everything a name needs is checked at compile time with an
 /// error on the field or attribute at fault: characters, reserved suffixes (`_total` on a
 /// counter, `_bucket`/`_count`/`_sum` on a histogram, ...), two fields whose samples would have
@@ -251,12 +251,13 @@ pub use group::Metrics;
 pub use guard::{Observe, Timer};
 pub use in_progress::{InProgress, Track};
 pub use native_histogram::{
-    NativeHistogram, NativeHistogramBuilder, NativeHistogramError, NativeHistogramSnapshot,
+    NativeHistogram, NativeHistogramBuilder, NativeHistogramConfig, NativeHistogramError,
 };
 pub use read::{
     CounterValue, Descriptor, HistogramValue, Labels, LabelsIter, MetricType, NativeBuckets,
-    Number, OVERFLOW_LABEL_VALUE, SampleSuffix, SeriesKey, SeriesListVersion, SeriesWriter,
-    StateSetValue, StatisticsValue, SummaryValue, Value, ValueKind, Values, Visitor,
+    NativeHistogramSnapshot, Number, OVERFLOW_LABEL_VALUE, SampleSuffix, SeriesKey,
+    SeriesListVersion, SeriesWriter, StateSetValue, StatisticsValue, SummaryValue, Value,
+    ValueKind, Values, Visitor,
 };
 
 /// `#[derive(LabelSet)]`: a struct whose fields are a family's labels, in order.

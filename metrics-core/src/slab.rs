@@ -26,6 +26,13 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
+mod attachment;
+#[cfg(rseq)]
+mod resolved;
+
+#[cfg(rseq)]
+pub(crate) use resolved::ResolvedCells;
+
 use crate::exemplar::{Exemplar, ExemplarTable};
 use crate::shard;
 use crate::sync::unmodelled::{Mutex as StdMutex, MutexGuard, OnceLock};
@@ -100,6 +107,8 @@ struct Block {
     exemplars: OnceLock<StdMutex<ExemplarTable>>,
     /// The label pairs of the `Info` metrics whose cells are in this block, by cell.
     infos: OnceLock<StdMutex<InfoTable>>,
+    /// Values attached to this block's runs (see `attachment.rs`).
+    attachments: OnceLock<StdMutex<attachment::Attachments>>,
     /// What committed resets subtract from each cell (see [`crate::reset`]), allocated by the
     /// first reset of a run in this block.
     resets: OnceLock<Box<ResetPages>>,
@@ -140,6 +149,7 @@ impl Block {
             refs: Box::new(Page::new()),
             exemplars: OnceLock::new(),
             infos: OnceLock::new(),
+            attachments: OnceLock::new(),
             resets: OnceLock::new(),
         }
     }
@@ -174,16 +184,6 @@ pub struct CellRun {
     /// A view that holds no reference of its own (see [`view`](Self::view)): dropping it does
     /// nothing, cloning it makes an ordinary handle.
     borrowed: bool,
-}
-
-/// A run's cells in shard 0 and its block's shard mask (see [`CellRun::resolve`]): valid while
-/// the run is, which its holder keeps alive beside it.
-#[cfg(rseq)]
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct ResolvedCells<const N: usize> {
-    /// An array, so that indexes known to be below `N` need no bounds check.
-    cells0: &'static [AtomicU64; N],
-    mask: usize,
 }
 
 impl CellRun {
@@ -381,42 +381,6 @@ impl CellRun {
         let shard = self.local_shard();
         shard.add(count, 1);
         shard.add_f64(sum, v);
-    }
-
-    /// The run's cells in shard 0 and the shard mask, for [`observe_resolved`](Self::observe_resolved).
-    ///
-    /// # Panics
-    ///
-    /// If the run's length is not `N` (an internal invariant: the caller allocated it).
-    #[cfg(rseq)]
-    pub(crate) fn resolve<const N: usize>(&self) -> ResolvedCells<N> {
-        let block: &'static Block = self.block;
-        let start = self.offset as usize;
-        let cells = &block.shards[0].cells[start..start + self.len()];
-        ResolvedCells {
-            cells0: cells.try_into().expect("a run of N cells"),
-            mask: block.shards.len() - 1,
-        }
-    }
-
-    /// [`observe`](Self::observe) through the addresses `resolved` (this run's, from
-    /// [`resolve`](Self::resolve)) holds: the restartable adds without the loads through the
-    /// block that find them, one dependent load fewer for a run found through a table (a native
-    /// histogram's chunk; measured in `benches/README.md`).
-    #[cfg(rseq)]
-    #[inline(always)]
-    pub(crate) fn observe_resolved<const N: usize>(
-        &self,
-        resolved: &ResolvedCells<N>,
-        count: usize,
-        sum: usize,
-        v: f64,
-    ) {
-        if let Some(offset) = shard::restartable() {
-            crate::percpu_add::add(offset, &resolved.cells0[count], resolved.mask, 1);
-            return crate::percpu_add::add_f64(offset, &resolved.cells0[sum], resolved.mask, v);
-        }
-        self.observe(count, sum, v);
     }
 
     /// Raises cell `i` of the calling CPU's shard to `k` if it is below (a per-shard maximum, which
@@ -656,6 +620,7 @@ fn release(block: &'static Block, start: u32) {
 
 /// Zeroes a run whose last handle went, and gives it back to its slab.
 fn free(block: &'static Block, start: u32, len: u32) {
+    let detached = attachment::detach(block, start, start + len);
     if let Some(table) = block.exemplars.get() {
         let mut table = table.lock().unwrap_or_else(|p| p.into_inner());
         table.clear(start, start + len);
@@ -679,6 +644,8 @@ fn free(block: &'static Block, start: u32, len: u32) {
         }
     }
     slab(block.kind).free(block, start, len);
+    // Dropped holding no lock: an attachment may hold runs of its own.
+    drop(detached);
 }
 
 /// A run whose freeing waits: its block, first cell and length.

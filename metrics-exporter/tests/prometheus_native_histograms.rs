@@ -1,7 +1,8 @@
 //! End to end: a real Prometheus (Debian `prometheus` 2.42) started with
 //! `--enable-feature=native-histograms` scrapes native histograms over the protobuf exposition
-//! and stores them as native histograms: `histogram_count`, `histogram_sum` and
-//! `histogram_quantile(0.9, ..)` over them, through its HTTP API, return what was observed.
+//! and stores them as native histograms, alone and as a label family's series:
+//! `histogram_count`, `histogram_sum` and `histogram_quantile(0.9, ..)` over them, through its
+//! HTTP API, return what was observed.
 
 mod common;
 
@@ -9,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::{Prometheus, TempDir, wait_for};
-use coremeter::{Buckets, NativeHistogram, Opts, Registry};
+use coremeter::{Buckets, DynLabels, Family, NativeHistogram, Opts, Registry};
 use coremeter_exporter::HttpServer;
 
 #[test]
@@ -39,6 +40,18 @@ fn prometheus_stores_native_histograms() {
     for v in [-4.0, -3.0, -0.5, 0.0, 0.001, 2.0, 3.0, 5.0, 6.0, 7.0] {
         drift.observe(v);
     }
+    // A family: one native histogram per method.
+    let rpc = Family::<DynLabels, NativeHistogram>::with_label_names(&["method"]).unwrap();
+    registry
+        .register(
+            Opts::new("nh_rpc", "RPC time.").unit("seconds"),
+            rpc.clone(),
+        )
+        .unwrap();
+    for i in 1..=100 {
+        rpc.labels(&["get"]).unwrap().observe(f64::from(i) / 100.0);
+    }
+    rpc.labels(&["put"]).unwrap().observe(2.0);
     // No observation yet.
     registry
         .register(Opts::new("nh_idle", "Nothing yet."), NativeHistogram::new())
@@ -87,6 +100,17 @@ fn prometheus_stores_native_histograms() {
     let p35 = q("histogram_quantile(0.35, nh_drift{job=\"native\"})").unwrap();
     assert!((-1.0..=-0.01).contains(&p35) || p35.abs() <= 0.01, "{p35}");
     assert_eq!(q("histogram_count(nh_idle{job=\"native\"})"), Some(0.0));
+    assert_eq!(
+        q("histogram_count(nh_rpc_seconds{job=\"native\",method=\"get\"})"),
+        Some(100.0)
+    );
+    assert_eq!(
+        q("histogram_sum(nh_rpc_seconds{job=\"native\",method=\"put\"})"),
+        Some(2.0)
+    );
+    let rpc_p90 =
+        q("histogram_quantile(0.9, nh_rpc_seconds{job=\"native\",method=\"get\"})").unwrap();
+    assert!((0.8409..=0.9171).contains(&rpc_p90), "{rpc_p90}");
 
     // Later observations arrive too.
     latency.observe(0.5);

@@ -1,9 +1,24 @@
-//! A `NativeHistogram` as a field of `#[derive(Metrics)]` (with and without classic buckets beside)
-//! and as the target of `#[timed]`, with and without an exemplar.
+//! A `NativeHistogram` as a field of `#[derive(Metrics)]` (with and without classic buckets beside,
+//! alone and as a typed or dynamic family's child) and as the target of `#[timed]`, with and
+//! without an exemplar.
 
 use std::sync::LazyLock;
 
-use coremeter::{Metrics, NativeHistogram, Registry, timed};
+use coremeter::{
+    DynLabels, Family, LabelSet, LabelValue, Metrics, NativeHistogram, Registry, timed,
+};
+
+#[derive(LabelValue, Clone, Copy, PartialEq, Eq, Hash)]
+#[label(rename_all = "lowercase")]
+enum Op {
+    Read,
+    Write,
+}
+
+#[derive(LabelSet, Clone, Copy, PartialEq, Eq, Hash)]
+struct ByOp {
+    op: Op,
+}
 
 #[derive(Metrics)]
 #[metrics(namespace = "app")]
@@ -14,6 +29,12 @@ struct M {
     /// Payload sizes, with classic buckets beside.
     #[metric(unit = "bytes", buckets = [100, 1000])]
     payload: NativeHistogram,
+    /// Latency by operation.
+    #[metric(unit = "seconds")]
+    by_op: Family<ByOp, NativeHistogram>,
+    /// Sizes by table, classic buckets beside.
+    #[metric(labels = ["table"], buckets = [10])]
+    by_table: Family<DynLabels, NativeHistogram>,
 }
 
 static T: LazyLock<M> = LazyLock::new(M::new);
@@ -36,6 +57,10 @@ fn derived_native_histograms_register_and_expose() {
     traced().unwrap();
     T.payload.observe(50.0);
     T.payload.observe(5000.0);
+    T.by_op.get(&ByOp { op: Op::Write }).observe(0.25);
+    T.by_op.observe(&ByOp { op: Op::Write }, 0.5);
+    T.by_table.labels(&["users"]).unwrap().observe(3.0);
+    T.by_table.labels(&["users"]).unwrap().observe(30.0);
 
     let latency = T.latency.get();
     let native = latency.value().native().unwrap();
@@ -62,4 +87,26 @@ fn derived_native_histograms_register_and_expose() {
     assert_eq!(value("app_payload_bytes_bucket", Some("1000.0")), Some(1.0));
     assert_eq!(value("app_payload_bytes_count", None), Some(2.0));
     assert_eq!(value("app_payload_bytes_sum", None), Some(5050.0));
+    let labelled = |name: &str, labels: &[(&str, &str)]| registry.sample_value(name, labels);
+    assert_eq!(
+        labelled("app_by_op_seconds_count", &[("op", "write")]),
+        Some(2.0)
+    );
+    // A typed family has every series from the start.
+    assert_eq!(
+        labelled("app_by_op_seconds_count", &[("op", "read")]),
+        Some(0.0)
+    );
+    let read = T.by_op.get(&ByOp { op: Op::Read }).get();
+    assert_eq!(read.value().count(), 0);
+    assert_eq!(
+        labelled("app_by_table_bucket", &[("table", "users"), ("le", "10.0")]),
+        Some(1.0)
+    );
+    assert_eq!(
+        labelled("app_by_table_count", &[("table", "users")]),
+        Some(2.0)
+    );
+    let native = T.by_table.labels(&["users"]).unwrap().get();
+    assert_eq!(native.value().native().unwrap().positive().len(), 2);
 }

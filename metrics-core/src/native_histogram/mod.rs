@@ -2,10 +2,12 @@
 //!
 //! | file | what |
 //! | --- | --- |
-//! | `mod.rs` | [`NativeHistogram`], its configuration, its observation and its read |
+//! | `mod.rs` | [`NativeHistogram`], its observation and its read, as a metric and a family's child |
+//! | `config.rs` | [`NativeHistogramBuilder`], [`NativeHistogramConfig`], [`NativeHistogramError`] |
 //! | `key.rs` | the bucket of a value at a schema, and how buckets merge into a coarser schema |
 //! | `generation.rs` | the windows of bucket chunks observations write to, and how they are replaced |
 
+mod config;
 mod generation;
 mod key;
 
@@ -14,18 +16,22 @@ use std::fmt;
 use std::sync::atomic::{AtomicPtr, Ordering};
 use std::time::Duration;
 
+pub use config::{NativeHistogramBuilder, NativeHistogramConfig, NativeHistogramError};
 use generation::{CHUNK_SUM, Generation, Generations, Placed, Sign};
 use key::CHUNK;
 pub(crate) use key::{MAX_SCHEMA, MIN_SCHEMA};
 
 use crate::buckets::Buckets;
 use crate::exemplar::{Exemplar, ExemplarError};
+use crate::family::{ChildMetric, Storage};
 use crate::guard::{Observe, Timer};
 use crate::histogram::Histogram;
 use crate::metric::{Metric, sealed};
-use crate::read::{HistogramValue, MetricType, NativeBuckets, SeriesWriter};
+use crate::read::{
+    MetricType, NativeBuckets, NativeHistogramSnapshot, SeriesWriter, Shape, ValueKind, WordSink,
+};
 use crate::reset::{ReadMode, Reset};
-use crate::slab::CellRun;
+use crate::slab::{CellRun, Kind};
 use crate::sync::unmodelled::{Arc, Mutex, MutexGuard};
 
 /// The cells of a native histogram's own run: observations in the zero bucket, NaN
@@ -95,11 +101,15 @@ const SUM: usize = 2;
 #[must_use = "a histogram that is neither kept nor registered records nothing"]
 pub struct NativeHistogram {
     inner: Arc<Inner>,
+    /// A run of one unsharded cell, to which `inner` is attached: a family's child is made from
+    /// its run alone (see [`Storage`]).
+    run: CellRun,
 }
 
 struct Inner {
     /// The current generation: the last of `generations.all`.
     current: AtomicPtr<Generation>,
+    config: NativeHistogramConfig,
     zero_threshold: f64,
     max_buckets: usize,
     /// `ZERO`, `NAN`, `SUM`.
@@ -109,134 +119,20 @@ struct Inner {
     exemplar: Mutex<Option<Exemplar>>,
 }
 
-/// The settings of a [`NativeHistogram`], from [`NativeHistogram::builder`].
-///
-/// # Examples
-///
-/// ```
-/// use coremeter::{Buckets, NativeHistogram};
-///
-/// let h = NativeHistogram::builder()
-///     .schema(5)
-///     .zero_threshold(1e-9)
-///     .max_buckets(200)
-///     .classic_buckets(Buckets::default())
-///     .build()?;
-/// h.observe(0.02);
-/// assert_eq!(h.get().value().native().unwrap().schema(), 5);
-/// # Ok::<(), coremeter::NativeHistogramError>(())
-/// ```
-#[derive(Clone, Debug)]
-pub struct NativeHistogramBuilder {
-    schema: i32,
-    zero_threshold: f64,
-    max_buckets: usize,
-    classic: Option<Buckets>,
-}
-
-/// A [`NativeHistogramBuilder`] setting out of range.
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub enum NativeHistogramError {
-    /// The schema is not in -4..=8.
-    Schema(i32),
-    /// The zero threshold is negative, NaN or infinite.
-    ZeroThreshold(f64),
-    /// Fewer than 1 bucket allowed.
-    MaxBuckets(usize),
-}
-
-impl fmt::Display for NativeHistogramError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            NativeHistogramError::Schema(s) => write!(
-                f,
-                "native histogram schema {s} is outside {MIN_SCHEMA}..={MAX_SCHEMA}"
-            ),
-            NativeHistogramError::ZeroThreshold(t) => write!(
-                f,
-                "native histogram zero threshold {t} is not a finite number at or above 0"
-            ),
-            NativeHistogramError::MaxBuckets(n) => {
-                write!(f, "a native histogram needs at least 1 bucket, not {n}")
-            }
-        }
-    }
-}
-
-impl std::error::Error for NativeHistogramError {}
-
-impl Default for NativeHistogramBuilder {
-    fn default() -> Self {
-        NativeHistogramBuilder {
-            schema: 3,
-            // client_golang's default: 2^-128.
-            zero_threshold: 2f64.powi(-128),
-            max_buckets: 160,
-            classic: None,
-        }
-    }
-}
-
-impl NativeHistogramBuilder {
-    /// The finest schema, -4..=8 (default 3: 8 buckets per power of 2, each about 9% wide):
-    /// each power of 2 is split into `2^schema` buckets (for negative schemas, a bucket spans
-    /// `2^-schema` powers of 2).
-    pub fn schema(mut self, schema: i32) -> Self {
-        self.schema = schema;
-        self
-    }
-
-    /// Values whose magnitude is at most this go to the zero bucket (default `2^-128`).
-    pub fn zero_threshold(mut self, threshold: f64) -> Self {
-        self.zero_threshold = threshold;
-        self
-    }
-
-    /// The number of buckets beyond which the histogram halves its resolution (default 160, as
-    /// Prometheus' and client_golang's common setting); see [the bucket
-    /// limit](NativeHistogram#the-bucket-limit).
-    pub fn max_buckets(mut self, max: usize) -> Self {
-        self.max_buckets = max;
-        self
-    }
-
-    /// Classic buckets kept beside the native ones (every observation updates both), exposed in
-    /// every format: the text formats carry them, the protobuf exposition both.
-    pub fn classic_buckets(mut self, buckets: Buckets) -> Self {
-        self.classic = Some(buckets);
-        self
-    }
-
-    /// The histogram.
-    ///
-    /// # Errors
-    ///
-    /// [`NativeHistogramError`] for a schema outside -4..=8, a zero threshold that is negative
-    /// or not finite, or `max_buckets(0)`.
-    pub fn build(self) -> Result<NativeHistogram, NativeHistogramError> {
-        if !(MIN_SCHEMA..=MAX_SCHEMA).contains(&self.schema) {
-            return Err(NativeHistogramError::Schema(self.schema));
-        }
-        if !(self.zero_threshold.is_finite() && self.zero_threshold >= 0.0) {
-            return Err(NativeHistogramError::ZeroThreshold(self.zero_threshold));
-        }
-        if self.max_buckets == 0 {
-            return Err(NativeHistogramError::MaxBuckets(0));
-        }
-        let generations = Generations::new(self.schema);
+impl Inner {
+    fn new(config: &NativeHistogramConfig) -> Inner {
+        let generations = Generations::new(config.schema());
         let current = std::ptr::from_ref(generations.current()).cast_mut();
-        Ok(NativeHistogram {
-            inner: Arc::new(Inner {
-                current: AtomicPtr::new(current),
-                zero_threshold: self.zero_threshold,
-                max_buckets: self.max_buckets,
-                cells: CellRun::new(3),
-                classic: self.classic.map(Histogram::with_config),
-                generations: Mutex::new(generations),
-                exemplar: Mutex::new(None),
-            }),
-        })
+        Inner {
+            current: AtomicPtr::new(current),
+            config: *config,
+            zero_threshold: config.zero_threshold(),
+            max_buckets: config.max_buckets(),
+            cells: CellRun::new(3),
+            classic: config.classic().map(Histogram::with_config),
+            generations: Mutex::new(generations),
+            exemplar: Mutex::new(None),
+        }
     }
 }
 
@@ -256,6 +152,15 @@ impl NativeHistogram {
     /// Settings other than the defaults of [`new`](Self::new).
     pub fn builder() -> NativeHistogramBuilder {
         NativeHistogramBuilder::default()
+    }
+
+    /// A native histogram of checked settings.
+    pub fn with_config(config: NativeHistogramConfig) -> Self {
+        Self::with_checked(config)
+    }
+
+    fn with_checked(config: NativeHistogramConfig) -> Self {
+        Self::from_run(CellRun::new_in(Kind::Unsharded, 1), &config)
     }
 
     /// A native histogram with the defaults of [`new`](Self::new) and classic `buckets` beside
@@ -483,25 +388,6 @@ impl NativeHistogram {
     }
 }
 
-/// A native histogram's buckets, count and sum at one read.
-#[derive(Clone, Debug)]
-pub struct NativeHistogramSnapshot {
-    classic: Option<Buckets>,
-    /// The classic buckets' counts, or the count alone (the `+Inf` bucket).
-    counts: Vec<u64>,
-    sum: f64,
-    native: NativeBuckets,
-}
-
-impl NativeHistogramSnapshot {
-    /// The read-side view: the classic buckets (or only `+Inf`), count and sum, and the native
-    /// buckets in [`HistogramValue::native`].
-    pub fn value(&self) -> HistogramValue<'_> {
-        let bounds = self.classic.as_ref().map_or(&[][..], Buckets::bounds);
-        HistogramValue::new(bounds, &self.counts, self.sum).with_native(&self.native)
-    }
-}
-
 impl Default for NativeHistogram {
     fn default() -> Self {
         Self::new()
@@ -530,10 +416,51 @@ impl Metric for NativeHistogram {
     }
 
     fn collect(&self, out: &mut SeriesWriter<'_>) {
-        let snapshot = self.snapshot(out.mode());
-        out.series(&crate::read::Value::Histogram(snapshot.value()));
+        Self::collect_one(&self.run, &self.inner.config, out);
     }
 }
+
+impl Storage for NativeHistogram {
+    type Config = NativeHistogramConfig;
+    const KIND: Kind = Kind::Unsharded;
+    const TYPE: MetricType = MetricType::Histogram;
+
+    fn cells(_: &NativeHistogramConfig) -> usize {
+        1
+    }
+
+    /// The histogram attached to `run`, made at the run's first use.
+    fn from_run(run: CellRun, config: &NativeHistogramConfig) -> Self {
+        NativeHistogram {
+            inner: run.attachment(|| Inner::new(config)),
+            run,
+        }
+    }
+
+    fn run(&self) -> &CellRun {
+        &self.run
+    }
+
+    fn shape(_: &NativeHistogramConfig) -> Shape {
+        Shape::word(ValueKind::NativeHistogram)
+    }
+
+    /// A snapshot of the series beside the words (a native histogram has as many buckets as it
+    /// has), the word its index.
+    fn read(run: &CellRun, config: &NativeHistogramConfig, sink: &mut WordSink<'_>) {
+        let histogram = Self::from_run(run.clone(), config);
+        let snapshot = histogram.snapshot(sink.mode.reborrow());
+        sink.push_native(snapshot);
+        sink.end_series(run);
+    }
+}
+
+impl ChildMetric for NativeHistogram {}
+
+crate::family::in_place!(NativeHistogram {
+    /// Records an observation in the child for `labels`.
+    fn observe(v: f64) => observe;
+});
 
 #[cfg(all(test, not(loom)))]
 mod tests;

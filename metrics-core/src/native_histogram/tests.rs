@@ -190,3 +190,87 @@ fn registered_and_read_as_a_histogram() {
         "{samples:?}"
     );
 }
+
+#[test]
+fn a_family_of_native_histograms_keeps_one_per_label_set() {
+    use crate::{DynLabels, Family};
+    let registry = Registry::new();
+    let config = NativeHistogram::builder().schema(2).config().unwrap();
+    let by_route =
+        Family::<DynLabels, NativeHistogram>::with_label_names_and_config(&["route"], config)
+            .unwrap();
+    registry
+        .register(Opts::new("latency_seconds", "Latency."), by_route.clone())
+        .unwrap();
+    by_route.labels(&["/a"]).unwrap().observe(0.5);
+    by_route.labels(&["/a"]).unwrap().observe(3.0);
+    let kept = by_route.labels(&["/b"]).unwrap().into_owned();
+    kept.observe(-1.0);
+    by_route.labels(&["/b"]).unwrap().observe(7.0);
+
+    let a = by_route.labels(&["/a"]).unwrap().get();
+    let a = a.value().native().cloned().unwrap();
+    assert_eq!((a.schema(), a.count()), (2, 2));
+    assert_eq!(a.positive(), [(-4, 1), (7, 1)]);
+    let b = kept.get();
+    assert_eq!(b.value().native().unwrap().count(), 2);
+    assert_eq!(
+        registry.sample_value("latency_seconds_count", &[("route", "/b")]),
+        Some(2.0)
+    );
+    assert_eq!(
+        registry.sample_value("latency_seconds_sum", &[("route", "/a")]),
+        Some(3.5)
+    );
+    assert_eq!(
+        registry.sample_value("latency_seconds_bucket", &[("route", "/a"), ("le", "+Inf")]),
+        Some(2.0)
+    );
+}
+
+#[test]
+fn a_removed_series_takes_its_histogram_with_it() {
+    use crate::{DynLabels, Family};
+    let family = Family::<DynLabels, NativeHistogram>::with_label_names(&["k"]).unwrap();
+    for round in 0..50 {
+        let key = format!("v{}", round % 3);
+        let child = family.labels(&[key.as_str()]).unwrap();
+        // A series made again after its removal starts empty, whatever run it is given.
+        assert_eq!(
+            child.get().value().native().unwrap().count(),
+            0,
+            "round {round}"
+        );
+        child.observe(1.0);
+        drop(child);
+        assert!(family.remove_labels(&[key.as_str()]).unwrap());
+        crate::reclaim::tests::collect_until(|| true);
+    }
+}
+
+#[test]
+fn a_reset_of_a_family_resets_each_histogram_once() {
+    use crate::{DynLabels, Family};
+    let registry = Registry::new();
+    let family = Family::<DynLabels, NativeHistogram>::with_label_names(&["k"]).unwrap();
+    registry
+        .register(Opts::new("h", "H."), family.clone())
+        .unwrap();
+    family.labels(&["x"]).unwrap().observe(2.0);
+    family.labels(&["y"]).unwrap().observe(-2.0);
+    let mut reset_samples = crate::SampleList::new();
+    registry
+        .collect_and_reset(&mut reset_samples)
+        .unwrap()
+        .commit();
+    let counts: Vec<f64> = reset_samples
+        .samples()
+        .iter()
+        .filter(|s| s.name == "h_count")
+        .map(|s| s.value)
+        .collect();
+    assert_eq!(counts, [1.0, 1.0]);
+    assert_eq!(registry.sample_value("h_count", &[("k", "x")]), Some(0.0));
+    family.labels(&["x"]).unwrap().observe(2.0);
+    assert_eq!(registry.sample_value("h_count", &[("k", "x")]), Some(1.0));
+}

@@ -14,7 +14,7 @@
 //! | `descriptor.rs` | [`Descriptor`] |
 //! | `labels.rs` | [`Labels`], [`LabelsIter`], [`SeriesKey`] |
 //! | `value.rs` | [`Value`] and a value type per metric type |
-//! | `native.rs` | [`NativeBuckets`], a native histogram's buckets |
+//! | `native.rs` | [`NativeBuckets`], [`NativeHistogramSnapshot`]: a native histogram's buckets |
 //! | `visitor.rs` | [`Visitor`] |
 //! | `values.rs` | [`SeriesListVersion`], [`ValueKind`], [`Values`]: a family's values as words |
 //! | `series_writer.rs` | [`SeriesWriter`], what a metric writes its series to, and the words sink each type's read fills |
@@ -38,7 +38,7 @@ pub use descriptor::Descriptor;
 pub(crate) use labels::{FamilyLabels, Names};
 pub use labels::{Labels, LabelsIter, OVERFLOW_LABEL_VALUE, SeriesKey};
 pub use metric_type::{MetricType, SampleSuffix};
-pub use native::NativeBuckets;
+pub use native::{NativeBuckets, NativeHistogramSnapshot};
 pub use number::Number;
 pub(crate) use series_writer::Buffers;
 pub use series_writer::SeriesWriter;

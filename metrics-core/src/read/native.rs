@@ -1,6 +1,9 @@
-//! [`NativeBuckets`]: a native histogram's exponential buckets at one read.
+//! [`NativeBuckets`]: a native histogram's exponential buckets at one read;
+//! [`NativeHistogramSnapshot`]: with its classic buckets, count and sum.
 
+use crate::buckets::Buckets;
 use crate::exemplar::Exemplar;
+use crate::read::HistogramValue;
 
 /// A [`NativeHistogram`](crate::NativeHistogram)'s buckets, count and sum at one read, as the
 /// protobuf exposition carries them: bucket `k` of schema `s` counts values in
@@ -93,5 +96,24 @@ impl NativeBuckets {
     /// ```
     pub fn upper_bound(&self, index: i32) -> f64 {
         (f64::from(index) * (-f64::from(self.schema)).exp2()).exp2()
+    }
+}
+
+/// A native histogram's buckets, count and sum at one read.
+#[derive(Clone, Debug)]
+pub struct NativeHistogramSnapshot {
+    pub(crate) classic: Option<Buckets>,
+    /// The classic buckets' counts, or the count alone (the `+Inf` bucket).
+    pub(crate) counts: Vec<u64>,
+    pub(crate) sum: f64,
+    pub(crate) native: NativeBuckets,
+}
+
+impl NativeHistogramSnapshot {
+    /// The read-side view: the classic buckets (or only `+Inf`), count and sum, and the native
+    /// buckets in [`HistogramValue::native`].
+    pub fn value(&self) -> HistogramValue<'_> {
+        let bounds = self.classic.as_ref().map_or(&[][..], Buckets::bounds);
+        HistogramValue::new(bounds, &self.counts, self.sum).with_native(&self.native)
     }
 }

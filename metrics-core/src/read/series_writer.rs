@@ -4,15 +4,19 @@ use std::fmt;
 
 use crate::read::labels::FamilyLabels;
 use crate::read::values::Shape;
-use crate::read::{Labels, SeriesListVersion, Value, ValueKind, Values, Visitor};
+use crate::read::{
+    Labels, NativeHistogramSnapshot, SeriesListVersion, Value, ValueKind, Values, Visitor,
+};
 use crate::reset::ReadMode;
 use crate::slab::CellRun;
 
-/// Buffers a collection reuses: a family's values as words, its side-table runs.
+/// Buffers a collection reuses: a family's values as words, its side-table runs, its native
+/// histograms' snapshots.
 #[derive(Default)]
 pub(crate) struct Buffers {
     words: Vec<u64>,
     tables: Vec<(u32, CellRun)>,
+    natives: Vec<NativeHistogramSnapshot>,
 }
 
 /// Where a metric type's `Storage::read` writes a series: its words, and the runs of series
@@ -21,6 +25,7 @@ pub(crate) struct Buffers {
 pub struct WordSink<'a> {
     pub(crate) words: &'a mut Vec<u64>,
     tables: &'a mut Vec<(u32, CellRun)>,
+    natives: &'a mut Vec<NativeHistogramSnapshot>,
     pub(crate) mode: ReadMode<'a>,
     series: u32,
 }
@@ -41,6 +46,12 @@ impl WordSink<'_> {
             self.tables.push((self.series, run.view(0)));
         }
         self.series += 1;
+    }
+
+    /// Pushes a native histogram's snapshot, and its index as the series' word.
+    pub(crate) fn push_native(&mut self, snapshot: NativeHistogramSnapshot) {
+        self.words.push(self.natives.len() as u64);
+        self.natives.push(snapshot);
     }
 
     /// Ends a series whose run's side table is part of its value (an info's pairs).
@@ -139,11 +150,6 @@ impl<'a> SeriesWriter<'a> {
         taken
     }
 
-    /// How this collection reads cells (a metric that reads its own, outside `family`).
-    pub(crate) fn mode(&mut self) -> ReadMode<'_> {
-        self.mode.reborrow()
-    }
-
     /// Emits one series with the current labels.
     #[inline]
     pub(crate) fn series(&mut self, value: &Value<'_>) {
@@ -162,9 +168,11 @@ fn read_values<'b>(
 ) -> Values<'b> {
     buffers.words.clear();
     buffers.tables.clear();
+    buffers.natives.clear();
     read(&mut WordSink {
         words: &mut buffers.words,
         tables: &mut buffers.tables,
+        natives: &mut buffers.natives,
         mode,
         series: 0,
     });
@@ -176,6 +184,7 @@ fn read_values<'b>(
         version,
         words: &buffers.words,
         tables: &buffers.tables,
+        natives: &buffers.natives,
     }
 }
 

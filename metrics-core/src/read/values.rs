@@ -8,7 +8,8 @@
 use std::fmt;
 
 use crate::read::{
-    CounterValue, HistogramValue, Number, StateSetValue, StatisticsValue, SummaryValue, Value,
+    CounterValue, HistogramValue, NativeHistogramSnapshot, Number, StateSetValue, StatisticsValue,
+    SummaryValue, Value,
 };
 use crate::slab::CellRun;
 
@@ -92,6 +93,9 @@ pub enum ValueKind {
     StateSet,
     /// [`Value::Info`]: no value (the pairs are labels).
     Info,
+    /// [`Value::Histogram`] of a native histogram (its buckets are not words: never offered in
+    /// bulk).
+    NativeHistogram,
 }
 
 /// How a metric type holds a series as words: what [`Values`] needs besides the words. Public
@@ -176,6 +180,8 @@ pub struct Values<'a> {
     /// The series whose runs keep side tables (exemplars, an info's pairs), with a view of the
     /// run.
     pub(super) tables: &'a [(u32, CellRun)],
+    /// Native histograms' values, by the index in their series' word.
+    pub(super) natives: &'a [NativeHistogramSnapshot],
 }
 
 impl<'a> Values<'a> {
@@ -385,6 +391,7 @@ impl<'a> Values<'a> {
                 current: w as usize,
             }),
             ValueKind::Info => Value::Info,
+            ValueKind::NativeHistogram => Value::Histogram(self.natives[w as usize].value()),
         }
     }
 

@@ -113,6 +113,9 @@ fn read_planned(shape: &Shape, ids: &[u32], sink: &mut WordSink<'_>) {
             read_runs::<crate::StateSet>(ids, &crate::States::from_shape(shape), sink)
         }
         ValueKind::Info => read_runs::<crate::Info>(ids, &(), sink),
+        // A family is planned only if its shape is offered in bulk (`Family::plan`), which a
+        // native histogram's is not.
+        ValueKind::NativeHistogram => unreachable!("native histogram families are never planned"),
     }
 }
 

@@ -243,6 +243,16 @@ pub(crate) fn everything() -> Registry {
         .expect("register");
     skew.observe(-0.25);
     skew.observe(0.5);
+    let upload: Family<Path<'_>, coremeter::NativeHistogram> = Family::new();
+    registry
+        .register(
+            Opts::new("upload", "Upload time by path.").unit("seconds"),
+            upload.clone(),
+        )
+        .expect("register");
+    upload.get(&Path("/import")).observe(1.5);
+    upload.get(&Path("/import")).observe(0.002);
+    upload.get(&Path("/export")).observe(40.0);
 
     let payload = Summary::new();
     registry

@@ -62,7 +62,7 @@ pub(crate) fn expand(c: &Container<'_>) -> TokenStream {
         } = &f.kind
         {
             let check = match metric {
-                Simple::Histogram => Some(quote!(assert_no_le)),
+                Simple::Histogram | Simple::NativeHistogram => Some(quote!(assert_no_le)),
                 Simple::Summary | Simple::Statistics => Some(quote!(assert_no_quantile)),
                 _ => None,
             };
@@ -162,7 +162,14 @@ fn constructor(c: &Container<'_>, f: &Field<'_>) -> TokenStream {
     }
     let buckets = f.attrs.buckets.as_ref().map(|b| {
         let bounds = &b.bounds;
-        quote!(#krate::__private::buckets(&[#(#bounds),*]))
+        match &f.kind {
+            // A family's configuration: the native histogram defaults with classic buckets.
+            Kind::Family {
+                metric: Simple::NativeHistogram,
+                ..
+            } => quote!(#krate::__private::native_classic(&[#(#bounds),*])),
+            _ => quote!(#krate::__private::buckets(&[#(#bounds),*])),
+        }
     });
     // A configuration: a histogram's buckets, or a state set's states.
     let buckets = buckets.or_else(|| {

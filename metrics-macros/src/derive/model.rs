@@ -64,7 +64,7 @@ pub(crate) enum Simple {
 impl Simple {
     pub(crate) const SUPPORTED: &'static str = "Counter, FloatCounter, Gauge, FloatGauge, \
          Histogram, NativeHistogram, Summary, Statistics, Info, StateSet, or Family<L, M> of one \
-         of them but NativeHistogram";
+         of them";
 
     fn from_ident(ident: &str) -> Option<Simple> {
         Some(match ident {
@@ -173,10 +173,6 @@ impl Kind {
         let Kind::Simple(simple) = Kind::of(metric) else {
             return Kind::Other;
         };
-        if simple == Simple::NativeHistogram {
-            // Not a family's child type (yet): the error lists what is.
-            return Kind::Other;
-        }
         let dynamic = matches!(labels, Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "DynLabels"));
         Kind::Family {
             labels: Box::new(labels.clone()),
