@@ -50,20 +50,20 @@ const SUM: usize = 2;
 /// magnitudes, NaN to the count and the sum only.
 ///
 /// An observation finds its bucket (the exponent of the value and, for schemas above 0, a
-/// search of the `2^s` bounds within a power of 2), then makes two uncontended atomic updates on
-/// the calling CPU's shard: the bucket's count and the sum, as [`Histogram::observe`] does. The
-/// buckets live in chunks of 16 (per CPU), allocated when the first value falls in them; the
-/// observation of a value whose chunk exists takes no lock and allocates nothing.
+/// 1,024-cell table of the mantissa's top bits and one comparison), then makes two uncontended
+/// atomic updates on the calling CPU's shard: the bucket's count and the sum, as
+/// [`Histogram::observe`] does. The buckets live in chunks of 16 (per CPU), allocated when the
+/// first value falls in them; the observation of a value whose chunk exists takes no lock and
+/// allocates nothing.
 ///
 /// # The bucket limit
 ///
-/// Each sign's buckets span at most [`max_buckets`](NativeHistogramBuilder::max_buckets)
-/// (rounded up to whole chunks, and at least 160): an observation that would widen the span
-/// beyond it halves the resolution instead (the schema drops by one, and pairs of buckets merge),
-/// as client_golang's `NativeHistogramMaxBucketNumber` does; the histogram is never reset to make
-/// room. A read that finds more buckets holding observations than `max_buckets` also lowers the
-/// schema until they fit, for that read and for later observations. What was observed at a
-/// finer schema stays in its cells and is merged into the coarser buckets at each read, so no
+/// When more than [`max_buckets`](NativeHistogramBuilder::max_buckets) buckets hold
+/// observations (160 by default, counted at each read), or the buckets of one sign would span
+/// more than 256 (16 chunks, what one generation's window holds), the histogram halves its
+/// resolution: the schema drops by one and pairs of buckets merge, as client_golang does past its
+/// `NativeHistogramMaxBucketNumber`; it is never reset to make room. What was observed at a finer
+/// schema stays in its cells and is merged into the coarser buckets at each read, so no
 /// observation is lost or counted twice.
 ///
 /// # Exposition
@@ -74,12 +74,18 @@ const SUM: usize = 2;
 /// [`classic_buckets`](NativeHistogramBuilder::classic_buckets)), otherwise only the `+Inf` bucket
 /// (the count) and the sum.
 ///
+/// # In a label family
+///
+/// `Family<L, NativeHistogram>` keeps one per label set, configured by a
+/// [`NativeHistogramConfig`]; see [`NativeHistogramConfig`]'s example.
+///
 /// # Memory
 ///
-/// A run of 3 cells, and per chunk of 16 buckets a run of 17 cells; each cell `8 *
-/// shard_count()` bytes plus an 8-byte header slot. One power of 2 of positive values at schema 3
-/// takes 8 buckets, so a latency histogram over 1 ms to 10 s (about 13 powers of 2) uses 7
-/// chunks: `(3 + 7 * 17) * (8 * shards + 8)` bytes, 2,928 bytes with 2 shards.
+/// About 1.6 KB before the first observation (on 2 CPUs: a generation's 32 chunk slots are 1,280
+/// bytes), then per chunk of 16 buckets a run of 17 cells, each `8 * shard_count()` bytes plus
+/// an 8-byte header slot. One power of 2 of positive values at schema 3 takes 8 buckets, so a
+/// latency histogram over 1 ms to 10 s (about 13 powers of 2) uses 7 chunks: `7 * 17 * (8 *
+/// shards + 8)` bytes, 2,856 bytes with 2 shards, beside the 1.6 KB.
 ///
 /// # Examples
 ///
