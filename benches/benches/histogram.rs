@@ -98,9 +98,8 @@ fn labelled(c: &mut Criterion) {
     let values = observations();
     let paths = coremeter_benches::path::values(4);
     let mut g = c.benchmark_group("histogram_observe/4_values_string_label/1_thread");
-    let classic: Family<ByPath, Histogram> = Family::with_config(
-        coremeter::Buckets::new(&BUCKETS_11).expect("valid buckets"),
-    );
+    let classic: Family<ByPath, Histogram> =
+        Family::with_config(coremeter::Buckets::new(&BUCKETS_11).expect("valid buckets"));
     g.bench_function("coremeter Histogram get(..).observe", |b| {
         b.iter_custom(|iters| {
             single_thread_cost(iters, |i: u64| {
