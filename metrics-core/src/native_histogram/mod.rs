@@ -82,11 +82,11 @@ const SUM: usize = 2;
 ///
 /// # Memory
 ///
-/// About 1.6 KB before the first observation (on 2 CPUs: a generation's 32 chunk slots are 1,280
+/// About 1.7 KB before the first observation (on 2 CPUs: a generation's 32 chunk slots are 1,280
 /// bytes), then per chunk of 16 buckets a run of 17 cells, each `8 * shard_count()` bytes plus
 /// an 8-byte header slot. One power of 2 of positive values at schema 3 takes 8 buckets, so a
 /// latency histogram over 1 ms to 10 s (about 13 powers of 2) uses 7 chunks: `7 * 17 * (8 *
-/// shards + 8)` bytes, 2,856 bytes with 2 shards, beside the 1.6 KB.
+/// shards + 8)` bytes, 2,856 bytes with 2 shards, beside the 1.7 KB.
 ///
 /// # Examples
 ///
