@@ -143,69 +143,60 @@ impl<M: ChildMetric + Observe, R: Outcome + ?Sized> TimedCall<R> for Family<Call
     }
 }
 
-impl<R: ?Sized> TimedExemplar<R> for Histogram {
+pub(crate) mod keeps_exemplar {
+    use crate::ExemplarError;
+
+    /// What keeps an exemplar with an observation itself (a histogram, a native histogram, and
+    /// what derefs to one): the [`TimedExemplar`](super::TimedExemplar) of each, through one
+    /// blanket impl as [`Observe`](crate::Observe) gives their `TimedCall`. Public only as a
+    /// bound; nothing outside this crate can name it.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` keeps no exemplars: #[timed(.., exemplar = ..)] needs a Histogram, a family child of one, a Family<CallOutcome, Histogram>, or a NativeHistogram",
+        label = "exemplars are kept by histograms"
+    )]
+    pub trait KeepsExemplar {
+        /// Records `v` with `labels` as its exemplar.
+        fn observe_with_exemplar(
+            &self,
+            v: f64,
+            labels: &[(&str, &str)],
+        ) -> Result<(), ExemplarError>;
+    }
+}
+use keeps_exemplar::KeepsExemplar;
+
+impl<T: KeepsExemplar + Observe + ?Sized, R: ?Sized> TimedExemplar<R> for T {
     fn finished_with_exemplar(
         &self,
         seconds: f64,
         _: &R,
         labels: &[(&str, &str)],
     ) -> Result<(), ExemplarError> {
-        self.observe_with_exemplar(seconds, labels)
+        KeepsExemplar::observe_with_exemplar(self, seconds, labels)
     }
 }
 
-impl<R: ?Sized> TimedExemplar<R> for Child<'_, Histogram> {
-    fn finished_with_exemplar(
-        &self,
-        seconds: f64,
-        _: &R,
-        labels: &[(&str, &str)],
-    ) -> Result<(), ExemplarError> {
-        self.observe_with_exemplar(seconds, labels)
+impl KeepsExemplar for Histogram {
+    fn observe_with_exemplar(&self, v: f64, labels: &[(&str, &str)]) -> Result<(), ExemplarError> {
+        Histogram::observe_with_exemplar(self, v, labels)
     }
 }
 
-impl<R: ?Sized, F: FnOnce() -> Histogram> TimedExemplar<R> for LazyLock<Histogram, F> {
-    fn finished_with_exemplar(
-        &self,
-        seconds: f64,
-        _: &R,
-        labels: &[(&str, &str)],
-    ) -> Result<(), ExemplarError> {
-        self.observe_with_exemplar(seconds, labels)
+impl KeepsExemplar for NativeHistogram {
+    fn observe_with_exemplar(&self, v: f64, labels: &[(&str, &str)]) -> Result<(), ExemplarError> {
+        NativeHistogram::observe_with_exemplar(self, v, labels)
     }
 }
 
-impl<R: ?Sized> TimedExemplar<R> for Child<'_, NativeHistogram> {
-    fn finished_with_exemplar(
-        &self,
-        seconds: f64,
-        _: &R,
-        labels: &[(&str, &str)],
-    ) -> Result<(), ExemplarError> {
-        self.observe_with_exemplar(seconds, labels)
+impl<M: ChildMetric + KeepsExemplar> KeepsExemplar for Child<'_, M> {
+    fn observe_with_exemplar(&self, v: f64, labels: &[(&str, &str)]) -> Result<(), ExemplarError> {
+        (**self).observe_with_exemplar(v, labels)
     }
 }
 
-impl<R: ?Sized> TimedExemplar<R> for NativeHistogram {
-    fn finished_with_exemplar(
-        &self,
-        seconds: f64,
-        _: &R,
-        labels: &[(&str, &str)],
-    ) -> Result<(), ExemplarError> {
-        self.observe_with_exemplar(seconds, labels)
-    }
-}
-
-impl<R: ?Sized, F: FnOnce() -> NativeHistogram> TimedExemplar<R> for LazyLock<NativeHistogram, F> {
-    fn finished_with_exemplar(
-        &self,
-        seconds: f64,
-        _: &R,
-        labels: &[(&str, &str)],
-    ) -> Result<(), ExemplarError> {
-        self.observe_with_exemplar(seconds, labels)
+impl<T: KeepsExemplar, F: FnOnce() -> T> KeepsExemplar for LazyLock<T, F> {
+    fn observe_with_exemplar(&self, v: f64, labels: &[(&str, &str)]) -> Result<(), ExemplarError> {
+        (**self).observe_with_exemplar(v, labels)
     }
 }
 
