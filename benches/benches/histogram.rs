@@ -91,34 +91,36 @@ fn four_threads(c: &mut Criterion) {
 }
 
 /// A lookup and an observation every call, string label with 4 values: the classic and the
-/// native histogram as a family's child (a native child's `get` takes its attachment's lock).
+/// native histogram as a family's child.
 fn labelled(c: &mut Criterion) {
     use coremeter::{Family, Histogram, NativeHistogram};
     use coremeter_benches::path::ByPath;
     let values = observations();
     let paths = coremeter_benches::path::values(4);
     let mut g = c.benchmark_group("histogram_observe/4_values_string_label/1_thread");
-    let classic: Family<ByPath, Histogram> =
-        Family::with_config(coremeter::Buckets::new(&BUCKETS_11).expect("valid buckets"));
-    g.bench_function("coremeter Histogram get(..).observe", |b| {
-        b.iter_custom(|iters| {
-            single_thread_cost(iters, |i: u64| {
-                black_box(&classic)
-                    .get(&ByPath(paths[i as usize % 4]))
-                    .observe(values[i as usize & 1023])
-            })
-        })
-    });
-    let native: Family<ByPath, NativeHistogram> = Family::new();
-    g.bench_function("coremeter NativeHistogram get(..).observe", |b| {
-        b.iter_custom(|iters| {
-            single_thread_cost(iters, |i: u64| {
-                black_box(&native)
-                    .get(&ByPath(paths[i as usize % 4]))
-                    .observe(values[i as usize & 1023])
-            })
-        })
-    });
+    macro_rules! run {
+        ($name:expr, $family:expr) => {{
+            let family = $family;
+            g.bench_function($name, |b| {
+                b.iter_custom(|iters| {
+                    single_thread_cost(iters, |i: u64| {
+                        black_box(&family)
+                            .get(&ByPath(paths[i as usize % 4]))
+                            .observe(values[i as usize & 1023])
+                    })
+                })
+            });
+        }};
+    }
+    let buckets = coremeter::Buckets::new(&BUCKETS_11).expect("valid buckets");
+    run!(
+        "coremeter Histogram get(..).observe",
+        Family::<ByPath, Histogram>::with_config(buckets)
+    );
+    run!(
+        "coremeter NativeHistogram get(..).observe",
+        Family::<ByPath, NativeHistogram>::new()
+    );
     g.finish();
 }
 

@@ -540,18 +540,18 @@ fn encode_value(
             let mut bucket = std::mem::take(buckets);
             bucket.clear();
             // A native histogram without classic buckets writes none (not even +Inf).
-            let classic = h.native().is_none() || !h.bounds().is_empty();
-            bucket.extend(
-                h.cumulative()
-                    .enumerate()
-                    .map(|(i, (bound, count))| Bucket {
-                        cumulative_count: Some(count),
-                        upper_bound: Some(bound),
-                        exemplar: h.exemplar(i).map(exemplar),
-                        ..Bucket::default()
-                    })
-                    .filter(|_| classic),
-            );
+            if h.native().is_none() || !h.bounds().is_empty() {
+                bucket.extend(
+                    h.cumulative()
+                        .enumerate()
+                        .map(|(i, (bound, count))| Bucket {
+                            cumulative_count: Some(count),
+                            upper_bound: Some(bound),
+                            exemplar: h.exemplar(i).map(exemplar),
+                            ..Bucket::default()
+                        }),
+                );
+            }
             let mut histogram = Histogram {
                 sample_count: Some(h.count()),
                 sample_sum: Some(h.sum()),
