@@ -139,8 +139,8 @@ pub mod __private {
         crate::Buckets::new(bounds).unwrap_or_default()
     }
 
-    /// A native histogram family's configuration: the defaults with classic buckets the macro
-    /// checked already (`#[metric(buckets = ..)]` on a `Family<L, NativeHistogram>`).
+    /// A native histogram's configuration: the defaults with classic buckets the macro checked
+    /// already (`#[metric(buckets = ..)]` on a `NativeHistogram` or a family of them).
     pub fn native_classic(bounds: &[f64]) -> crate::NativeHistogramConfig {
         crate::NativeHistogramConfig::with_classic(buckets(bounds))
     }

@@ -235,9 +235,23 @@ impl Histogram {
         self.bounds
     }
 
-    /// Reads the bucket counts into `counts` (one per bucket, zeros) and returns the sum.
-    pub(crate) fn read_into(&self, counts: &mut [u64], mode: ReadMode<'_>) -> f64 {
-        read(&self.cells, counts, mode)
+    /// Counts `v` in its bucket without adding it to the sum (a native histogram's classic
+    /// buckets, whose sum is the native buckets'); returns the bucket.
+    #[inline]
+    pub(crate) fn count_in_bucket(&self, v: f64) -> usize {
+        let bucket = bucket_of(self.bounds(), v);
+        self.cells.add(bucket, 1);
+        bucket
+    }
+
+    /// Keeps `exemplar` as the latest of bucket `bucket`.
+    pub(crate) fn set_bucket_exemplar(&self, bucket: usize, exemplar: Exemplar) {
+        self.cells.set_exemplar(bucket, exemplar);
+    }
+
+    /// Reads the bucket counts into `counts` (one per bucket, zeros).
+    pub(crate) fn read_counts(&self, counts: &mut [u64], mut mode: ReadMode<'_>) {
+        mode.read_into(&self.cells, counts);
     }
 
     fn snapshot(&self, mode: ReadMode<'_>) -> HistogramSnapshot {

@@ -149,7 +149,7 @@ impl NativeHistogramBuilder {
     ///
     /// As [`config`](Self::config).
     pub fn build(self) -> Result<NativeHistogram, NativeHistogramError> {
-        self.config().map(NativeHistogram::with_checked)
+        self.config().map(NativeHistogram::with_config)
     }
 }
 

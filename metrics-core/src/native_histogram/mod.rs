@@ -22,7 +22,6 @@ use generation::{CHUNK_SUM, Generation, Generations, Placed, Sign};
 use key::CHUNK;
 pub(crate) use key::{MAX_SCHEMA, MIN_SCHEMA};
 
-use crate::buckets::Buckets;
 use crate::exemplar::{Exemplar, ExemplarError};
 use crate::family::{ChildMetric, Storage};
 use crate::guard::{Observe, Timer};
@@ -127,8 +126,6 @@ struct Inner {
     /// The current generation: the last of `generations.all`.
     current: AtomicPtr<Generation>,
     config: NativeHistogramConfig,
-    zero_threshold: f64,
-    max_buckets: usize,
     /// `ZERO`, `NAN`, `SUM`.
     cells: CellRun,
     classic: Option<Histogram>,
@@ -143,8 +140,6 @@ impl Inner {
         Inner {
             current: AtomicPtr::new(current),
             config: *config,
-            zero_threshold: config.zero_threshold(),
-            max_buckets: config.max_buckets(),
             cells: CellRun::new(3),
             classic: config.classic().map(Histogram::with_config),
             generations: Mutex::new(generations),
@@ -161,9 +156,7 @@ impl NativeHistogram {
     /// A native histogram of schema 3, zero threshold `2^-128`, at most 160 buckets, without
     /// classic buckets.
     pub fn new() -> Self {
-        Self::builder()
-            .build()
-            .expect("the default settings are valid")
+        Self::with_config(NativeHistogramConfig::default())
     }
 
     /// Settings other than the defaults of [`new`](Self::new).
@@ -173,20 +166,7 @@ impl NativeHistogram {
 
     /// A native histogram of checked settings.
     pub fn with_config(config: NativeHistogramConfig) -> Self {
-        Self::with_checked(config)
-    }
-
-    fn with_checked(config: NativeHistogramConfig) -> Self {
         Self::from_run(CellRun::new_in(Kind::Unsharded, 1), &config)
-    }
-
-    /// A native histogram with the defaults of [`new`](Self::new) and classic `buckets` beside
-    /// (what `#[metric(buckets = ..)]` on a derived field makes).
-    pub fn with_classic_buckets(buckets: Buckets) -> Self {
-        Self::builder()
-            .classic_buckets(buckets)
-            .build()
-            .expect("the default settings are valid")
     }
 
     /// The histogram's state.
@@ -228,7 +208,7 @@ impl NativeHistogram {
     #[inline]
     pub fn observe(&self, v: f64) {
         if let Some(classic) = &self.inner().classic {
-            classic.observe(v);
+            classic.count_in_bucket(v);
         }
         self.observe_native(v);
     }
@@ -236,7 +216,7 @@ impl NativeHistogram {
     /// [`observe`](Self::observe) without the classic buckets.
     #[inline(always)]
     fn observe_native(&self, v: f64) {
-        let threshold = self.inner().zero_threshold;
+        let threshold = self.inner().config.zero_threshold();
         let sign = if v > threshold {
             0
         } else if v < -threshold {
@@ -303,7 +283,8 @@ impl NativeHistogram {
     ) -> Result<(), ExemplarError> {
         let exemplar = Exemplar::new(labels, v)?;
         if let Some(classic) = &self.inner().classic {
-            classic.observe_with_exemplar(v, labels)?;
+            let bucket = classic.count_in_bucket(v);
+            classic.set_bucket_exemplar(bucket, exemplar.clone());
         }
         self.observe_native(v);
         *lock(&self.inner().exemplar) = Some(exemplar);
@@ -334,12 +315,12 @@ impl NativeHistogram {
     }
 
     fn snapshot(&self, mut mode: ReadMode<'_>) -> NativeHistogramSnapshot {
-        // The classic buckets' own sum is read (a reset must reset it) but not shown: every
-        // format shows the native buckets' sum, so that text and protobuf agree to the bit.
+        // The classic buckets count observations only: every format shows the native buckets'
+        // sum (one add per observation, and text and protobuf agree to the bit).
         let (classic_bounds, mut counts) = match &self.inner().classic {
             Some(classic) => {
                 let mut counts = vec![0; classic.bounds().len() + 1];
-                classic.read_into(&mut counts, mode.reborrow());
+                classic.read_counts(&mut counts, mode.reborrow());
                 (Some(classic.buckets()), counts)
             }
             None => (None, Vec::new()),
@@ -376,7 +357,8 @@ impl NativeHistogram {
                 }
             }
         }
-        while buckets[0].len() + buckets[1].len() > self.inner().max_buckets && schema > MIN_SCHEMA
+        while buckets[0].len() + buckets[1].len() > self.inner().config.max_buckets()
+            && schema > MIN_SCHEMA
         {
             for side in &mut buckets {
                 *side = side.iter().fold(BTreeMap::new(), |mut merged, (&k, &c)| {
@@ -405,7 +387,7 @@ impl NativeHistogram {
             });
         NativeBuckets {
             schema,
-            zero_threshold: self.inner().zero_threshold,
+            zero_threshold: self.inner().config.zero_threshold(),
             zero_count,
             positive,
             negative,

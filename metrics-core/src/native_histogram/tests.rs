@@ -1,5 +1,5 @@
 use super::*;
-use crate::{Opts, Registry};
+use crate::{Buckets, Opts, Registry};
 
 fn native(h: &NativeHistogram) -> NativeBuckets {
     h.get().native

@@ -162,12 +162,11 @@ fn constructor(c: &Container<'_>, f: &Field<'_>) -> TokenStream {
     }
     let buckets = f.attrs.buckets.as_ref().map(|b| {
         let bounds = &b.bounds;
-        match &f.kind {
-            // A family's configuration: the native histogram defaults with classic buckets.
-            Kind::Family {
-                metric: Simple::NativeHistogram,
-                ..
-            } => quote!(#krate::__private::native_classic(&[#(#bounds),*])),
+        match f.kind.simple() {
+            // The native histogram defaults with classic buckets beside.
+            Some(Simple::NativeHistogram) => {
+                quote!(#krate::__private::native_classic(&[#(#bounds),*]))
+            }
             _ => quote!(#krate::__private::buckets(&[#(#bounds),*])),
         }
     });
@@ -202,10 +201,6 @@ fn constructor(c: &Container<'_>, f: &Field<'_>) -> TokenStream {
         Kind::Simple(Simple::Info) => {
             quote_spanned!(ty.span()=> ::core::default::Default::default())
         }
-        Kind::Simple(Simple::NativeHistogram) => match buckets {
-            Some(b) => quote_spanned!(ty.span()=> <#ty>::with_classic_buckets(#b)),
-            None => quote_spanned!(ty.span()=> <#ty>::new()),
-        },
         _ => match buckets {
             Some(b) => quote_spanned!(ty.span()=> <#ty>::with_config(#b)),
             None => quote_spanned!(ty.span()=> <#ty>::new()),
